@@ -1,0 +1,38 @@
+//! A faithful Worksection simulator.
+//!
+//! It serves what Worksection serves — the OAuth2 consent page and token
+//! endpoints, and every read action of the client API under both
+//! `/api/oauth2` (bearer tokens) and `/api/admin/v2` (md5-signed admin key) —
+//! with Worksection's shapes, quirks and errors, over a seeded, deterministic
+//! dataset. It is the test double for every test of the project, the demo
+//! account a new user tries first, and the load target for benchmarks.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), worksection_sim::StartError> {
+//! use worksection_sim::{SimConfig, Simulator};
+//!
+//! let sim = Simulator::start(SimConfig { rps: 0.0, ..SimConfig::default() }).await?;
+//! println!("account at {}", sim.info().account_url);
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces: `data` (the account: model, generators, attachment bytes),
+//! `oauth` (sign-in), `api` (the client API: params, actions, rendering),
+//! `filter` (the `filter=` query grammar), `faults` and `stats` (for tests),
+//! and `server` (routes and the running simulator).
+
+pub mod api;
+pub mod config;
+pub mod data;
+pub mod faults;
+pub mod filter;
+pub mod oauth;
+pub mod server;
+pub mod stats;
+
+pub use config::{SimConfig, SimInfo};
+pub use data::DatasetKind;
+pub use faults::FaultSpec;
+pub use server::{Simulator, StartError};
+pub use stats::StatsSnapshot;

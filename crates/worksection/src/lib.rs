@@ -1,0 +1,1 @@
+//! Worksection API client.
