@@ -1,0 +1,129 @@
+//! File lists and downloads.
+//!
+//! `download` streams: bytes arrive chunk by chunk and the stream fails
+//! cleanly as soon as the size limit is passed, so a huge upstream file never
+//! sits whole in memory. Worksection answers an unknown file with a JSON
+//! error body instead of bytes; that becomes the usual classified error.
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+
+use super::Query;
+use crate::models::FileRef;
+use crate::transport::decode;
+use crate::{Client, Error};
+
+/// Whose files `get_files` lists.
+#[derive(Debug, Clone, Copy)]
+pub enum GetFiles {
+    /// Files of the project description and its Files section.
+    Project(u64),
+    /// Files of the task description and its comments.
+    Task(u64),
+}
+
+/// A download in progress.
+pub struct Download {
+    /// What the server says the file is, if it says.
+    pub content_type: Option<String>,
+    /// The announced size, if announced.
+    pub content_length: Option<u64>,
+    stream: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
+}
+
+impl std::fmt::Debug for Download {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Download")
+            .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Download {
+    /// The next chunk; `None` at the end.
+    pub async fn chunk(&mut self) -> Option<Result<Bytes, Error>> {
+        self.stream.next().await
+    }
+
+    /// Everything, in memory (within the limit given to `download`).
+    pub async fn bytes(mut self) -> Result<Bytes, Error> {
+        let mut all =
+            BytesMut::with_capacity(self.content_length.unwrap_or(0).min(16 << 20) as usize);
+        while let Some(chunk) = self.chunk().await {
+            all.extend_from_slice(&chunk?);
+        }
+        Ok(all.freeze())
+    }
+}
+
+impl Client {
+    pub async fn get_files(&self, of: GetFiles) -> Result<Vec<FileRef>, Error> {
+        let q = match of {
+            GetFiles::Project(id) => Query::default().push("id_project", id).done(),
+            GetFiles::Task(id) => Query::default().push("id_task", id).done(),
+        };
+        Ok(self.call("get_files", q).await?.data.unwrap_or_default())
+    }
+
+    /// Starts downloading a file of at most `max_bytes`.
+    pub async fn download(&self, file: u64, max_bytes: u64) -> Result<Download, Error> {
+        let resp = self
+            .send("download", Query::default().push("id_file", file).done())
+            .await?;
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_length = resp.content_length();
+        if content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("application/json"))
+        {
+            // Worksection's error answer (or a JSON file: then it is data).
+            let body = resp.bytes().await.map_err(|e| Error::Upstream {
+                detail: format!("the download was cut off: {}", e.without_url()),
+                status: None,
+            })?;
+            if body.len() as u64 > max_bytes {
+                return Err(Error::TooLarge { limit: max_bytes });
+            }
+            if let Err(e) = decode::<serde_json::Value>(&body) {
+                if !matches!(e, Error::BadResponse { .. }) {
+                    return Err(e);
+                }
+            }
+            return Ok(Download {
+                content_type,
+                content_length: Some(body.len() as u64),
+                stream: Box::pin(futures_util::stream::once(async move { Ok(body) })),
+            });
+        }
+        if content_length.is_some_and(|n| n > max_bytes) {
+            return Err(Error::TooLarge { limit: max_bytes });
+        }
+        let mut seen: u64 = 0;
+        let stream = resp.bytes_stream().map(move |chunk| {
+            let chunk = chunk.map_err(|e| Error::Upstream {
+                detail: format!("the download was cut off: {}", e.without_url()),
+                status: None,
+            })?;
+            seen += chunk.len() as u64;
+            if seen > max_bytes {
+                return Err(Error::TooLarge { limit: max_bytes });
+            }
+            Ok(chunk)
+        });
+        Ok(Download {
+            content_type,
+            content_length,
+            stream: Box::pin(stream),
+        })
+    }
+
+    /// Downloads a whole file of at most `max_bytes` into memory.
+    pub async fn download_bytes(&self, file: u64, max_bytes: u64) -> Result<Bytes, Error> {
+        self.download(file, max_bytes).await?.bytes().await
+    }
+}

@@ -1,0 +1,202 @@
+//! OAuth2 tokens: the set Worksection issues, and where requests get their
+//! access token from.
+//!
+//! `RefreshingToken` renews the access token a little before it expires and
+//! after Worksection rejects it. Renewals are single-flight: concurrent
+//! callers wait for the one refresh in progress, and a caller whose rejected
+//! token was already replaced simply gets the new one. Worksection rotates
+//! refresh tokens (the old one dies when used), so the new set is handed to
+//! `on_rotate` — the token store — before anything uses it: a crash at any
+//! moment leaves a stored set that still works.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::oauth::OAuthApp;
+use crate::error::{ApiMessage, AuthProblem};
+use crate::{Error, Secret};
+
+/// What Worksection issues at sign-in and on each refresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The account the tokens belong to (`https://acme.worksection.com`).
+    pub account_url: Option<String>,
+    /// The scopes granted at sign-in.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl TokenSet {
+    /// Whether the access token expires within `margin` from now.
+    pub fn expires_within(&self, margin: Duration) -> bool {
+        let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::MAX);
+        self.expires_at.is_some_and(|at| at - margin <= Utc::now())
+    }
+}
+
+/// Where requests get their access token.
+pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// A token to use now.
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>>;
+
+    /// Worksection rejected `rejected`: return a token worth trying instead,
+    /// or an error when only a new sign-in helps.
+    fn refresh_after_rejection<'a>(
+        &'a self,
+        rejected: &'a Secret,
+    ) -> BoxFuture<'a, Result<Secret, Error>>;
+}
+
+/// A fixed access token.
+#[derive(Debug, Clone)]
+pub struct StaticToken(Secret);
+
+impl StaticToken {
+    pub fn new(token: Secret) -> Self {
+        Self(token)
+    }
+}
+
+impl TokenSource for StaticToken {
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+
+    fn refresh_after_rejection<'a>(
+        &'a self,
+        _rejected: &'a Secret,
+    ) -> BoxFuture<'a, Result<Secret, Error>> {
+        Box::pin(async {
+            Err(Error::Auth {
+                problem: AuthProblem::TokenInvalid,
+                said: None,
+            })
+        })
+    }
+}
+
+/// Persists a rotated token set; called before the new tokens are used.
+pub type OnRotate = Arc<dyn Fn(TokenSet) -> BoxFuture<'static, Result<(), Error>> + Send + Sync>;
+
+/// An access token that renews itself through the OAuth2 app.
+pub struct RefreshingToken {
+    app: OAuthApp,
+    current: Mutex<TokenSet>,
+    margin: Duration,
+    on_rotate: Option<OnRotate>,
+}
+
+impl fmt::Debug for RefreshingToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshingToken")
+            .field("margin", &self.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RefreshingToken {
+    /// Renews five minutes before expiry by default.
+    pub fn new(app: OAuthApp, tokens: TokenSet) -> Self {
+        Self {
+            app,
+            current: Mutex::new(tokens),
+            margin: Duration::from_secs(300),
+            on_rotate: None,
+        }
+    }
+
+    pub fn margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    pub fn on_rotate(mut self, hook: OnRotate) -> Self {
+        self.on_rotate = Some(hook);
+        self
+    }
+
+    /// The tokens in use now.
+    pub async fn current(&self) -> TokenSet {
+        self.current.lock().await.clone()
+    }
+
+    /// Refreshes while the caller holds the lock, so only one refresh runs.
+    async fn refresh_locked(&self, tokens: &mut TokenSet) -> Result<Secret, Error> {
+        let Some(refresh) = tokens.refresh_token.clone() else {
+            return Err(Error::Auth {
+                problem: AuthProblem::SignInAgain,
+                said: None,
+            });
+        };
+        let mut fresh = match self.app.refresh(&refresh).await {
+            Ok(t) => t,
+            // Worksection refused the refresh token itself: it expired, was
+            // revoked or was already used. Only a new sign-in helps.
+            Err(Error::OAuth { error, description }) => {
+                tracing::warn!(%error, "the refresh token was refused; a new sign-in is needed");
+                return Err(Error::Auth {
+                    problem: AuthProblem::SignInAgain,
+                    said: Some(ApiMessage {
+                        status_code: None,
+                        message: description,
+                        details: Some(error),
+                    }),
+                });
+            }
+            Err(other) => return Err(other),
+        };
+        // The refresh answer carries neither the account nor the scopes.
+        if fresh.account_url.is_none() {
+            fresh.account_url = tokens.account_url.clone();
+        }
+        if fresh.scopes.is_empty() {
+            fresh.scopes = tokens.scopes.clone();
+        }
+        if let Some(store) = &self.on_rotate
+            && let Err(e) = store(fresh.clone()).await
+        {
+            // The old refresh token is already dead, so keep the new set in
+            // memory either way; this process keeps working.
+            tracing::error!("could not store the refreshed tokens: {e}");
+        }
+        tracing::info!(expires_at = ?fresh.expires_at, "access token refreshed");
+        *tokens = fresh;
+        Ok(tokens.access_token.clone())
+    }
+}
+
+impl TokenSource for RefreshingToken {
+    fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>> {
+        Box::pin(async move {
+            let mut tokens = self.current.lock().await;
+            if tokens.expires_within(self.margin) && tokens.refresh_token.is_some() {
+                return self.refresh_locked(&mut tokens).await;
+            }
+            Ok(tokens.access_token.clone())
+        })
+    }
+
+    fn refresh_after_rejection<'a>(
+        &'a self,
+        rejected: &'a Secret,
+    ) -> BoxFuture<'a, Result<Secret, Error>> {
+        Box::pin(async move {
+            let mut tokens = self.current.lock().await;
+            if tokens.access_token != *rejected {
+                // Someone else refreshed while this request was in flight.
+                return Ok(tokens.access_token.clone());
+            }
+            self.refresh_locked(&mut tokens).await
+        })
+    }
+}

@@ -1,0 +1,189 @@
+//! The client: one per Worksection account, cheap to clone.
+//!
+//! It owns what must be shared by every request to one account: the HTTP
+//! connection pool, the credentials, and the rate limiter (Worksection
+//! allows about one request per second per account, so two clients for the
+//! same account would each think they had the whole budget).
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use url::Url;
+
+use crate::Error;
+use crate::auth::{ApiKey, Auth, Bearer};
+
+pub(crate) const USER_AGENT: &str = concat!("worksection-mcp/", env!("CARGO_PKG_VERSION"));
+
+/// The shared HTTP client's defaults: rustls, a connect timeout, our name.
+pub(crate) fn default_http() -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot set up HTTPS: {}", e.without_url())))
+}
+
+/// A typed client for one Worksection account.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) account_url: Url,
+    pub(crate) auth: Arc<dyn Auth>,
+    pub(crate) limiter: DefaultDirectRateLimiter,
+    /// Requests waiting for the limiter right now.
+    pub(crate) waiting: AtomicUsize,
+    pub(crate) timeout: Duration,
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff: Duration,
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub fn account_url(&self) -> &Url {
+        &self.inner.account_url
+    }
+
+    /// How many requests are waiting for the rate limiter now.
+    pub fn queued(&self) -> usize {
+        self.inner.waiting.load(Ordering::Relaxed)
+    }
+
+    pub fn auth_kind(&self) -> crate::auth::AuthKind {
+        self.inner.auth.kind()
+    }
+}
+
+/// Builds a `Client`; only the account URL and the credentials are required.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    account_url: Option<String>,
+    auth: Option<Arc<dyn Auth>>,
+    requests_per_second: f64,
+    timeout: Duration,
+    max_attempts: u32,
+    backoff: Duration,
+    http: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            account_url: None,
+            auth: None,
+            requests_per_second: 1.0,
+            timeout: Duration::from_secs(30),
+            max_attempts: 4,
+            backoff: Duration::from_millis(500),
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// `https://youraccount.worksection.com` (`WORKSECTION_ACCOUNT_URL`).
+    pub fn account_url(mut self, url: impl Into<String>) -> Self {
+        self.account_url = Some(url.into());
+        self
+    }
+
+    pub fn auth(mut self, auth: Arc<dyn Auth>) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The admin API key (`WORKSECTION_API_KEY`).
+    pub fn api_key(self, key: impl Into<crate::Secret>) -> Self {
+        self.auth(Arc::new(ApiKey::new(key)))
+    }
+
+    /// OAuth2 bearer tokens from a source (static or refreshing).
+    pub fn bearer(self, bearer: Bearer) -> Self {
+        self.auth(Arc::new(bearer))
+    }
+
+    /// Requests per second to this account (default 1; fractions allowed).
+    pub fn requests_per_second(mut self, rps: f64) -> Self {
+        self.requests_per_second = rps;
+        self
+    }
+
+    /// Time limit of one attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Attempts per request including the first (default 4).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first retry's delay; later ones double, with jitter (default 500 ms).
+    pub fn backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Shares a connection pool.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let raw = self
+            .account_url
+            .ok_or_else(|| Error::Config("no account URL; set WORKSECTION_ACCOUNT_URL".into()))?;
+        let account_url = Url::parse(raw.trim_end_matches('/')).map_err(|e| {
+            Error::Config(format!("the account URL `{raw}` is not a valid URL ({e}); it looks like https://youraccount.worksection.com"))
+        })?;
+        if !matches!(account_url.scheme(), "http" | "https") || account_url.host().is_none() {
+            return Err(Error::Config(format!(
+                "the account URL `{raw}` must look like https://youraccount.worksection.com"
+            )));
+        }
+        let auth = self.auth.ok_or_else(|| {
+            Error::Config("no credentials; sign in, or set WORKSECTION_API_KEY".into())
+        })?;
+        if !(self.requests_per_second.is_finite() && self.requests_per_second > 0.0) {
+            return Err(Error::Config(format!(
+                "requests per second must be a positive number, not {}",
+                self.requests_per_second
+            )));
+        }
+        let period =
+            Duration::from_secs_f64(1.0 / self.requests_per_second).max(Duration::from_micros(1));
+        let quota = Quota::with_period(period)
+            .ok_or_else(|| Error::Config("the request rate is too high".into()))?
+            .allow_burst(NonZeroU32::MIN);
+        let http = match self.http {
+            Some(h) => h,
+            None => default_http()?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                account_url,
+                auth,
+                limiter: RateLimiter::direct(quota),
+                waiting: AtomicUsize::new(0),
+                timeout: self.timeout,
+                max_attempts: self.max_attempts,
+                backoff: self.backoff,
+            }),
+        })
+    }
+}
