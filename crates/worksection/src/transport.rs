@@ -18,7 +18,7 @@ use bytes::Bytes;
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tracing::{debug, warn};
+use tracing::{Instrument, debug, warn};
 
 use crate::Error;
 use crate::auth::{AuthKind, Signature};
@@ -43,6 +43,15 @@ impl Client {
     /// Sends `action` and returns the successful HTTP response (whose body
     /// may still be a `status: error` answer, for `download`).
     pub(crate) async fn send(
+        &self,
+        action: &'static str,
+        params: Vec<(String, String)>,
+    ) -> Result<reqwest::Response, Error> {
+        let span = tracing::debug_span!("worksection", action, auth = ?self.inner.auth.kind());
+        self.send_in_span(action, params).instrument(span).await
+    }
+
+    async fn send_in_span(
         &self,
         action: &'static str,
         params: Vec<(String, String)>,
