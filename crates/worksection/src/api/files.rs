@@ -28,6 +28,9 @@ pub struct Download {
     pub content_type: Option<String>,
     /// The announced size, if announced.
     pub content_length: Option<u64>,
+    /// The file's name from `Content-Disposition`, if given. It is the
+    /// uploader's text: never use it as a path.
+    pub file_name: Option<String>,
     stream: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
 }
 
@@ -36,6 +39,7 @@ impl std::fmt::Debug for Download {
         f.debug_struct("Download")
             .field("content_type", &self.content_type)
             .field("content_length", &self.content_length)
+            .field("file_name", &self.file_name)
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +81,11 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let content_length = resp.content_length();
+        let file_name = resp
+            .headers()
+            .get(reqwest::header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(disposition_name);
         if content_type
             .as_deref()
             .is_some_and(|t| t.starts_with("application/json"))
@@ -97,6 +106,7 @@ impl Client {
             return Ok(Download {
                 content_type,
                 content_length: Some(body.len() as u64),
+                file_name,
                 stream: Box::pin(futures_util::stream::once(async move { Ok(body) })),
             });
         }
@@ -118,6 +128,7 @@ impl Client {
         Ok(Download {
             content_type,
             content_length,
+            file_name,
             stream: Box::pin(stream),
         })
     }
@@ -125,5 +136,72 @@ impl Client {
     /// Downloads a whole file of at most `max_bytes` into memory.
     pub async fn download_bytes(&self, file: u64, max_bytes: u64) -> Result<Bytes, Error> {
         self.download(file, max_bytes).await?.bytes().await
+    }
+}
+
+/// The name in a `Content-Disposition` header: the RFC 5987 `filename*`
+/// when present (it carries any character), else the plain `filename`.
+fn disposition_name(header: &str) -> Option<String> {
+    let mut plain = None;
+    for part in header.split(';').map(str::trim) {
+        if let Some(v) = part.strip_prefix("filename*=") {
+            let encoded = v.split_once("''").map_or(v, |(_, rest)| rest);
+            let bytes: Vec<u8> = percent_decode(encoded);
+            if let Ok(name) = String::from_utf8(bytes) {
+                return Some(name);
+            }
+        } else if let Some(v) = part.strip_prefix("filename=") {
+            plain = Some(v.trim_matches('"').to_owned());
+        }
+    }
+    plain.filter(|n| !n.is_empty())
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition_name;
+
+    #[test]
+    fn disposition_names() {
+        assert_eq!(
+            disposition_name(
+                "attachment; filename=\"R_sum_.txt\"; filename*=UTF-8''R%C3%A9sum%C3%A9%20notes.txt"
+            )
+            .as_deref(),
+            Some("Résumé notes.txt")
+        );
+        assert_eq!(
+            disposition_name("attachment; filename=\"a.pdf\"").as_deref(),
+            Some("a.pdf")
+        );
+        assert_eq!(disposition_name("attachment").as_deref(), None);
+        assert_eq!(
+            disposition_name("attachment; filename*=UTF-8''%ZZ%").as_deref(),
+            Some("%ZZ%")
+        );
     }
 }
