@@ -1,0 +1,229 @@
+//! The response cache: upstream answers kept for a short TTL, with
+//! single-flight.
+//!
+//! Worksection allows about one request per second per account, so the
+//! cheapest request is the one not sent. Every upstream read goes through
+//! [`ResponseCache::get_or_fetch`] under a key made of the action and its
+//! parameters. While a fetch is in flight, identical calls wait for it
+//! instead of sending their own (ten concurrent `get_tasks` for one project
+//! make one request); once it lands, the answer is reused until the TTL runs
+//! out. Failures are shared with the callers that were already waiting but
+//! never kept, so the next call after a fault tries again.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+
+type Value = Arc<dyn Any + Send + Sync>;
+type Outcome = Result<(Value, Instant), Arc<worksection::Error>>;
+type Flight = Shared<BoxFuture<'static, Outcome>>;
+
+struct Entry {
+    flight: Flight,
+    /// Tells this entry from a newer one under the same key, so a failed
+    /// fetch removes only itself.
+    generation: u64,
+}
+
+/// Upstream answers by key, for a TTL, fetched once however many ask.
+pub struct ResponseCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+    generation: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Counters for the health tool and the dashboard.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct CacheStats {
+    pub entries: usize,
+    pub hits: u64,
+    pub misses: u64,
+    pub ttl_seconds: u64,
+}
+
+impl ResponseCache {
+    /// A TTL of zero keeps nothing once a fetch lands, but still coalesces
+    /// calls that arrive while it is in flight.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The cached answer under `key`, or the answer of `fetch` (run at most
+    /// once for all concurrent callers).
+    pub async fn get_or_fetch<T, F, Fut>(
+        &self,
+        key: String,
+        fetch: F,
+    ) -> Result<Arc<T>, Arc<worksection::Error>>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, worksection::Error>> + Send + 'static,
+    {
+        let (flight, generation) = {
+            let mut entries = self.lock();
+            let now = Instant::now();
+            let reusable = entries.get(&key).and_then(|e| match e.flight.peek() {
+                None => Some((e.flight.clone(), e.generation)),
+                Some(Ok((_, at))) if now.duration_since(*at) < self.ttl => {
+                    Some((e.flight.clone(), e.generation))
+                }
+                Some(_) => None,
+            });
+            match reusable {
+                Some(found) => {
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    found
+                }
+                None => {
+                    self.misses.fetch_add(1, Ordering::Relaxed);
+                    if entries.len() > 256 {
+                        self.sweep(&mut entries, now);
+                    }
+                    let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+                    let fut = fetch();
+                    let flight = async move {
+                        match fut.await {
+                            Ok(v) => Ok((Arc::new(v) as Value, Instant::now())),
+                            Err(e) => Err(Arc::new(e)),
+                        }
+                    }
+                    .boxed()
+                    .shared();
+                    entries.insert(
+                        key.clone(),
+                        Entry {
+                            flight: flight.clone(),
+                            generation,
+                        },
+                    );
+                    (flight, generation)
+                }
+            }
+        };
+        let outcome = flight.await;
+        if outcome.is_err() || self.ttl.is_zero() {
+            let mut entries = self.lock();
+            if entries
+                .get(&key)
+                .is_some_and(|e| e.generation == generation)
+            {
+                entries.remove(&key);
+            }
+        }
+        let (value, _) = outcome?;
+        // The key names the action, and one action always stores one type;
+        // a mismatch would be a bug in a caller's key, so fail loudly but
+        // without a panic.
+        value.downcast::<T>().map_err(|_| {
+            Arc::new(worksection::Error::Config(format!(
+                "internal: cache key {key} holds another type"
+            )))
+        })
+    }
+
+    /// Forgets every answer (the tray's "Clear cache", or after a re-sign-in).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: self.lock().len(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            ttl_seconds: self.ttl.as_secs(),
+        }
+    }
+
+    fn sweep(&self, entries: &mut HashMap<String, Entry>, now: Instant) {
+        entries.retain(|_, e| match e.flight.peek() {
+            None => true,
+            Some(Ok((_, at))) => now.duration_since(*at) < self.ttl,
+            Some(Err(_)) => false,
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        // A panic while holding the lock cannot leave the map half-changed
+        // (every mutation is one call), so a poisoned lock is still usable.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[tokio::test]
+    async fn concurrent_identical_calls_fetch_once() {
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(60)));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let mut joins = Vec::new();
+        for _ in 0..10 {
+            let (cache, fetches) = (cache.clone(), fetches.clone());
+            joins.push(tokio::spawn(async move {
+                cache
+                    .get_or_fetch("k".into(), || async move {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok::<_, worksection::Error>(7u32)
+                    })
+                    .await
+            }));
+        }
+        for j in joins {
+            assert_eq!(*j.await.expect("join").expect("value"), 7);
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.stats().misses, 1);
+        assert_eq!(cache.stats().hits, 9);
+    }
+
+    #[tokio::test]
+    async fn failures_are_not_kept() {
+        let cache = ResponseCache::new(Duration::from_secs(60));
+        let first = cache
+            .get_or_fetch::<u32, _, _>("k".into(), || async {
+                Err(worksection::Error::Upstream {
+                    detail: "down".into(),
+                    status: None,
+                })
+            })
+            .await;
+        assert!(first.is_err());
+        let second = cache
+            .get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(1u32) })
+            .await;
+        assert_eq!(*second.expect("value"), 1);
+    }
+
+    #[tokio::test]
+    async fn zero_ttl_keeps_nothing() {
+        let cache = ResponseCache::new(Duration::ZERO);
+        for expected in [1u32, 2] {
+            let got = cache
+                .get_or_fetch("k".into(), || async move {
+                    Ok::<_, worksection::Error>(expected)
+                })
+                .await;
+            assert_eq!(*got.expect("value"), expected);
+        }
+        assert_eq!(cache.stats().entries, 0);
+    }
+}

@@ -1,0 +1,386 @@
+//! Configuration of `worksection-mcp serve`: flags, environment and `.env`,
+//! checked up front.
+//!
+//! Every setting is a flag with an environment variable of the same meaning
+//! (the names other Worksection MCP servers use), and a `.env` file in the
+//! working directory fills in what the environment does not set. Checks run
+//! before anything starts, and each failure is one sentence that says what
+//! to change, so a wrong setting never surfaces later as a strange error.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use url::Url;
+
+/// How the assistant talks to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    /// Streamable HTTP at http://HOST:PORT/mcp.
+    #[value(alias = "streamable-http", alias = "streamable_http")]
+    Http,
+    /// JSON-RPC over stdin/stdout (the assistant starts the server).
+    Stdio,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Serve the built-in demo account (no credentials needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// The account's address, e.g. https://acme.worksection.com.
+    #[arg(long, env = "WORKSECTION_ACCOUNT_URL")]
+    pub account_url: Option<String>,
+
+    /// The account's admin API key (admin-key mode).
+    #[arg(long, env = "WORKSECTION_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// The OAuth2 app's client id (OAuth2 mode).
+    #[arg(long, env = "WORKSECTION_CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// Address to listen on; anything but loopback needs MCP_AUTH_TOKEN.
+    #[arg(long, env = "MCP_SERVER_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "MCP_SERVER_PORT", default_value_t = 8000)]
+    pub port: u16,
+
+    /// http (streamable HTTP) or stdio.
+    #[arg(
+        long,
+        env = "MCP_TRANSPORT",
+        value_enum,
+        default_value = "http",
+        ignore_case = true
+    )]
+    pub transport: Transport,
+
+    /// A bearer token clients must send (required beyond loopback).
+    #[arg(long, env = "MCP_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+
+    /// More host names clients may use in `Host` (comma-separated), besides loopback.
+    #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Browser origins allowed to call the server (comma-separated, with scheme).
+    #[arg(long, env = "MCP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Seconds an upstream answer is reused (0 disables the response cache).
+    #[arg(long, env = "RESPONSE_CACHE_TTL_SECONDS", default_value_t = 60)]
+    pub cache_ttl_seconds: u64,
+
+    /// Where downloaded files are kept (default: the OS cache directory).
+    #[arg(long, env = "FILE_CACHE_PATH")]
+    pub file_cache_path: Option<PathBuf>,
+
+    /// Hours a downloaded file is kept.
+    #[arg(long, env = "FILE_CACHE_RETENTION_HOURS", default_value_t = 24)]
+    pub file_cache_retention_hours: u64,
+
+    /// Largest file downloaded, in MB.
+    #[arg(long, env = "MAX_FILE_SIZE_MB", default_value_t = 10)]
+    pub max_file_size_mb: u64,
+
+    /// Most the file cache holds in all, in MB.
+    #[arg(long, env = "FILE_CACHE_MAX_MB", default_value_t = 500)]
+    pub file_cache_max_mb: u64,
+
+    /// Upstream requests per second (Worksection allows about 1).
+    #[arg(long, env = "WORKSECTION_REQUESTS_PER_SECOND", default_value_t = 1.0)]
+    pub requests_per_second: f64,
+}
+
+/// Where the account's data comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The simulator's demo account, in process.
+    Demo,
+    /// An account through its admin API key.
+    ApiKey { account_url: Url, api_key: String },
+}
+
+/// Settings after every check passed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub source: Source,
+    pub transport: Transport,
+    pub host: IpAddr,
+    pub port: u16,
+    pub auth_token: Option<String>,
+    pub allowed_hosts: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub cache_ttl: Duration,
+    pub file_cache_root: PathBuf,
+    pub file_retention: Duration,
+    pub max_file_bytes: u64,
+    pub file_cache_max_bytes: u64,
+    pub requests_per_second: f64,
+}
+
+/// One sentence that says what to change.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn bad(msg: impl Into<String>) -> ConfigError {
+    ConfigError(msg.into())
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let source = self.source()?;
+        let host = match self.host.trim() {
+            "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            h => h.parse::<IpAddr>().map_err(|_| {
+                bad(format!(
+                    "MCP_SERVER_HOST `{h}` is not an IP address; use 127.0.0.1 (this computer only) or 0.0.0.0 (every network, with MCP_AUTH_TOKEN)."
+                ))
+            })?,
+        };
+        let auth_token = self.auth_token.clone().filter(|t| !t.is_empty());
+        if let Some(t) = &auth_token
+            && (t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(bad(
+                "MCP_AUTH_TOKEN must be at least 16 characters without spaces; generate one with `openssl rand -hex 32`.",
+            ));
+        }
+        if !host.is_loopback() && auth_token.is_none() && self.transport == Transport::Http {
+            return Err(bad(format!(
+                "Listening on {host} exposes your Worksection data beyond this computer; set MCP_AUTH_TOKEN (clients then send it as a bearer token) or listen on 127.0.0.1."
+            )));
+        }
+        let allowed_hosts: Vec<String> = nonempty(&self.allowed_hosts);
+        let allowed_origins: Vec<String> = nonempty(&self.allowed_origins);
+        for h in &allowed_hosts {
+            if h.contains('/') || h.contains(char::is_whitespace) {
+                return Err(bad(format!(
+                    "MCP_ALLOWED_HOSTS entry `{h}` is not a host name; give names like mcp.example.com, comma-separated."
+                )));
+            }
+        }
+        for o in &allowed_origins {
+            let ok = Url::parse(o)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(bad(format!(
+                    "MCP_ALLOWED_ORIGINS entry `{o}` is not an origin; give it with its scheme, like https://app.example.com."
+                )));
+            }
+        }
+        if !(0.05..=50.0).contains(&self.requests_per_second) {
+            return Err(bad(
+                "WORKSECTION_REQUESTS_PER_SECOND must be between 0.05 and 50; Worksection allows about 1.",
+            ));
+        }
+        if !(1..=1024).contains(&self.max_file_size_mb) {
+            return Err(bad("MAX_FILE_SIZE_MB must be between 1 and 1024."));
+        }
+        if self.file_cache_max_mb < self.max_file_size_mb {
+            return Err(bad(
+                "FILE_CACHE_MAX_MB must be at least MAX_FILE_SIZE_MB, or no file would fit in the cache.",
+            ));
+        }
+        if !(1..=24 * 365).contains(&self.file_cache_retention_hours) {
+            return Err(bad(
+                "FILE_CACHE_RETENTION_HOURS must be between 1 and 8760 (a year).",
+            ));
+        }
+        if self.cache_ttl_seconds > 3600 {
+            return Err(bad(
+                "RESPONSE_CACHE_TTL_SECONDS must be at most 3600; answers older than an hour would mislead.",
+            ));
+        }
+        let file_cache_root = match &self.file_cache_path {
+            Some(p) => p.clone(),
+            None => default_cache_dir()?,
+        };
+        Ok(Settings {
+            source,
+            transport: self.transport,
+            host,
+            port: self.port,
+            auth_token,
+            allowed_hosts,
+            allowed_origins,
+            cache_ttl: Duration::from_secs(self.cache_ttl_seconds),
+            file_cache_root,
+            file_retention: Duration::from_secs(self.file_cache_retention_hours * 3600),
+            max_file_bytes: self.max_file_size_mb << 20,
+            file_cache_max_bytes: self.file_cache_max_mb << 20,
+            requests_per_second: self.requests_per_second,
+        })
+    }
+
+    fn source(&self) -> Result<Source, ConfigError> {
+        if self.demo {
+            return Ok(Source::Demo);
+        }
+        let key = self
+            .api_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
+        if let Some(key) = key {
+            let raw = self
+                .account_url
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default();
+            if raw.is_empty() {
+                return Err(bad(
+                    "WORKSECTION_API_KEY is set but WORKSECTION_ACCOUNT_URL is not; set it to your account's address, like https://acme.worksection.com.",
+                ));
+            }
+            return Ok(Source::ApiKey {
+                account_url: account_url(raw)?,
+                api_key: key.to_owned(),
+            });
+        }
+        if self
+            .client_id
+            .as_deref()
+            .is_some_and(|c| !c.trim().is_empty())
+        {
+            return Err(bad(
+                "OAuth2 sign-in is configured (WORKSECTION_CLIENT_ID) but this build serves only the admin API key and the demo; set WORKSECTION_API_KEY and WORKSECTION_ACCOUNT_URL, or run `worksection-mcp serve --demo`.",
+            ));
+        }
+        Err(bad(
+            "Nothing to serve: set WORKSECTION_ACCOUNT_URL and WORKSECTION_API_KEY (flags, environment or .env), or try the demo account with `worksection-mcp serve --demo`.",
+        ))
+    }
+}
+
+/// The entries of a comma-separated list, trimmed, without empty ones
+/// (an unset variable in a compose file arrives as an empty string).
+fn nonempty(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// An account URL: https (http only for a server on this computer), a
+/// host, and nothing after it.
+pub fn account_url(raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|_| {
+        bad(format!(
+            "WORKSECTION_ACCOUNT_URL `{raw}` is not a URL; use your account's address, like https://acme.worksection.com."
+        ))
+    })?;
+    let local = url.host_str().is_some_and(|h| {
+        h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()) || h == "[::1]"
+    });
+    match url.scheme() {
+        "https" => {}
+        "http" if local => {}
+        _ => {
+            return Err(bad(format!(
+                "WORKSECTION_ACCOUNT_URL `{raw}` must start with https://, like https://acme.worksection.com."
+            )));
+        }
+    }
+    if url.host().is_none() || !matches!(url.path(), "" | "/") || url.query().is_some() {
+        return Err(bad(format!(
+            "WORKSECTION_ACCOUNT_URL `{raw}` should be only the account's address, like https://acme.worksection.com (no path)."
+        )));
+    }
+    Ok(url)
+}
+
+fn default_cache_dir() -> Result<PathBuf, ConfigError> {
+    directories::ProjectDirs::from("com", "Worksection MCP", "worksection-mcp")
+        .map(|d| d.cache_dir().join("files"))
+        .ok_or_else(|| {
+            bad("Could not find this user's cache directory (is HOME set?); set FILE_CACHE_PATH to a writable folder.")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
+        let mut all = vec!["t"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all)
+            .map_err(|e| ConfigError(e.to_string()))?
+            .serve
+            .settings()
+    }
+
+    #[test]
+    fn demo_needs_nothing() {
+        let s = settings(&["--demo"]).expect("demo");
+        assert!(matches!(s.source, Source::Demo));
+        assert_eq!(s.port, 8000);
+        assert!(s.host.is_loopback());
+    }
+
+    #[test]
+    fn bad_settings_say_what_to_change() {
+        let cases: &[(&[&str], &str)] = &[
+            (&[], "Nothing to serve"),
+            (&["--api-key", "k"], "WORKSECTION_ACCOUNT_URL is not"),
+            (
+                &["--api-key", "k", "--account-url", "ftp://x"],
+                "must start with https",
+            ),
+            (
+                &[
+                    "--api-key",
+                    "k",
+                    "--account-url",
+                    "http://acme.worksection.com",
+                ],
+                "https",
+            ),
+            (
+                &[
+                    "--api-key",
+                    "k",
+                    "--account-url",
+                    "https://acme.worksection.com/project/1",
+                ],
+                "no path",
+            ),
+            (&["--demo", "--host", "0.0.0.0"], "MCP_AUTH_TOKEN"),
+            (&["--demo", "--host", "nonsense"], "not an IP address"),
+            (&["--demo", "--auth-token", "short"], "16 characters"),
+            (&["--demo", "--max-file-size-mb", "0"], "MAX_FILE_SIZE_MB"),
+            (&["--demo", "--allowed-origins", "example.com"], "scheme"),
+        ];
+        for (args, expected) in cases {
+            let e = settings(args).expect_err(expected).to_string();
+            assert!(e.contains(expected), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn beyond_loopback_with_a_token_is_fine() {
+        let s = settings(&[
+            "--demo",
+            "--host",
+            "0.0.0.0",
+            "--auth-token",
+            "0123456789abcdef0123",
+        ])
+        .expect("ok");
+        assert!(!s.host.is_loopback());
+    }
+}

@@ -1,0 +1,56 @@
+//! What a tool answers when it cannot answer: [`ToolError`].
+//!
+//! Every failure a person or a model can act on is a *tool error*
+//! (`isError: true` with one sentence), not a JSON-RPC error: MCP clients
+//! show the former to the model, which can then fix its arguments or tell
+//! the person what to do. The sentence names the bad argument, or carries
+//! Worksection's own message with the fix (enable a scope, sign in again).
+
+use std::fmt;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub enum ToolError {
+    /// An argument is missing, malformed or out of range; nothing was sent.
+    Argument { name: &'static str, problem: String },
+    /// Worksection (or the way to it) failed; its message says what to do.
+    Upstream(Arc<worksection::Error>),
+    /// The thing asked for does not exist (beyond Worksection's own errors,
+    /// such as a user id not among the account's members).
+    NotFound(String),
+    /// A file could not be read or converted.
+    File(String),
+}
+
+impl ToolError {
+    pub fn argument(name: &'static str, problem: impl Into<String>) -> Self {
+        Self::Argument {
+            name,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Argument { name, problem } => write!(f, "Invalid argument `{name}`: {problem}"),
+            Self::Upstream(e) => write!(f, "{e}"),
+            Self::NotFound(what) | Self::File(what) => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+impl From<Arc<worksection::Error>> for ToolError {
+    fn from(e: Arc<worksection::Error>) -> Self {
+        Self::Upstream(e)
+    }
+}
+
+impl From<worksection::Error> for ToolError {
+    fn from(e: worksection::Error) -> Self {
+        Self::Upstream(Arc::new(e))
+    }
+}

@@ -1,0 +1,138 @@
+//! `worksection-mcp`: the headless Worksection MCP server.
+//!
+//! `worksection-mcp serve [--demo]` serves an account over streamable HTTP
+//! (or stdio with `MCP_TRANSPORT=stdio`). Settings come from flags, the
+//! environment and a `.env` file; see `worksection-mcp serve --help`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+use worksection_mcp::config::ServeArgs;
+
+#[derive(Parser)]
+#[command(
+    name = "worksection-mcp",
+    version,
+    about = "Serves a Worksection account to AI assistants over MCP (read-only)."
+)]
+struct Cli {
+    /// Log level: error, warn, info, debug or trace (logs go to stderr).
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    log_level: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve an account (or the demo account with --demo).
+    Serve(Box<ServeArgs>),
+    /// Exit 0 when a server answers on /healthz (for container health checks).
+    Healthcheck {
+        /// The server's port.
+        #[arg(long, env = "MCP_SERVER_PORT", default_value_t = 8000)]
+        port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    // A missing .env is normal; a broken one is worth a word.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("worksection-mcp: ignoring .env: {e}");
+    }
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_new(format!("{},hyper=warn,rmcp=warn", cli.log_level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("worksection-mcp: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => {
+                let settings = match args.settings() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("worksection-mcp: {e}");
+                        return ExitCode::from(2);
+                    }
+                };
+                let shutdown = CancellationToken::new();
+                tokio::spawn(stop_on_signal(shutdown.clone()));
+                match worksection_mcp::app::run(&settings, shutdown).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("worksection-mcp: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+            Command::Healthcheck { port } => healthcheck(port).await,
+        }
+    })
+}
+
+/// Asks the local server's `/healthz`; the container image has no curl.
+async fn healthcheck(port: u16) -> ExitCode {
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build();
+    match client {
+        Ok(c) => match c.get(&url).send().await {
+            Ok(r) if r.status().is_success() => ExitCode::SUCCESS,
+            Ok(r) => {
+                eprintln!("worksection-mcp: {url} answered {}", r.status());
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("worksection-mcp: {url} did not answer: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}

@@ -1,0 +1,109 @@
+//! Comments: a task's comments, and the whole discussion with its files.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::files::discussion;
+use super::{Shape, ToolDef, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_comments",
+            "Get a task's comments",
+            "The comments of one task, oldest first, with author and date; include_files adds \
+             each comment's attachments. For the task, its comments and every screenshot in one \
+             call use get_task_discussion.",
+            Shape::List,
+            get_comments,
+        ),
+        def(
+            "get_task_discussion",
+            "Read a task's whole discussion",
+            "Everything needed to understand one task: the task with its description and files, \
+             every comment with its files, every attachment with a resource_uri to read it \
+             (worksection://file/{id}), the images among them (read those to see screenshots), \
+             and a summary. Use this before answering questions about what happened in a task.",
+            Shape::Object(&["task", "comments", "attachments", "images", "summary"]),
+            get_task_discussion,
+        ),
+    ]
+}
+
+fn default_max_results() -> i64 {
+    100
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetCommentsArgs {
+    /// The task's id (digits).
+    pub task_id: IdArg,
+    /// Include each comment's attached files.
+    #[serde(default)]
+    pub include_files: bool,
+    /// At most this many comments (1 to 1000).
+    #[serde(default = "default_max_results")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_results: i64,
+}
+
+async fn get_comments(ws: Arc<Account>, a: GetCommentsArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let max = args::max_results(Some(a.max_results), 100, 1_000)?;
+    let comments = ws.comments(id, a.include_files).await?;
+    List::new(comments.iter())?.max_results(max).finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskIdArgs {
+    /// The task's id (digits).
+    pub task_id: IdArg,
+}
+
+async fn get_task_discussion(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    task_context(&ws, id).await
+}
+
+/// The task, its comments, attachments, images and a summary: the answer
+/// of get_task_discussion and of the `worksection://task/{id}/context`
+/// resource.
+pub async fn task_context(ws: &Account, id: u64) -> Result<Answer, ToolError> {
+    let d = discussion(ws, id).await?;
+    let participants: BTreeSet<&str> = d
+        .task
+        .user_from
+        .iter()
+        .chain(d.comments.iter().filter_map(|c| c.user_from.as_ref()))
+        .map(|u| u.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let images: Vec<_> = d.attachments.iter().filter(|f| f.is_image).collect();
+    List::new(d.comments.iter())?
+        .key("comments")
+        .field("task", &*d.task)
+        .field("attachments", &d.attachments)
+        .field("images", &images)
+        .field(
+            "summary",
+            json!({
+                "comments": d.comments.len(),
+                "attachments": d.attachments.len(),
+                "images": images.len(),
+                "participants": participants,
+                "status": d.task.status,
+                "has_description": d.task.text.as_deref().is_some_and(|t| !t.trim().is_empty()),
+            }),
+        )
+        .finish()
+}

@@ -1,0 +1,337 @@
+//! Time and money: cost lines, totals, a person's workload, a project's
+//! time report, and running timers.
+//!
+//! Times are Worksection's `H:MM` strings, parsed exactly into minutes and
+//! summed as integers (no floating-point hours until the very end), so the
+//! totals here add up to what `get_costs_total` says upstream.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worksection::api::costs::GetCosts;
+use worksection::models::{Cost, Minutes, Money};
+
+use super::{NoArgs, Shape, ToolDef, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_costs",
+            "List time and cost entries",
+            "Logged time and money entries (who, when, which task, how long, how much), \
+             filtered by project, task, person, date range and timer entries. Totals of the \
+             returned entries are included. For totals alone use get_costs_total.",
+            Shape::List,
+            get_costs,
+        ),
+        def(
+            "get_costs_total",
+            "Get time and cost totals",
+            "Total logged time and money for the account or one project, optionally within a \
+             date range: one cheap request.",
+            Shape::Object(&["time", "minutes", "money"]),
+            get_costs_total,
+        ),
+        def(
+            "get_user_workload",
+            "Get a person's logged time",
+            "One person's time and cost entries in a date range, with totals per project and \
+             per day: a timesheet. Dates as YYYY-MM-DD.",
+            Shape::List,
+            get_user_workload,
+        ),
+        def(
+            "get_project_time_report",
+            "Get a project's time report",
+            "Time and money logged on one project, per person and per task, with totals; \
+             optionally within a date range or for one person.",
+            Shape::Object(&["project_id", "totals", "by_person", "by_task"]),
+            get_project_time_report,
+        ),
+        def(
+            "get_timers",
+            "List running timers",
+            "The timers running right now across the account: who is tracking time on which \
+             task, and for how long.",
+            Shape::List,
+            get_timers,
+        ),
+        def(
+            "get_my_timer",
+            "Get my running timer",
+            "The signed-in person's running timer, if any. Needs a signed-in user (not the admin \
+             API key).",
+            Shape::Object(&["running"]),
+            get_my_timer,
+        ),
+    ]
+}
+
+/// Summed time and money of some cost lines.
+#[derive(Debug, Clone, Default, Serialize)]
+struct Totals {
+    lines: usize,
+    minutes: u64,
+    time: Minutes,
+    hours: f64,
+    money: Money,
+}
+
+impl Totals {
+    fn of<'a>(lines: impl IntoIterator<Item = &'a Cost>) -> Self {
+        let mut t = Totals::default();
+        for c in lines {
+            t.add(c);
+        }
+        t
+    }
+
+    fn add(&mut self, c: &Cost) {
+        self.lines += 1;
+        self.time = self.time + c.time.unwrap_or_default();
+        self.minutes = self.time.0;
+        self.hours = (self.time.hours() * 100.0).round() / 100.0;
+        self.money = self.money + c.money.unwrap_or_default();
+    }
+}
+
+fn user_of(c: &Cost) -> Option<&str> {
+    c.user_from.as_ref().map(|u| u.id.as_str())
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetCostsArgs {
+    /// Only this project's entries.
+    pub project_id: Option<IdArg>,
+    /// Only this task's entries.
+    pub task_id: Option<IdArg>,
+    /// Only this person's entries (applied here; Worksection cannot filter by person).
+    pub user_id: Option<IdArg>,
+    /// From this day, YYYY-MM-DD.
+    pub date_start: Option<String>,
+    /// To this day, YYYY-MM-DD.
+    pub date_end: Option<String>,
+    /// true: only entries recorded by a timer; false: only manual entries.
+    pub is_timer: Option<bool>,
+}
+
+fn costs_params(
+    project: Option<u64>,
+    task: Option<u64>,
+    start: &Option<String>,
+    end: &Option<String>,
+) -> Result<GetCosts, ToolError> {
+    let (from, to) = args::range(
+        args::opt_date("date_start", start)?,
+        args::opt_date("date_end", end)?,
+    )?;
+    let mut p = GetCosts::new();
+    if let Some(project) = project {
+        p = p.project(project);
+    }
+    if let Some(task) = task {
+        p = p.task(task);
+    }
+    if let Some(from) = from {
+        p = p.from(from);
+    }
+    if let Some(to) = to {
+        p = p.to(to);
+    }
+    Ok(p)
+}
+
+async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolError> {
+    let project = args::opt_id("project_id", &a.project_id)?;
+    let task = args::opt_id("task_id", &a.task_id)?;
+    let user = args::opt_id("user_id", &a.user_id)?.map(|u| u.to_string());
+    let mut p = costs_params(project, task, &a.date_start, &a.date_end)?;
+    if let Some(timer) = a.is_timer {
+        p = p.timer(timer);
+    }
+    let costs = ws.costs(p).await?;
+    let lines: Vec<&Cost> = costs
+        .lines
+        .iter()
+        .filter(|c| user.as_deref().is_none_or(|u| user_of(c) == Some(u)))
+        .collect();
+    let totals = Totals::of(lines.iter().copied());
+    let mut list = List::new(lines)?.field("totals", &totals);
+    if user.is_none() {
+        list = list.field("upstream_total", &costs.total);
+    }
+    list.finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetCostsTotalArgs {
+    /// Only this project.
+    pub project_id: Option<IdArg>,
+    /// From this day, YYYY-MM-DD.
+    pub date_start: Option<String>,
+    /// To this day, YYYY-MM-DD.
+    pub date_end: Option<String>,
+}
+
+async fn get_costs_total(ws: Arc<Account>, a: GetCostsTotalArgs) -> Result<Answer, ToolError> {
+    let project = args::opt_id("project_id", &a.project_id)?;
+    let p = costs_params(project, None, &a.date_start, &a.date_end)?;
+    let total = ws.costs_total(p).await?;
+    let time = total.time.unwrap_or_default();
+    Answer::object(json!({
+        "project_id": project.map(|p| p.to_string()),
+        "date_start": a.date_start,
+        "date_end": a.date_end,
+        "time": time,
+        "minutes": time.0,
+        "hours": (time.hours() * 100.0).round() / 100.0,
+        "money": total.money.unwrap_or_default(),
+    }))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetUserWorkloadArgs {
+    /// The person's id (digits), as get_users lists it.
+    pub user_id: IdArg,
+    /// From this day, YYYY-MM-DD.
+    pub date_start: String,
+    /// To this day, YYYY-MM-DD.
+    pub date_end: String,
+}
+
+async fn get_user_workload(ws: Arc<Account>, a: GetUserWorkloadArgs) -> Result<Answer, ToolError> {
+    let user = args::id("user_id", &a.user_id)?.to_string();
+    let p = costs_params(
+        None,
+        None,
+        &Some(a.date_start.clone()),
+        &Some(a.date_end.clone()),
+    )?;
+    let costs = ws.costs(p).await?;
+    let lines: Vec<&Cost> = costs
+        .lines
+        .iter()
+        .filter(|c| user_of(c) == Some(user.as_str()))
+        .collect();
+    let mut by_project: BTreeMap<String, (String, Totals)> = BTreeMap::new();
+    let mut by_day: BTreeMap<String, Totals> = BTreeMap::new();
+    for c in &lines {
+        let project = c.task.as_ref().and_then(|t| t.project.as_ref());
+        let (pid, pname) = project.map_or((String::new(), String::new()), |p| {
+            (p.id.to_string(), p.name.clone())
+        });
+        by_project
+            .entry(pid)
+            .or_insert_with(|| (pname, Totals::default()))
+            .1
+            .add(c);
+        by_day.entry(c.date.clone()).or_default().add(c);
+    }
+    let by_project: Vec<_> = by_project
+        .into_iter()
+        .map(|(id, (name, t))| json!({"project_id": id, "project": name, "totals": t}))
+        .collect();
+    let by_day: Vec<_> = by_day
+        .into_iter()
+        .map(|(day, t)| json!({"date": day, "totals": t}))
+        .collect();
+    let name = lines
+        .iter()
+        .find_map(|c| c.user_from.as_ref().map(|u| u.name.clone()));
+    let totals = Totals::of(lines.iter().copied());
+    List::new(lines)?
+        .field("user", json!({"id": user, "name": name}))
+        .field("date_start", &a.date_start)
+        .field("date_end", &a.date_end)
+        .field("totals", totals)
+        .field("by_project", by_project)
+        .field("by_day", by_day)
+        .finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetProjectTimeReportArgs {
+    /// The project's id (digits).
+    pub project_id: IdArg,
+    /// From this day, YYYY-MM-DD.
+    pub date_start: Option<String>,
+    /// To this day, YYYY-MM-DD.
+    pub date_end: Option<String>,
+    /// Only this person's entries.
+    pub user_id: Option<IdArg>,
+}
+
+async fn get_project_time_report(
+    ws: Arc<Account>,
+    a: GetProjectTimeReportArgs,
+) -> Result<Answer, ToolError> {
+    let project = args::id("project_id", &a.project_id)?;
+    let user = args::opt_id("user_id", &a.user_id)?.map(|u| u.to_string());
+    let p = costs_params(Some(project), None, &a.date_start, &a.date_end)?;
+    let costs = ws.costs(p).await?;
+    let mut people: BTreeMap<String, (String, Totals)> = BTreeMap::new();
+    let mut tasks: BTreeMap<String, (String, Totals)> = BTreeMap::new();
+    let mut totals = Totals::default();
+    for c in costs
+        .lines
+        .iter()
+        .filter(|c| user.as_deref().is_none_or(|u| user_of(c) == Some(u)))
+    {
+        totals.add(c);
+        let (uid, uname) = c
+            .user_from
+            .as_ref()
+            .map_or((String::new(), String::new()), |u| {
+                (u.id.to_string(), u.name.clone())
+            });
+        people
+            .entry(uid)
+            .or_insert_with(|| (uname, Totals::default()))
+            .1
+            .add(c);
+        let (tid, tname) = c.task.as_ref().map_or((String::new(), String::new()), |t| {
+            (t.id.to_string(), t.name.clone())
+        });
+        tasks
+            .entry(tid)
+            .or_insert_with(|| (tname, Totals::default()))
+            .1
+            .add(c);
+    }
+    let mut by_person: Vec<_> = people.into_iter().collect();
+    by_person.sort_by_key(|p| std::cmp::Reverse(p.1.1.minutes));
+    let mut by_task: Vec<_> = tasks.into_iter().collect();
+    by_task.sort_by_key(|t| std::cmp::Reverse(t.1.1.minutes));
+    Answer::object(json!({
+        "project_id": project.to_string(),
+        "date_start": a.date_start,
+        "date_end": a.date_end,
+        "user_id": user,
+        "totals": totals,
+        "by_person": by_person.into_iter().map(|(id, (name, t))| json!({"user_id": id, "name": name, "totals": t})).collect::<Vec<_>>(),
+        "by_task": by_task.into_iter().map(|(id, (name, t))| json!({"task_id": id, "name": name, "totals": t})).collect::<Vec<_>>(),
+    }))
+}
+
+async fn get_timers(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    List::new(ws.timers().await?.iter())?.finish()
+}
+
+async fn get_my_timer(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    let timer = ws.my_timer().await?;
+    Answer::object(json!({
+        "running": timer.is_some(),
+        "timer": &*timer,
+    }))
+}

@@ -1,0 +1,383 @@
+//! Files: listing attachments, and reading them (bytes, images a vision
+//! model can see, and extracted text).
+//!
+//! Every listed file carries a `resource_uri` (`worksection://file/{id}`)
+//! that the assistant can read as an MCP resource. Downloads go through the
+//! file cache, so a file read twice costs one upstream request. MIME types
+//! of downloaded files are sniffed from their bytes; names are the
+//! uploader's and are only ever shown, never used as paths.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worksection::api::files::GetFiles;
+use worksection::api::tasks::{GetTask, TaskExtra};
+use worksection::models::{Comment, FileRef, Task};
+
+use super::{Shape, ToolDef, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::content;
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+/// Text longer than this is cut (and the answer says so); it keeps a
+/// document answer well inside MCP's 1 MB even when every character is
+/// escaped twice.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+/// The largest file returned inline as base64: base64 grows by a third and
+/// the text copy doubles it, so this keeps the answer under 1 MB.
+pub const MAX_INLINE_BYTES: u64 = 560 * 1024;
+
+/// Image bytes are sent once (an image block, not JSON), so they may be
+/// larger than other inline files.
+pub const MAX_IMAGE_BYTES: u64 = 700 * 1024;
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_task_files",
+            "List a task's files",
+            "The files attached to a task's description (not its comments), each with a \
+             resource_uri. Use get_all_task_attachments to include the comments' files.",
+            Shape::List,
+            get_task_files,
+        ),
+        def(
+            "get_all_task_attachments",
+            "List all of a task's attachments",
+            "Every file of a task: those of its description and those of its comments, each \
+             with its source (task or comment id), whether it is an image, and a resource_uri.",
+            Shape::List,
+            get_all_task_attachments,
+        ),
+        def(
+            "get_project_files",
+            "List files of a project or task",
+            "The files of a project (its description and Files section) or of a task (its \
+             description and comments). Give exactly one of project_id or task_id.",
+            Shape::List,
+            get_project_files,
+        ),
+        def(
+            "download_file",
+            "Download a file into the cache",
+            "Fetches a file into the local cache and tells its name, size and real type (from \
+             its content) and its resource_uri. Follow with get_file_content to read it or read \
+             the resource_uri.",
+            Shape::Object(&["id", "name", "size", "mime_type", "resource_uri"]),
+            download_file,
+        ),
+        def(
+            "get_file_as_base64",
+            "Get a file's bytes",
+            "Returns an image as an image the model can see directly; any other file as base64 \
+             with its name, size and type. Refuses files too large to send (use \
+             get_file_content for documents).",
+            Shape::Object(&["id", "name", "size", "mime_type"]),
+            get_file_as_base64,
+        ),
+        def(
+            "get_file_content",
+            "Read a file's text",
+            "The readable text of a file: plain text, Markdown, CSV, JSON, XML, HTML, PDF (every \
+             page), Word DOCX, Excel XLSX (every sheet, as rows) and PowerPoint PPTX (every \
+             slide), cut at 100,000 characters (the answer says when). Images come back as an \
+             image the model can see.",
+            Shape::Object(&["id", "name", "mime_type"]),
+            get_file_content,
+        ),
+        def(
+            "list_image_attachments",
+            "List image attachments",
+            "The images (screenshots, photos) attached to a task (description and comments) or \
+             to a project, each with a resource_uri to look at. Give exactly one of task_id or \
+             project_id.",
+            Shape::List,
+            list_image_attachments,
+        ),
+    ]
+}
+
+/// The MCP resource that serves a file.
+pub fn file_uri(id: impl std::fmt::Display) -> String {
+    format!("worksection://file/{id}")
+}
+
+/// Whether a file name looks like an image a vision model can read.
+pub fn is_image_name(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        ext.as_deref(),
+        Some("png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp")
+    )
+}
+
+/// A file as the listing tools show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_added: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// `task` or `comment`.
+    pub source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment_id: Option<String>,
+    pub is_image: bool,
+    pub resource_uri: String,
+}
+
+impl Attachment {
+    fn new(f: &FileRef, source: &'static str, comment_id: Option<String>) -> Self {
+        Self {
+            id: f.id.to_string(),
+            name: f.name.clone(),
+            size: f.size,
+            date_added: f.date_added.clone(),
+            author: f.user_from.as_ref().map(|u| u.name.clone()),
+            source,
+            comment_id,
+            is_image: is_image_name(&f.name),
+            resource_uri: file_uri(&f.id),
+        }
+    }
+}
+
+/// A task with all its comments and every attachment of both.
+pub struct Discussion {
+    pub task: Arc<Task>,
+    pub comments: Arc<Vec<Comment>>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Two upstream requests (task with text and files, comments with files),
+/// fetched together.
+pub async fn discussion(ws: &Account, task: u64) -> Result<Discussion, ToolError> {
+    let (t, c) = tokio::join!(
+        ws.task(GetTask::new(task).extra([TaskExtra::Text, TaskExtra::Files])),
+        ws.comments(task, true)
+    );
+    let (task, comments) = (t?, c?);
+    let mut attachments: Vec<Attachment> = task
+        .files
+        .iter()
+        .flatten()
+        .map(|f| Attachment::new(f, "task", None))
+        .collect();
+    for c in comments.iter() {
+        attachments.extend(
+            c.files
+                .iter()
+                .flatten()
+                .map(|f| Attachment::new(f, "comment", Some(c.id.to_string()))),
+        );
+    }
+    Ok(Discussion {
+        task,
+        comments,
+        attachments,
+    })
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskIdArgs {
+    /// The task's id (digits).
+    pub task_id: IdArg,
+}
+
+async fn get_task_files(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let task = ws.task(GetTask::new(id).extra([TaskExtra::Files])).await?;
+    let files = task
+        .files
+        .iter()
+        .flatten()
+        .map(|f| Attachment::new(f, "task", None));
+    List::new(files)?
+        .field("task", json!({"id": task.id, "name": task.name}))
+        .finish()
+}
+
+async fn get_all_task_attachments(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let d = discussion(&ws, id).await?;
+    List::new(&d.attachments)?
+        .field("task", json!({"id": d.task.id, "name": d.task.name}))
+        .finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectOrTaskArgs {
+    /// The project's id (digits); give this or task_id.
+    pub project_id: Option<IdArg>,
+    /// The task's id (digits); give this or project_id.
+    pub task_id: Option<IdArg>,
+}
+
+fn one_of(a: &ProjectOrTaskArgs) -> Result<GetFiles, ToolError> {
+    match (
+        args::opt_id("project_id", &a.project_id)?,
+        args::opt_id("task_id", &a.task_id)?,
+    ) {
+        (Some(p), None) => Ok(GetFiles::Project(p)),
+        (None, Some(t)) => Ok(GetFiles::Task(t)),
+        (Some(_), Some(_)) => Err(ToolError::argument(
+            "project_id",
+            "give either project_id or task_id, not both",
+        )),
+        (None, None) => Err(ToolError::argument(
+            "project_id",
+            "give project_id or task_id",
+        )),
+    }
+}
+
+fn listed(files: &[FileRef], of: GetFiles) -> Vec<Attachment> {
+    let source = match of {
+        GetFiles::Project(_) => "project",
+        GetFiles::Task(_) => "task",
+    };
+    files
+        .iter()
+        .map(|f| Attachment::new(f, source, None))
+        .collect()
+}
+
+async fn get_project_files(ws: Arc<Account>, a: ProjectOrTaskArgs) -> Result<Answer, ToolError> {
+    let of = one_of(&a)?;
+    let files = ws.files_of(of).await?;
+    List::new(listed(&files, of))?.finish()
+}
+
+async fn list_image_attachments(
+    ws: Arc<Account>,
+    a: ProjectOrTaskArgs,
+) -> Result<Answer, ToolError> {
+    let images: Vec<Attachment> = match one_of(&a)? {
+        GetFiles::Task(task) => discussion(&ws, task).await?.attachments,
+        of @ GetFiles::Project(_) => listed(&ws.files_of(of).await?, of),
+    }
+    .into_iter()
+    .filter(|f| f.is_image)
+    .collect();
+    List::new(images)?.finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileIdArgs {
+    /// The file's id (digits), as the file listings give it.
+    pub file_id: IdArg,
+}
+
+async fn download_file(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("file_id", &a.file_id)?;
+    let (meta, _) = ws.file(id, None).await?;
+    Answer::object(json!({
+        "id": id.to_string(),
+        "name": meta.name,
+        "size": meta.size,
+        "mime_type": meta.mime,
+        "is_image": content::is_image(&meta.mime),
+        "resource_uri": file_uri(id),
+        "cached_at": meta.fetched_at,
+    }))
+}
+
+async fn get_file_as_base64(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("file_id", &a.file_id)?;
+    let (meta, bytes) = ws.file(id, None).await?;
+    let facts = json!({
+        "id": id.to_string(),
+        "name": meta.name,
+        "size": meta.size,
+        "mime_type": meta.mime,
+        "resource_uri": file_uri(id),
+    });
+    let b64 = || base64::engine::general_purpose::STANDARD.encode(&bytes);
+    if content::is_image(&meta.mime) {
+        if meta.size > MAX_IMAGE_BYTES {
+            return Err(too_large(&meta.name, meta.size, MAX_IMAGE_BYTES));
+        }
+        let mut answer = Answer::object(facts)?;
+        answer = answer.with_image(b64(), &meta.mime);
+        return Ok(answer);
+    }
+    if meta.size > MAX_INLINE_BYTES {
+        return Err(too_large(&meta.name, meta.size, MAX_INLINE_BYTES));
+    }
+    let mut facts = facts;
+    facts["base64"] = json!(b64());
+    Answer::object(facts)
+}
+
+fn too_large(name: &str, size: u64, limit: u64) -> ToolError {
+    ToolError::File(format!(
+        "{} is {} KB, more than the {} KB that fit in one answer; use get_file_content to read its text, or read its resource_uri.",
+        args::shorten(name),
+        size / 1024,
+        limit / 1024
+    ))
+}
+
+async fn get_file_content(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("file_id", &a.file_id)?;
+    let (meta, bytes) = ws.file(id, None).await?;
+    if content::is_image(&meta.mime) {
+        if meta.size > MAX_IMAGE_BYTES {
+            return Err(too_large(&meta.name, meta.size, MAX_IMAGE_BYTES));
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        return Ok(Answer::object(json!({
+            "id": id.to_string(),
+            "name": meta.name,
+            "mime_type": meta.mime,
+            "size": meta.size,
+            "format": "image",
+            "note": "The image follows as an image block.",
+        }))?
+        .with_image(data, &meta.mime));
+    }
+    // Parsing a document is CPU work; keep it off the async workers so
+    // other calls keep flowing meanwhile.
+    let mime = meta.mime.clone();
+    let extracted =
+        tokio::task::spawn_blocking(move || content::extract_text(&bytes, &mime, MAX_TEXT_CHARS))
+            .await
+            .map_err(|_| {
+                ToolError::File(format!(
+                    "Reading {} failed unexpectedly.",
+                    args::shorten(&meta.name)
+                ))
+            })?
+            .map_err(|e| {
+                ToolError::File(format!("Could not read {}: {e}", args::shorten(&meta.name)))
+            })?;
+    Answer::object(json!({
+        "id": id.to_string(),
+        "name": meta.name,
+        "mime_type": meta.mime,
+        "size": meta.size,
+        "format": extracted.format,
+        "parts": extracted.parts,
+        "text": extracted.text,
+        "truncated": extracted.truncated,
+        "total_chars": extracted.total_chars,
+        "note": if extracted.truncated {
+            format!("The text was cut at {MAX_TEXT_CHARS} characters of about {}.", extracted.total_chars)
+        } else {
+            "The whole text.".to_owned()
+        },
+    }))
+}

@@ -1,0 +1,178 @@
+//! People: members, teams, contacts, the signed-in user, and a member's
+//! open assignments.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use worksection::auth::AuthKind;
+
+use super::{NoArgs, Shape, ToolDef, analytics, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_users",
+            "List members",
+            "The account's members: id, name, email, title, department, role. Use it to turn a \
+             name into the user_id that other tools take.",
+            Shape::List,
+            get_users,
+        ),
+        def(
+            "get_user",
+            "Get a member",
+            "One member by id (from the cached member list, so it is cheap).",
+            Shape::Object(&["id", "name"]),
+            get_user,
+        ),
+        def(
+            "get_current_user",
+            "Who am I",
+            "The person the server is signed in as (with the admin API key: the account owner).",
+            Shape::Object(&["id", "name"]),
+            get_current_user,
+        ),
+        def(
+            "get_user_groups",
+            "List teams",
+            "The teams (member groups) of the account, including client companies.",
+            Shape::List,
+            get_user_groups,
+        ),
+        def(
+            "get_contacts",
+            "List contacts",
+            "The account's contacts (people outside the team: clients, suppliers).",
+            Shape::List,
+            get_contacts,
+        ),
+        def(
+            "get_contact_groups",
+            "List contact folders",
+            "The folders that contacts are filed under.",
+            Shape::List,
+            get_contact_groups,
+        ),
+        def(
+            "get_user_assignments",
+            "List a member's open tasks",
+            "The open tasks (and subtasks) assigned to one member across all projects, soonest \
+             due first, with the overdue ones flagged.",
+            Shape::List,
+            get_user_assignments,
+        ),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatusFilter {
+    #[default]
+    Active,
+    All,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetUsersArgs {
+    /// active or all. Worksection lists only members whose access is active
+    /// (deactivated members are not returned at all), so both give the same list.
+    #[serde(default)]
+    pub status_filter: UserStatusFilter,
+}
+
+async fn get_users(ws: Arc<Account>, a: GetUsersArgs) -> Result<Answer, ToolError> {
+    let users = ws.users().await?;
+    List::new(users.iter())?
+        .field("status_filter", a.status_filter)
+        .field(
+            "note",
+            "Worksection lists only members with active access; deactivated members are not included.",
+        )
+        .finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIdArgs {
+    /// The member's id (digits), as get_users lists it.
+    pub user_id: IdArg,
+}
+
+async fn get_user(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("user_id", &a.user_id)?.to_string();
+    let users = ws.users().await?;
+    match users.iter().find(|u| u.id.as_str() == id) {
+        Some(u) => Answer::object(u),
+        None => Err(ToolError::NotFound(format!(
+            "No member with id {id} in this account; get_users lists the members and their ids."
+        ))),
+    }
+}
+
+async fn get_current_user(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    if ws.client().auth_kind() == AuthKind::OAuth2 {
+        return Answer::object(&*ws.me().await?);
+    }
+    // With the admin API key nobody is signed in (`me` is a user-only
+    // action); the key acts for the account, so answer with its owner.
+    let users = ws.users().await?;
+    let owner = users
+        .iter()
+        .find(|u| u.role.to_ascii_lowercase().contains("owner"))
+        .ok_or_else(|| {
+            ToolError::NotFound(
+                "Served with the admin API key, so nobody is signed in, and the account lists no owner; get_users lists the members.".to_owned(),
+            )
+        })?;
+    let mut answer = serde_json::to_value(owner).unwrap_or_default();
+    if let Some(o) = answer.as_object_mut() {
+        o.insert(
+            "note".into(),
+            json!(
+                "Served with the admin API key, so nobody is signed in; this is the account owner."
+            ),
+        );
+    }
+    Answer::object(answer)
+}
+
+async fn get_user_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    List::new(ws.user_groups().await?.iter())?.finish()
+}
+
+async fn get_contacts(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    List::new(ws.contacts().await?.iter())?.finish()
+}
+
+async fn get_contact_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    List::new(ws.contact_groups().await?.iter())?.finish()
+}
+
+async fn get_user_assignments(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("user_id", &a.user_id)?.to_string();
+    // The account's open tasks: one request shared with the other
+    // account-wide tools (overdue work, team workload) through the cache.
+    let tasks = analytics::open_tasks(&ws).await?;
+    let today = ws.today();
+    let mut mine: Vec<_> = tasks
+        .iter()
+        .filter(|t| t.user_to.as_ref().is_some_and(|u| u.id.as_str() == id))
+        .collect();
+    mine.sort_by_key(|t| (t.end().is_none(), t.end()));
+    let overdue = mine
+        .iter()
+        .filter(|t| analytics::is_overdue(t, today))
+        .count();
+    List::new(mine.iter().map(|t| analytics::summary(t, today)))?
+        .field("user_id", &id)
+        .field("overdue_count", overdue)
+        .field("today", today.to_string())
+        .finish()
+}

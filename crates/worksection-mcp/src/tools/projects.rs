@@ -1,0 +1,131 @@
+//! Projects: the list, one project, its folders and its team.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use worksection::api::projects::{GetProject, GetProjects, ProjectExtra, ProjectState};
+
+use super::{NoArgs, Shape, ToolDef, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_projects",
+            "List projects",
+            "List the account's projects with their status, manager, dates and budgets. \
+             Start here to find a project's id by name. Filter by status (active, pending, \
+             archive, or all) and ask for `extra` blocks (text, options, users) only when needed.",
+            Shape::List,
+            get_projects,
+        ),
+        def(
+            "get_project",
+            "Get a project",
+            "One project by id, with its description, dates, budget and manager; `extra` adds \
+             text, options or users.",
+            Shape::Object(&["id", "name"]),
+            get_project,
+        ),
+        def(
+            "get_project_groups",
+            "List project folders",
+            "The folders (groups) that projects are filed under. Use it to understand how the \
+             account organises its projects.",
+            Shape::List,
+            get_project_groups,
+        ),
+        def(
+            "get_project_team",
+            "Get a project's team",
+            "The people who are members of one project (name, email, role). Use it to know who \
+             works on a project before looking at workload or assignments.",
+            Shape::List,
+            get_project_team,
+        ),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectStatusFilter {
+    Active,
+    Pending,
+    Archive,
+    #[default]
+    All,
+}
+
+const PROJECT_EXTRAS: &[(&str, ProjectExtra)] = &[
+    ("text", ProjectExtra::Text),
+    ("options", ProjectExtra::Options),
+    ("users", ProjectExtra::Users),
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetProjectsArgs {
+    /// Which projects: active (in progress), pending (on hold), archive (closed) or all.
+    #[serde(default)]
+    pub status_filter: ProjectStatusFilter,
+    /// Extra blocks, comma-separated: text, options, users.
+    pub extra: Option<String>,
+}
+
+async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Answer, ToolError> {
+    let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
+    let mut p = GetProjects::new().extra(extra);
+    p = match a.status_filter {
+        ProjectStatusFilter::Active => p.state(ProjectState::Active),
+        ProjectStatusFilter::Pending => p.state(ProjectState::Pending),
+        ProjectStatusFilter::Archive => p.state(ProjectState::Archive),
+        ProjectStatusFilter::All => p,
+    };
+    let projects = ws.projects(p).await?;
+    List::new(projects.iter())?.finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetProjectArgs {
+    /// The project's id (digits), as get_projects lists it.
+    pub project_id: IdArg,
+    /// Extra blocks, comma-separated: text, options, users.
+    pub extra: Option<String>,
+}
+
+async fn get_project(ws: Arc<Account>, a: GetProjectArgs) -> Result<Answer, ToolError> {
+    let id = args::id("project_id", &a.project_id)?;
+    let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
+    let project = ws.project(GetProject::new(id).extra(extra)).await?;
+    Answer::object(&*project)
+}
+
+async fn get_project_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+    List::new(ws.project_groups().await?.iter())?.finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectIdArgs {
+    /// The project's id (digits), as get_projects lists it.
+    pub project_id: IdArg,
+}
+
+async fn get_project_team(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("project_id", &a.project_id)?;
+    let project = ws
+        .project(GetProject::new(id).extra([ProjectExtra::Users]))
+        .await?;
+    let members = project.users.clone().unwrap_or_default();
+    List::new(members)?
+        .field(
+            "project",
+            serde_json::json!({"id": project.id, "name": project.name}),
+        )
+        .finish()
+}

@@ -1,0 +1,201 @@
+//! Tags: task and project tags (statuses and labels) and their groups, a
+//! task with its tags named, and the tasks carrying a tag.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use worksection::api::tags::{TagAccess, TagKind, TagQuery};
+use worksection::api::tasks::{GetTask, GetTasks, TaskExtra};
+
+use super::{Shape, ToolDef, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_task_tags",
+            "List task tags",
+            "The tags that can be put on tasks: custom statuses and labels, with their group. \
+             Filter by group (name or id), type (status or label) and access (public or private).",
+            Shape::List,
+            get_task_tags,
+        ),
+        def(
+            "get_task_tag_groups",
+            "List task tag groups",
+            "The groups that task tags belong to, by type and access.",
+            Shape::List,
+            get_task_tag_groups,
+        ),
+        def(
+            "get_project_tags",
+            "List project tags",
+            "The tags that can be put on projects, with their group; filter by group, type and \
+             access.",
+            Shape::List,
+            get_project_tags,
+        ),
+        def(
+            "get_project_tag_groups",
+            "List project tag groups",
+            "The groups that project tags belong to, by type and access.",
+            Shape::List,
+            get_project_tag_groups,
+        ),
+        def(
+            "get_task_with_tags",
+            "Get a task with its tags",
+            "One task with its tags (custom statuses and labels) named, for questions like \
+             \"which stage is this task in\".",
+            Shape::Object(&["task", "tags"]),
+            get_task_with_tags,
+        ),
+        def(
+            "search_tasks_by_tag",
+            "Find tasks by tag",
+            "The tasks (and subtasks) of one project that carry a tag, given by name \
+             (case-insensitive) or id.",
+            Shape::List,
+            search_tasks_by_tag,
+        ),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TagType {
+    Status,
+    Label,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    Public,
+    Private,
+}
+
+fn query(
+    group: Option<&str>,
+    kind: Option<TagType>,
+    access: Option<Access>,
+) -> Result<TagQuery, ToolError> {
+    let mut q = TagQuery::new();
+    if let Some(g) = group.filter(|g| !g.trim().is_empty()) {
+        q = q.group(args::text("group", g, 200)?);
+    }
+    if let Some(k) = kind {
+        q = q.kind(match k {
+            TagType::Status => TagKind::Status,
+            TagType::Label => TagKind::Label,
+        });
+    }
+    if let Some(a) = access {
+        q = q.access(match a {
+            Access::Public => TagAccess::Public,
+            Access::Private => TagAccess::Private,
+        });
+    }
+    Ok(q)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagsArgs {
+    /// Only tags of this group (its name or id).
+    pub group: Option<String>,
+    /// status (custom statuses) or label.
+    pub tag_type: Option<TagType>,
+    /// public or private.
+    pub access: Option<Access>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagGroupsArgs {
+    /// status (custom statuses) or label.
+    pub tag_type: Option<TagType>,
+    /// public or private.
+    pub access: Option<Access>,
+}
+
+async fn get_task_tags(ws: Arc<Account>, a: TagsArgs) -> Result<Answer, ToolError> {
+    let q = query(a.group.as_deref(), a.tag_type, a.access)?;
+    List::new(ws.task_tags(q).await?.iter())?.finish()
+}
+
+async fn get_task_tag_groups(ws: Arc<Account>, a: TagGroupsArgs) -> Result<Answer, ToolError> {
+    let q = query(None, a.tag_type, a.access)?;
+    List::new(ws.task_tag_groups(q).await?.iter())?.finish()
+}
+
+async fn get_project_tags(ws: Arc<Account>, a: TagsArgs) -> Result<Answer, ToolError> {
+    let q = query(a.group.as_deref(), a.tag_type, a.access)?;
+    List::new(ws.project_tags(q).await?.iter())?.finish()
+}
+
+async fn get_project_tag_groups(ws: Arc<Account>, a: TagGroupsArgs) -> Result<Answer, ToolError> {
+    let q = query(None, a.tag_type, a.access)?;
+    List::new(ws.project_tag_groups(q).await?.iter())?.finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskIdArgs {
+    /// The task's id (digits).
+    pub task_id: IdArg,
+}
+
+async fn get_task_with_tags(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let task = ws.task(GetTask::new(id)).await?;
+    let tags: Vec<_> = task
+        .tags
+        .iter()
+        .flatten()
+        .map(|(id, name)| json!({"id": id, "name": name}))
+        .collect();
+    Answer::object(json!({"task": &*task, "tags": tags}))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchByTagArgs {
+    /// The tag's name (case-insensitive) or id.
+    pub tag: String,
+    /// The project's id (digits).
+    pub project_id: IdArg,
+}
+
+async fn search_tasks_by_tag(ws: Arc<Account>, a: SearchByTagArgs) -> Result<Answer, ToolError> {
+    let project = args::id("project_id", &a.project_id)?;
+    let tag = args::text("tag", &a.tag, 200)?;
+    let tasks = ws
+        .tasks(GetTasks::new(project).extra([TaskExtra::Subtasks]))
+        .await?;
+    let matching: Vec<_> = tasks
+        .iter()
+        .flat_map(|t| t.flatten())
+        .filter(|t| {
+            t.tags.iter().flatten().any(|(id, name)| {
+                id == &tag
+                    || name.trim().eq_ignore_ascii_case(&tag)
+                    || name.trim().to_lowercase() == tag.to_lowercase()
+            })
+        })
+        .map(|t| {
+            let mut t = t.clone();
+            t.child = None;
+            t
+        })
+        .collect();
+    List::new(matching)?
+        .field("tag", &tag)
+        .field("project_id", project.to_string())
+        .finish()
+}

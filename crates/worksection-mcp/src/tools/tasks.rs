@@ -1,0 +1,331 @@
+//! Tasks: of the whole account, of one project, one task and its parts,
+//! and search.
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use worksection::api::tasks::{GetAllTasks, GetTask, GetTasks, SearchTasks, TaskExtra, TaskState};
+use worksection::filter::Filter;
+use worksection::models::Task;
+
+use super::{Shape, ToolDef, def};
+use crate::account::Account;
+use crate::args::{self, IdArg};
+use crate::error::ToolError;
+use crate::output::{Answer, List};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        def(
+            "get_all_tasks",
+            "List tasks of all projects",
+            "Every task of every project (large accounts are cut to fit, and the answer says \
+             so). Prefer get_tasks for one project or search_tasks for specific tasks; use this \
+             for account-wide questions. status_filter: active (open), done, or all.",
+            Shape::List,
+            get_all_tasks,
+        ),
+        def(
+            "get_tasks",
+            "List a project's tasks",
+            "The tasks of one project, open, done or all, with optional extra blocks (text, \
+             files, comments, relations, subtasks).",
+            Shape::List,
+            get_tasks,
+        ),
+        def(
+            "get_task",
+            "Get a task",
+            "One task or subtask by id: status, assignee, dates, priority, budget; `extra` adds \
+             text, html, files, comments (latest five), relations, subtasks, subscribers. For the \
+             whole discussion with screenshots use get_task_discussion.",
+            Shape::Object(&["id", "name"]),
+            get_task,
+        ),
+        def(
+            "search_tasks",
+            "Search tasks",
+            "Find tasks by words in their names (`query`), by project, parent task, assignee or \
+             author email, or with a raw Worksection filter expression (`filter_query`, e.g. \
+             \"date_end < '01.12.2026'\"). At least one criterion is required; status narrows to \
+             active or done tasks.",
+            Shape::List,
+            search_tasks,
+        ),
+        def(
+            "get_task_subtasks",
+            "Get a task's subtasks",
+            "The subtasks of one task (nested subtasks inside each), with status and assignee.",
+            Shape::List,
+            get_task_subtasks,
+        ),
+        def(
+            "get_task_relations",
+            "Get a task's dependencies",
+            "The tasks this task depends on and the tasks that depend on it (finish-to-start and \
+             similar links).",
+            Shape::Object(&["task", "relations"]),
+            get_task_relations,
+        ),
+        def(
+            "get_task_subscribers",
+            "Get a task's watchers",
+            "The people subscribed to (watching) one task.",
+            Shape::List,
+            get_task_subscribers,
+        ),
+    ]
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatusFilter {
+    Active,
+    Done,
+    #[default]
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Active,
+    Done,
+}
+
+const LIST_EXTRAS: &[(&str, TaskExtra)] = &[
+    ("text", TaskExtra::Text),
+    ("files", TaskExtra::Files),
+    ("comments", TaskExtra::Comments),
+    ("relations", TaskExtra::Relations),
+    ("subtasks", TaskExtra::Subtasks),
+    ("archive", TaskExtra::Archive),
+];
+
+const TASK_EXTRAS: &[(&str, TaskExtra)] = &[
+    ("text", TaskExtra::Text),
+    ("html", TaskExtra::Html),
+    ("files", TaskExtra::Files),
+    ("comments", TaskExtra::Comments),
+    ("relations", TaskExtra::Relations),
+    ("subtasks", TaskExtra::Subtasks),
+    ("subscribers", TaskExtra::Subscribers),
+];
+
+const SEARCH_EXTRAS: &[(&str, TaskExtra)] = &[
+    ("text", TaskExtra::Text),
+    ("html", TaskExtra::Html),
+    ("files", TaskExtra::Files),
+];
+
+/// Keeps the tasks the filter asks for. Worksection can only narrow to open
+/// tasks, so `done` is applied here.
+fn by_status(tasks: &[Task], filter: TaskStatusFilter) -> impl Iterator<Item = &Task> {
+    tasks.iter().filter(move |t| match filter {
+        TaskStatusFilter::All => true,
+        TaskStatusFilter::Active => !t.is_done(),
+        TaskStatusFilter::Done => t.is_done(),
+    })
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetAllTasksArgs {
+    /// active (open tasks), done (completed), or all.
+    #[serde(default)]
+    pub status_filter: TaskStatusFilter,
+    /// Extra blocks, comma-separated: text, files, comments, relations, subtasks, archive
+    /// (archive includes tasks of archived projects).
+    pub extra: Option<String>,
+}
+
+async fn get_all_tasks(ws: Arc<Account>, a: GetAllTasksArgs) -> Result<Answer, ToolError> {
+    let extra = args::extras("extra", &a.extra, LIST_EXTRAS)?;
+    let mut p = GetAllTasks::new().extra(extra);
+    if a.status_filter == TaskStatusFilter::Active {
+        p = p.active_only();
+    }
+    let tasks = ws.all_tasks(p).await?;
+    List::new(by_status(&tasks, a.status_filter))?
+        .field("status_filter", a.status_filter)
+        .finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetTasksArgs {
+    /// The project's id (digits), as get_projects lists it.
+    pub project_id: IdArg,
+    /// active (open tasks), done (completed), or all.
+    #[serde(default)]
+    pub status_filter: TaskStatusFilter,
+    /// Extra blocks, comma-separated: text, files, comments, relations, subtasks.
+    pub extra: Option<String>,
+}
+
+async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Answer, ToolError> {
+    let project = args::id("project_id", &a.project_id)?;
+    let extra = args::extras("extra", &a.extra, LIST_EXTRAS)?;
+    let mut p = GetTasks::new(project).extra(extra);
+    if a.status_filter == TaskStatusFilter::Active {
+        p = p.active_only();
+    }
+    let tasks = ws.tasks(p).await?;
+    List::new(by_status(&tasks, a.status_filter))?
+        .field("status_filter", a.status_filter)
+        .finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetTaskArgs {
+    /// The task's id (digits).
+    pub task_id: IdArg,
+    /// Extra blocks, comma-separated: text, html, files, comments, relations, subtasks, subscribers.
+    pub extra: Option<String>,
+}
+
+async fn get_task(ws: Arc<Account>, a: GetTaskArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let extra = args::extras("extra", &a.extra, TASK_EXTRAS)?;
+    let task = ws.task(GetTask::new(id).extra(extra)).await?;
+    Answer::object(&*task)
+}
+
+fn default_max_results() -> i64 {
+    100
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchTasksArgs {
+    /// Plain words that must all appear in the task name (case-insensitive).
+    pub query: Option<String>,
+    /// A raw Worksection filter expression, e.g. `date_end < '01.12.2026' and project = 123`.
+    /// Fields: id, project, parent, name, dateadd, datestart, dateend, dateclose.
+    pub filter_query: Option<String>,
+    /// Only tasks of this project.
+    pub project_id: Option<IdArg>,
+    /// Only this task's subtasks (and the task).
+    pub task_id: Option<IdArg>,
+    /// Only tasks assigned to this person.
+    pub assignee_email: Option<String>,
+    /// Only tasks created by this person.
+    pub author_email: Option<String>,
+    /// active (open) or done.
+    pub status: Option<TaskStatus>,
+    /// Extra blocks, comma-separated: text, html, files.
+    pub extra: Option<String>,
+    /// At most this many tasks (1 to 10000).
+    #[serde(default = "default_max_results")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub max_results: i64,
+}
+
+async fn search_tasks(ws: Arc<Account>, a: SearchTasksArgs) -> Result<Answer, ToolError> {
+    let max = args::max_results(Some(a.max_results), 100, 10_000)?;
+    let extra = args::extras("extra", &a.extra, SEARCH_EXTRAS)?;
+    let mut p = SearchTasks::new().extra(extra);
+    let mut criteria = 0;
+    if let Some(project) = args::opt_id("project_id", &a.project_id)? {
+        p = p.project(project);
+        criteria += 1;
+    }
+    if let Some(task) = args::opt_id("task_id", &a.task_id)? {
+        p = p.task(task);
+        criteria += 1;
+    }
+    if let Some(email) = a.assignee_email.as_deref().filter(|s| !s.trim().is_empty()) {
+        p = p.assignee_email(args::email("assignee_email", email)?);
+        criteria += 1;
+    }
+    if let Some(email) = a.author_email.as_deref().filter(|s| !s.trim().is_empty()) {
+        p = p.author_email(args::email("author_email", email)?);
+        criteria += 1;
+    }
+    let words: Option<Filter> = match a.query.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(q) => {
+            let q = args::text("query", q, 500)?;
+            q.split_whitespace()
+                .map(Filter::name_has)
+                .reduce(Filter::and)
+        }
+    };
+    let raw = match a.filter_query.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(f) => Some(args::text("filter_query", f, 2_000)?),
+    };
+    let filter = match (raw, words) {
+        (Some(raw), Some(words)) => Some(format!("({raw}) and {words}")),
+        (Some(raw), None) => Some(raw),
+        (None, Some(words)) => Some(words.to_string()),
+        (None, None) => None,
+    };
+    if let Some(filter) = &filter {
+        p = p.filter(filter);
+        criteria += 1;
+    }
+    if criteria == 0 {
+        return Err(ToolError::argument(
+            "query",
+            "search_tasks needs at least one of query, filter_query, project_id, task_id, assignee_email or author_email",
+        ));
+    }
+    if let Some(status) = a.status {
+        p = p.state(match status {
+            TaskStatus::Active => TaskState::Active,
+            TaskStatus::Done => TaskState::Done,
+        });
+    }
+    let tasks = ws.search_tasks(p).await?;
+    List::new(tasks.iter())?
+        .max_results(max)
+        .field("filter", filter)
+        .finish()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskIdArgs {
+    /// The task's id (digits).
+    pub task_id: IdArg,
+}
+
+async fn get_task_subtasks(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let task = ws
+        .task(GetTask::new(id).extra([TaskExtra::Subtasks]))
+        .await?;
+    let children = task.child.clone().unwrap_or_default();
+    List::new(children)?
+        .field("task", json!({"id": task.id, "name": task.name}))
+        .finish()
+}
+
+async fn get_task_relations(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let task = ws
+        .task(GetTask::new(id).extra([TaskExtra::Relations]))
+        .await?;
+    let relations = task.relations.clone().unwrap_or_default();
+    Answer::object(json!({
+        "task": {"id": task.id, "name": task.name},
+        "relations": relations,
+        "depends_on_count": relations.from.as_ref().map_or(0, Vec::len),
+        "blocks_count": relations.to.as_ref().map_or(0, Vec::len),
+    }))
+}
+
+async fn get_task_subscribers(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+    let id = args::id("task_id", &a.task_id)?;
+    let task = ws
+        .task(GetTask::new(id).extra([TaskExtra::Subscribers]))
+        .await?;
+    let subscribers = task.subscribers.clone().unwrap_or_default();
+    List::new(subscribers)?
+        .field("task", json!({"id": task.id, "name": task.name}))
+        .finish()
+}
