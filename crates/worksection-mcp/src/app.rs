@@ -6,26 +6,37 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use worksection::Client;
+use worksection::auth::token::OnRotate;
 use worksection::auth::{Bearer, OAuthApp, RefreshingToken, TokenSet, read_scopes};
 use worksection_sim::{SimConfig, SimInfo, Simulator};
 
 use crate::account::Account;
 use crate::cache::ResponseCache;
-use crate::config::{ConfigError, Settings, Source, Transport};
+use crate::config::{ConfigError, Settings, Source, StoreSettings, Transport};
 use crate::file_cache::FileCache;
 use crate::server::WorksectionServer;
+use crate::signin::OAuthSettings;
 use crate::tools::Registry;
 use crate::transport;
 
-/// The served account, and the demo simulator when there is one (it stops
-/// when this is dropped).
+/// The served accounts (the first is the default, served at `/mcp`; each
+/// is also at `/mcp/<key>`), and the demo simulator when there is one.
 pub struct Opened {
-    pub account: Arc<Account>,
+    pub accounts: Vec<(String, Arc<Account>)>,
     pub demo: Option<Simulator>,
 }
 
 pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
+    if let Source::OAuth {
+        oauth,
+        store,
+        account,
+    } = &settings.source
+    {
+        return open_signed_in(settings, oauth, store, account.as_deref()).await;
+    }
     let (client, label, folder, demo) = match &settings.source {
+        Source::OAuth { .. } => unreachable_oauth()?,
         Source::Demo => {
             let sim = Simulator::start(SimConfig {
                 // The simulator does not limit; our own client keeps to
@@ -60,16 +71,110 @@ pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
             (client, host.clone(), folder_name(account_url), None)
         }
     };
+    let account = account(settings, client, label, &folder);
+    Ok(Opened {
+        accounts: vec![(folder, account)],
+        demo,
+    })
+}
+
+fn unreachable_oauth() -> Result<(Client, String, String, Option<Simulator>), ConfigError> {
+    Err(ConfigError(
+        "internal: OAuth accounts open elsewhere".into(),
+    ))
+}
+
+/// An account with its own caches (and, through its client, its own rate
+/// limiter): accounts never share anything.
+fn account(settings: &Settings, client: Client, label: String, folder: &str) -> Arc<Account> {
     let files = FileCache::new(
         settings.file_cache_root.join(folder),
         settings.file_retention,
         settings.max_file_bytes,
         settings.file_cache_max_bytes,
     );
-    let account = Account::new(client, ResponseCache::new(settings.cache_ttl), files, label);
+    Arc::new(Account::new(
+        client,
+        ResponseCache::new(settings.cache_ttl),
+        files,
+        label,
+    ))
+}
+
+/// Every account signed in with OAuth2 (or the one asked for), each with
+/// tokens that renew themselves and are saved back to the store on every
+/// rotation, before they are used.
+async fn open_signed_in(
+    settings: &Settings,
+    oauth: &OAuthSettings,
+    store: &StoreSettings,
+    only: Option<&str>,
+) -> Result<Opened, ConfigError> {
+    let store = store.open()?;
+    let mut keys = store.accounts().map_err(|e| ConfigError(e.to_string()))?;
+    if keys.is_empty() {
+        return Err(ConfigError(
+            "No Worksection sign-in is saved yet; run `worksection-mcp login` first.".into(),
+        ));
+    }
+    if let Some(only) = only {
+        let wanted = only.trim().to_ascii_lowercase();
+        if !keys.contains(&wanted) {
+            return Err(ConfigError(format!(
+                "No sign-in is saved for {wanted}; signed in: {}. Run `worksection-mcp login` to add it.",
+                keys.join(", ")
+            )));
+        }
+        keys = vec![wanted];
+    }
+    let mut accounts = Vec::new();
+    for key in keys {
+        let Some(record) = store.load(&key).map_err(|e| ConfigError(e.to_string()))? else {
+            continue;
+        };
+        let app = oauth.app().map_err(|e| ConfigError(e.to_string()))?;
+        let hook_store = store.clone();
+        let hook_record = record.clone();
+        let on_rotate: OnRotate = Arc::new(move |tokens: TokenSet| {
+            let store = hook_store.clone();
+            let mut record = hook_record.clone();
+            Box::pin(async move {
+                record.tokens = tokens;
+                record.saved_at = chrono::Utc::now();
+                tokio::task::spawn_blocking(move || store.save(&record))
+                    .await
+                    .map_err(|e| {
+                        worksection::Error::Config(format!(
+                            "saving the renewed sign-in failed: {e}"
+                        ))
+                    })?
+                    .map_err(|e| {
+                        worksection::Error::Config(format!(
+                            "saving the renewed sign-in failed: {e}"
+                        ))
+                    })
+            })
+        });
+        let source = RefreshingToken::new(app, record.tokens.clone()).on_rotate(on_rotate);
+        let client = client_builder(settings)
+            .account_url(record.account_url.as_str())
+            .bearer(Bearer::new(Arc::new(source)))
+            .build()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        let folder = url::Url::parse(&record.account_url)
+            .map(|u| folder_name(&u))
+            .unwrap_or_else(|_| key.replace(':', "_"));
+        let label = format!("{} as {}", key, record.user_name);
+        accounts.push((key, account(settings, client, label, &folder)));
+    }
+    if accounts.is_empty() {
+        return Err(ConfigError(
+            "The saved sign-ins could not be read; run `worksection-mcp login` again.".into(),
+        ));
+    }
     Ok(Opened {
-        account: Arc::new(account),
-        demo,
+        accounts,
+        demo: None,
     })
 }
 
@@ -159,16 +264,25 @@ fn folder_name(url: &url::Url) -> String {
 /// Serves until `shutdown` is cancelled (or stdin closes, for stdio).
 pub async fn run(settings: &Settings, shutdown: CancellationToken) -> Result<(), ConfigError> {
     let opened = open(settings).await?;
-    let server = WorksectionServer::new(opened.account.clone(), Arc::new(Registry::new()));
+    let registry = Arc::new(Registry::new());
+    let servers: Vec<(String, WorksectionServer)> = opened
+        .accounts
+        .iter()
+        .map(|(key, account)| {
+            let server = WorksectionServer::new(account.clone(), registry.clone());
+            (key.clone(), server)
+        })
+        .collect();
     let result = match settings.transport {
-        Transport::Stdio => {
-            eprintln!(
-                "Worksection MCP: serving {} over stdio",
-                opened.account.label()
-            );
-            transport::stdio::serve(server, shutdown).await
-        }
-        Transport::Http => transport::http::serve(server, settings, shutdown).await,
+        Transport::Stdio => match servers.into_iter().next() {
+            Some((_, server)) => {
+                let label = server.account().label().to_owned();
+                eprintln!("Worksection MCP: serving {label} over stdio");
+                transport::stdio::serve(server, shutdown).await
+            }
+            None => Err(ConfigError("internal: no account to serve".into())),
+        },
+        Transport::Http => transport::http::serve(servers, settings, shutdown).await,
     };
     if let Some(sim) = opened.demo {
         sim.shutdown().await;

@@ -13,6 +13,10 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use url::Url;
+use worksection::Secret;
+
+use crate::signin::OAuthSettings;
+use crate::token_store::{self, StoreChoice, TokenStore};
 
 /// How the assistant talks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -38,9 +42,15 @@ pub struct ServeArgs {
     #[arg(long, env = "WORKSECTION_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
 
-    /// The OAuth2 app's client id (OAuth2 mode).
-    #[arg(long, env = "WORKSECTION_CLIENT_ID")]
-    pub client_id: Option<String>,
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Serve only this signed-in account (its host), not every one.
+    #[arg(long, env = "WORKSECTION_ACCOUNT")]
+    pub account: Option<String>,
 
     /// Address to listen on; anything but loopback needs MCP_AUTH_TOKEN.
     #[arg(long, env = "MCP_SERVER_HOST", default_value = "127.0.0.1")]
@@ -97,6 +107,154 @@ pub struct ServeArgs {
     pub requests_per_second: f64,
 }
 
+/// The OAuth2 app people sign in through.
+#[derive(Debug, Clone, Args)]
+pub struct OAuthArgs {
+    /// The OAuth2 app's client id (from Worksection's app settings).
+    #[arg(long, env = "WORKSECTION_CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// The OAuth2 app's client secret.
+    #[arg(long, env = "WORKSECTION_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+
+    /// The redirect URI registered with the app (https).
+    #[arg(
+        long,
+        env = "WORKSECTION_REDIRECT_URI",
+        default_value = "https://localhost:8080/oauth/callback"
+    )]
+    pub redirect_uri: String,
+
+    /// Scopes to ask for, comma-separated (default: every `_read` scope).
+    #[arg(long, env = "WORKSECTION_SCOPES", value_delimiter = ',')]
+    pub scopes: Vec<String>,
+
+    /// Also ask for `administrative` (needed to list webhooks).
+    #[arg(long)]
+    pub administrative: bool,
+
+    /// Worksection's sign-in address.
+    #[arg(
+        long,
+        env = "WORKSECTION_OAUTH_URL",
+        default_value = "https://worksection.com"
+    )]
+    pub oauth_url: String,
+}
+
+/// Where sign-ins are kept.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// auto (the OS keychain when there is one, else an encrypted file), keyring or file.
+    #[arg(long, env = "TOKEN_STORE", default_value = "auto")]
+    pub token_store: String,
+
+    /// The encrypted token file (TOKEN_STORE=file).
+    #[arg(long, env = "TOKEN_STORAGE_PATH")]
+    pub token_storage_path: Option<PathBuf>,
+
+    /// The key for the encrypted token file (default: a generated key file beside it).
+    #[arg(long, env = "TOKEN_ENCRYPTION_KEY", hide_env_values = true)]
+    pub token_encryption_key: Option<String>,
+}
+
+impl OAuthArgs {
+    /// The app's settings, checked. Secrets are needed to exchange codes and
+    /// refresh tokens, so both must be there.
+    pub fn settings(&self) -> Result<OAuthSettings, ConfigError> {
+        let client_id = self.client_id.as_deref().map(str::trim).unwrap_or_default();
+        if client_id.is_empty() {
+            return Err(bad(
+                "WORKSECTION_CLIENT_ID is not set; create an OAuth2 app in Worksection (Account → API → OAuth2) and set its client id and secret.",
+            ));
+        }
+        let secret = self
+            .client_secret
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default();
+        if secret.is_empty() {
+            return Err(bad(
+                "WORKSECTION_CLIENT_SECRET is not set; copy it from the OAuth2 app's settings in Worksection.",
+            ));
+        }
+        let redirect = Url::parse(self.redirect_uri.trim()).map_err(|_| {
+            bad(format!(
+                "WORKSECTION_REDIRECT_URI `{}` is not a URL; use the one registered with the app, like https://localhost:8080/oauth/callback.",
+                self.redirect_uri
+            ))
+        })?;
+        if redirect.scheme() != "https" {
+            return Err(bad(
+                "WORKSECTION_REDIRECT_URI must start with https:// (Worksection redirects only to HTTPS addresses).",
+            ));
+        }
+        let oauth = Url::parse(self.oauth_url.trim()).map_err(|_| {
+            bad(format!("WORKSECTION_OAUTH_URL `{}` is not a URL; leave it unset for https://worksection.com.", self.oauth_url))
+        })?;
+        let local = oauth.host_str().is_some_and(|h| {
+            h == "localhost" || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        });
+        if oauth.scheme() != "https" && !local {
+            return Err(bad("WORKSECTION_OAUTH_URL must start with https://."));
+        }
+        let mut scopes: Vec<String> = nonempty(&self.scopes);
+        if scopes.is_empty() {
+            scopes = OAuthSettings::default_scopes(false);
+        }
+        if self.administrative && !scopes.iter().any(|s| s == "administrative") {
+            scopes.push("administrative".to_owned());
+        }
+        // The read scopes, and `administrative` for webhooks: a read-only
+        // server asks for nothing else.
+        let known = OAuthSettings::default_scopes(true);
+        if let Some(unknown) = scopes.iter().find(|s| !known.contains(s)) {
+            return Err(bad(format!(
+                "WORKSECTION_SCOPES has `{unknown}`, which this read-only server does not use; choose from {}.",
+                known.join(", ")
+            )));
+        }
+        Ok(OAuthSettings {
+            client_id: client_id.to_owned(),
+            client_secret: Secret::new(secret.to_owned()),
+            redirect_uri: redirect.to_string(),
+            oauth_url: oauth.as_str().trim_end_matches('/').to_owned(),
+            scopes,
+        })
+    }
+}
+
+/// The token store the settings choose.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub choice: StoreChoice,
+    pub path: Option<PathBuf>,
+    pub key: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn settings(&self) -> Result<StoreSettings, ConfigError> {
+        let choice = self
+            .token_store
+            .parse::<StoreChoice>()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(StoreSettings {
+            choice,
+            path: self.token_storage_path.clone(),
+            key: self.token_encryption_key.clone().filter(|k| !k.is_empty()),
+        })
+    }
+}
+
+impl StoreSettings {
+    pub fn open(&self) -> Result<std::sync::Arc<dyn TokenStore>, ConfigError> {
+        token_store::open(self.choice, self.path.clone(), self.key.clone())
+            .map(std::sync::Arc::from)
+            .map_err(|e| bad(e.to_string()))
+    }
+}
+
 /// Where the account's data comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -104,6 +262,86 @@ pub enum Source {
     Demo,
     /// An account through its admin API key.
     ApiKey { account_url: Url, api_key: String },
+    /// Every account signed in with OAuth2 (or only `account`), tokens from
+    /// the token store.
+    OAuth {
+        oauth: OAuthSettings,
+        store: StoreSettings,
+        account: Option<String>,
+    },
+}
+
+/// `worksection-mcp login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Print the sign-in address instead of opening the browser.
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Address the HTTPS callback listens on.
+    #[arg(long, env = "OAUTH_CALLBACK_HOST", default_value = "127.0.0.1")]
+    pub callback_host: String,
+
+    /// Port of the callback (default: the redirect URI's).
+    #[arg(long, env = "OAUTH_CALLBACK_PORT")]
+    pub callback_port: Option<u16>,
+
+    /// Serve the callback over HTTPS (turn off only behind a TLS proxy).
+    #[arg(long, env = "OAUTH_CALLBACK_USE_SSL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub callback_use_ssl: bool,
+
+    /// A certificate (PEM) for the callback instead of the generated one.
+    #[arg(long, env = "OAUTH_SSL_CERT_PATH", requires = "ssl_key_path")]
+    pub ssl_cert_path: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "OAUTH_SSL_KEY_PATH", requires = "ssl_cert_path")]
+    pub ssl_key_path: Option<PathBuf>,
+}
+
+impl LoginArgs {
+    pub fn callback(&self, oauth: &OAuthSettings) -> Result<crate::login::Callback, ConfigError> {
+        let redirect = Url::parse(&oauth.redirect_uri)
+            .map_err(|_| bad("WORKSECTION_REDIRECT_URI is not a URL."))?;
+        let mut cb = crate::login::Callback::for_redirect(&redirect, data_dir()?);
+        cb.host = match self.callback_host.trim() {
+            "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            h => h.parse().map_err(|_| {
+                bad(format!(
+                    "OAUTH_CALLBACK_HOST `{h}` is not an IP address; use 127.0.0.1."
+                ))
+            })?,
+        };
+        if let Some(port) = self.callback_port {
+            cb.port = port;
+        }
+        cb.use_tls = self.callback_use_ssl;
+        if let (Some(c), Some(k)) = (&self.ssl_cert_path, &self.ssl_key_path) {
+            for p in [c, k] {
+                if !p.is_file() {
+                    return Err(bad(format!(
+                        "OAUTH_SSL_CERT_PATH/OAUTH_SSL_KEY_PATH: {} is not a readable file.",
+                        p.display()
+                    )));
+                }
+            }
+            cb.cert = Some((c.clone(), k.clone()));
+        }
+        Ok(cb)
+    }
+}
+
+/// This user's data folder for the app (generated certificates).
+pub fn data_dir() -> Result<PathBuf, ConfigError> {
+    directories::ProjectDirs::from("com", "Worksection MCP", "worksection-mcp")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| bad("Could not find this user's data directory (is HOME set?)."))
 }
 
 /// Settings after every check passed.
@@ -244,17 +482,16 @@ impl ServeArgs {
                 api_key: key.to_owned(),
             });
         }
-        if self
-            .client_id
-            .as_deref()
-            .is_some_and(|c| !c.trim().is_empty())
-        {
-            return Err(bad(
-                "OAuth2 sign-in is configured (WORKSECTION_CLIENT_ID) but this build serves only the admin API key and the demo; set WORKSECTION_API_KEY and WORKSECTION_ACCOUNT_URL, or run `worksection-mcp serve --demo`.",
-            ));
+        let client_id = self.oauth.client_id.as_deref().unwrap_or_default();
+        if !client_id.trim().is_empty() {
+            return Ok(Source::OAuth {
+                oauth: self.oauth.settings()?,
+                store: self.store.settings()?,
+                account: self.account.clone().filter(|a| !a.trim().is_empty()),
+            });
         }
         Err(bad(
-            "Nothing to serve: set WORKSECTION_ACCOUNT_URL and WORKSECTION_API_KEY (flags, environment or .env), or try the demo account with `worksection-mcp serve --demo`.",
+            "Nothing to serve: sign in with `worksection-mcp login` (after setting WORKSECTION_CLIENT_ID and WORKSECTION_CLIENT_SECRET), or set WORKSECTION_ACCOUNT_URL and WORKSECTION_API_KEY, or try the demo account with `worksection-mcp serve --demo`.",
         ))
     }
 }

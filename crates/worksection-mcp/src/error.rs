@@ -34,7 +34,9 @@ impl ToolError {
 impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Argument { name, problem } => write!(f, "Invalid argument `{name}`: {problem}"),
+            Self::Argument { name, problem } => {
+                write!(f, "Invalid argument `{name}`: {}", bounded(problem))
+            }
             Self::Upstream(e) => write!(f, "{e}"),
             Self::NotFound(what) | Self::File(what) => f.write_str(what),
         }
@@ -42,6 +44,23 @@ impl fmt::Display for ToolError {
 }
 
 impl std::error::Error for ToolError {}
+
+/// A problem quoted back to the model at a bounded length: arguments can be
+/// a megabyte long, and an error quoting one whole would not fit in an MCP
+/// message.
+fn bounded(problem: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 400;
+    if problem.chars().count() <= MAX {
+        return problem.into();
+    }
+    let head: String = problem.chars().take(MAX / 2).collect();
+    let tail: String = {
+        let mut t: Vec<char> = problem.chars().rev().take(MAX / 4).collect();
+        t.reverse();
+        t.into_iter().collect()
+    };
+    format!("{head} … {tail}").into()
+}
 
 impl From<Arc<worksection::Error>> for ToolError {
     fn from(e: Arc<worksection::Error>) -> Self {

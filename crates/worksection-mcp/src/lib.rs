@@ -9,8 +9,14 @@
 //! through the `worksection` client; files go through the file cache on
 //! disk (`file_cache`) and are read by `content`. Answers are shaped and
 //! size-capped by `output`. `config` reads and checks the settings, `app`
-//! opens the account (the in-process demo simulator, or a real account)
-//! and runs the chosen transport.
+//! opens the accounts (the in-process demo simulator, an admin API key, or
+//! every account signed in with OAuth2) and runs the chosen transport.
+//!
+//! Signing in: `signin` is the OAuth2 flow the CLI and the desktop app
+//! share (authorize URL, state check, code exchange, account discovery);
+//! `token_store` keeps the tokens (OS keychain or an encrypted file);
+//! `login` runs the flow in the system browser with an HTTPS callback, and
+//! `doctor` checks a setup end to end.
 
 pub mod account;
 pub mod app;
@@ -18,11 +24,15 @@ pub mod args;
 pub mod cache;
 pub mod config;
 pub mod content;
+pub mod doctor;
 pub mod error;
 pub mod file_cache;
+pub mod login;
 pub mod output;
 pub mod prompts;
 pub mod resources;
 pub mod server;
+pub mod signin;
+pub mod token_store;
 pub mod tools;
 pub mod transport;

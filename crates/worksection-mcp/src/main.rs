@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
-use worksection_mcp::config::ServeArgs;
+use worksection_mcp::config::{LoginArgs, ServeArgs, StoreArgs};
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +30,21 @@ struct Cli {
 enum Command {
     /// Serve an account (or the demo account with --demo).
     Serve(Box<ServeArgs>),
+    /// Sign in to a Worksection account in the browser and save the tokens.
+    Login(Box<LoginArgs>),
+    /// Check the configuration, the way to Worksection and the folders, with a fix for each problem.
+    Doctor(Box<ServeArgs>),
+    /// Forget a saved sign-in (or every one with --all).
+    Logout {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The account's host, e.g. acme.worksection.com (default: the default account).
+        #[arg(long, env = "WORKSECTION_ACCOUNT")]
+        account: Option<String>,
+        /// Forget every saved sign-in.
+        #[arg(long)]
+        all: bool,
+    },
     /// Exit 0 when a server answers on /healthz (for container health checks).
     Healthcheck {
         /// The server's port.
@@ -46,8 +61,11 @@ fn main() -> ExitCode {
         eprintln!("worksection-mcp: ignoring .env: {e}");
     }
     let cli = Cli::parse();
-    let filter = EnvFilter::try_new(format!("{},hyper=warn,rmcp=warn", cli.log_level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(format!(
+        "{},hyper=warn,rmcp=warn,rustls=warn,rustls_platform_verifier=warn,h2=warn",
+        cli.log_level
+    ))
+    .unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -84,8 +102,110 @@ fn main() -> ExitCode {
                 }
             }
             Command::Healthcheck { port } => healthcheck(port).await,
+            Command::Login(args) => login(*args).await,
+            Command::Doctor(args) => {
+                let checks = worksection_mcp::doctor::run(&args).await;
+                for c in &checks {
+                    let mark = if c.ok { "ok  " } else { "FAIL" };
+                    println!("{mark} {}: {}", c.name, c.detail);
+                }
+                if checks.iter().all(|c| c.ok) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Command::Logout {
+                store,
+                account,
+                all,
+            } => logout(store, account, all),
         }
     })
+}
+
+async fn login(args: LoginArgs) -> ExitCode {
+    let prepared = args.oauth.settings().and_then(|oauth| {
+        let callback = args.callback(&oauth)?;
+        let store = args.store.settings()?.open()?;
+        Ok((oauth, callback, store))
+    });
+    let (oauth, callback, store) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let no_browser = args.no_browser;
+    let announce = |url: &url::Url| {
+        if no_browser || webbrowser::open(url.as_str()).is_err() {
+            eprintln!("Open this address in your browser and click Allow:");
+            println!("{url}");
+        } else {
+            eprintln!("Your browser shows Worksection's sign-in page; click Allow there.");
+        }
+        eprintln!("Waiting for Worksection's answer...");
+    };
+    match worksection_mcp::login::login(&oauth, &callback, store.as_ref(), announce).await {
+        Ok(signed_in) => {
+            eprintln!(
+                "Signed in to {} as {} ({}); the sign-in is saved in {}.",
+                signed_in.account_url,
+                signed_in.user_name,
+                signed_in.user_email,
+                store.kind()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn logout(store: StoreArgs, account: Option<String>, all: bool) -> ExitCode {
+    let store = match store.settings().and_then(|s| s.open()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let accounts = match store.accounts() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let targets: Vec<String> = if all {
+        accounts
+    } else {
+        match account
+            .map(|a| a.trim().to_ascii_lowercase())
+            .or_else(|| accounts.first().cloned())
+        {
+            Some(a) => vec![a],
+            None => Vec::new(),
+        }
+    };
+    if targets.is_empty() {
+        eprintln!("No sign-in is saved; nothing to forget.");
+        return ExitCode::SUCCESS;
+    }
+    for t in targets {
+        match store.delete(&t) {
+            Ok(true) => eprintln!("Forgot the sign-in for {t}."),
+            Ok(false) => eprintln!("No sign-in is saved for {t}."),
+            Err(e) => {
+                eprintln!("worksection-mcp: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Asks the local server's `/healthz`; the container image has no curl.

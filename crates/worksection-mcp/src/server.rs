@@ -18,6 +18,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::account::Account;
+use crate::error::ToolError;
 use crate::tools::Registry;
 use crate::{prompts, resources};
 
@@ -55,6 +56,7 @@ impl WorksectionServer {
         name: &str,
         args: rmcp::model::JsonObject,
     ) -> Result<CallToolResult, McpError> {
+        let ids = id_arguments(&args);
         let Some(fut) = self.tools.call(name, self.account.clone(), args) else {
             return Err(McpError::invalid_params(
                 format!(
@@ -69,6 +71,12 @@ impl WorksectionServer {
         let outcome = tokio::time::timeout(TOOL_TIMEOUT, fut).await;
         let result = match outcome {
             Ok(Ok(answer)) => answer.into_result(),
+            Ok(Err(ToolError::Upstream(e)))
+                if matches!(*e, worksection::Error::NotFound { .. }) && !ids.is_empty() =>
+            {
+                // Worksection says "Task is invalid"; name what was asked for.
+                CallToolResult::error(vec![ContentBlock::text(format!("{e} (asked for {ids})"))])
+            }
             Ok(Err(e)) => CallToolResult::error(vec![ContentBlock::text(e.to_string())]),
             Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
                 "Worksection did not answer within {} seconds (it allows about one request per second and other requests were waiting); try again in a minute.",
@@ -83,6 +91,19 @@ impl WorksectionServer {
         );
         Ok(result)
     }
+}
+
+/// The id arguments of a call (`task_id=123, project_id=7`), for errors.
+fn id_arguments(args: &rmcp::model::JsonObject) -> String {
+    args.iter()
+        .filter(|(k, _)| k.ends_with("_id"))
+        .filter_map(|(k, v)| match v {
+            serde_json::Value::String(s) => Some(format!("{k}={}", crate::args::shorten(s))),
+            serde_json::Value::Number(n) => Some(format!("{k}={n}")),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl ServerHandler for WorksectionServer {

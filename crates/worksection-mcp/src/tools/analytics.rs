@@ -85,13 +85,13 @@ async fn project_tasks(ws: &Account, project: u64) -> Result<Vec<Task>, ToolErro
 }
 
 /// Open tasks of the whole account, subtasks included (one shared request).
+///
+/// Not `filter=active`: Worksection's filter drops a closed task together
+/// with everything under it, and an open subtask under a closed parent is
+/// still open work. So every task is read and the open ones kept here.
 pub(super) async fn open_tasks(ws: &Account) -> Result<Vec<Task>, ToolError> {
     let tasks = ws
-        .all_tasks(
-            GetAllTasks::new()
-                .active_only()
-                .extra([TaskExtra::Subtasks]),
-        )
+        .all_tasks(GetAllTasks::new().extra([TaskExtra::Subtasks]))
         .await?;
     Ok(flat(&tasks).into_iter().filter(|t| !t.is_done()).collect())
 }

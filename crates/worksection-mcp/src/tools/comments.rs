@@ -6,6 +6,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
+use worksection::models::Comment;
 
 use super::files::discussion;
 use super::{Shape, ToolDef, def};
@@ -38,6 +39,18 @@ pub fn tools() -> Vec<ToolDef> {
     ]
 }
 
+/// Worksection lists comments newest first; a discussion reads oldest
+/// first, and `max_results` then keeps the start of the conversation.
+fn oldest_first(comments: &[Comment]) -> Vec<&Comment> {
+    let mut sorted: Vec<&Comment> = comments.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.date_added
+            .cmp(&b.date_added)
+            .then_with(|| a.id.as_u64().cmp(&b.id.as_u64()))
+    });
+    sorted
+}
+
 fn default_max_results() -> i64 {
     100
 }
@@ -60,7 +73,9 @@ async fn get_comments(ws: Arc<Account>, a: GetCommentsArgs) -> Result<Answer, To
     let id = args::id("task_id", &a.task_id)?;
     let max = args::max_results(Some(a.max_results), 100, 1_000)?;
     let comments = ws.comments(id, a.include_files).await?;
-    List::new(comments.iter())?.max_results(max).finish()
+    List::new(oldest_first(&comments))?
+        .max_results(max)
+        .finish()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -89,7 +104,7 @@ pub async fn task_context(ws: &Account, id: u64) -> Result<Answer, ToolError> {
         .filter(|n| !n.is_empty())
         .collect();
     let images: Vec<_> = d.attachments.iter().filter(|f| f.is_image).collect();
-    List::new(d.comments.iter())?
+    List::new(oldest_first(&d.comments))?
         .key("comments")
         .field("task", &*d.task)
         .field("attachments", &d.attachments)

@@ -31,13 +31,46 @@ use crate::server::WorksectionServer;
 /// huge body is either a mistake or an attack.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
-/// The `/mcp` and `/healthz` routes for a server, with its protections.
+/// `/mcp` (the default account), `/mcp/<account host>` (each account) and
+/// `/healthz`, with their protections.
 pub fn router(
-    server: WorksectionServer,
+    servers: &[(String, WorksectionServer)],
     settings: &Settings,
     local: SocketAddr,
     shutdown: CancellationToken,
 ) -> Router {
+    let mut mcp_routes = Router::new();
+    for (i, (key, server)) in servers.iter().enumerate() {
+        if i == 0 {
+            mcp_routes = mcp_routes.nest_service(
+                "/mcp",
+                mcp_service(server.clone(), settings, local, shutdown.clone()),
+            );
+        }
+        mcp_routes = mcp_routes.nest_service(
+            &format!("/mcp/{key}"),
+            mcp_service(server.clone(), settings, local, shutdown.clone()),
+        );
+    }
+    let token = settings
+        .auth_token
+        .as_ref()
+        .map(|t| Arc::new(Sha256::digest(t.as_bytes()).to_vec()));
+    Router::new().route("/healthz", get(healthz)).merge(
+        mcp_routes
+            .layer(middleware::from_fn(check_jsonrpc))
+            .layer(middleware::from_fn_with_state(token, require_token)),
+    )
+}
+
+/// One account's MCP endpoint: rmcp's streamable HTTP service with the
+/// Host and Origin checks.
+fn mcp_service(
+    server: WorksectionServer,
+    settings: &Settings,
+    local: SocketAddr,
+    shutdown: CancellationToken,
+) -> StreamableHttpService<WorksectionServer, LocalSessionManager> {
     let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1", "[::1]"]
         .into_iter()
         .map(str::to_owned)
@@ -55,21 +88,102 @@ pub fn router(
         .with_allowed_origins(origins)
         .with_max_request_body_bytes(MAX_REQUEST_BYTES)
         .with_cancellation_token(shutdown);
-    let mcp = StreamableHttpService::new(
+    StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),
         config,
-    );
-    let token = settings
-        .auth_token
-        .as_ref()
-        .map(|t| Arc::new(Sha256::digest(t.as_bytes()).to_vec()));
-    let mcp_routes = Router::new()
-        .nest_service("/mcp", mcp)
-        .layer(middleware::from_fn_with_state(token, require_token));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .merge(mcp_routes)
+    )
+}
+
+/// Answers malformed JSON-RPC with JSON-RPC's own errors (parse error,
+/// invalid request, invalid params) before it reaches the MCP service,
+/// which would otherwise refuse some of it with a bare HTTP status or
+/// mistake a known method with bad params for an unknown one.
+async fn check_jsonrpc(request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request is larger than the 4 MB this server accepts.\n",
+            )
+                .into_response();
+        }
+    };
+    if let Err((code, id, message)) = jsonrpc_problem(&bytes) {
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {"code": code, "message": message},
+        });
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// What is wrong with a request body, as a JSON-RPC error code, the
+/// request's id and a message; `Ok` when it is well-formed.
+fn jsonrpc_problem(bytes: &[u8]) -> Result<(), (i64, serde_json::Value, String)> {
+    use serde_json::Value;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        (
+            -32700,
+            Value::Null,
+            format!("Parse error: the body is not JSON ({e})."),
+        )
+    })?;
+    let Some(obj) = value.as_object() else {
+        return Err((
+            -32600,
+            Value::Null,
+            "Invalid request: send one JSON-RPC object (batches are not supported).".into(),
+        ));
+    };
+    let id = obj.get("id").cloned().unwrap_or(Value::Null);
+    let invalid = |message: &str| Err((-32600, id.clone(), format!("Invalid request: {message}.")));
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return invalid("\"jsonrpc\" must be \"2.0\"");
+    }
+    let method = match obj.get("method") {
+        None if obj.contains_key("result") || obj.contains_key("error") => return Ok(()),
+        None => return invalid("\"method\" is missing"),
+        Some(Value::String(m)) => m.as_str(),
+        Some(_) => return invalid("\"method\" must be a string"),
+    };
+    let params = obj.get("params");
+    let bad_params = |message: String| {
+        Err((
+            -32602,
+            id.clone(),
+            format!("Invalid params for {method}: {message}."),
+        ))
+    };
+    if params.is_some_and(|p| !p.is_object()) {
+        return bad_params("\"params\" must be an object".into());
+    }
+    let field = |name: &str| params.and_then(|p| p.get(name));
+    let required_string = |name: &str| match field(name) {
+        Some(Value::String(_)) => Ok(()),
+        Some(_) => bad_params(format!("\"{name}\" must be a string")),
+        None => bad_params(format!("\"{name}\" is required")),
+    };
+    let optional_object = |name: &str| match field(name) {
+        None | Some(Value::Null) | Some(Value::Object(_)) => Ok(()),
+        Some(_) => bad_params(format!("\"{name}\" must be an object")),
+    };
+    match method {
+        "tools/call" | "prompts/get" => {
+            required_string("name")?;
+            optional_object("arguments")
+        }
+        "resources/read" => required_string("uri"),
+        _ => Ok(()),
+    }
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -117,7 +231,7 @@ async fn require_token(
 }
 
 pub async fn serve(
-    server: WorksectionServer,
+    servers: Vec<(String, WorksectionServer)>,
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<(), ConfigError> {
@@ -135,8 +249,7 @@ pub async fn serve(
     let local = listener
         .local_addr()
         .map_err(|e| ConfigError(format!("Could not read the listening address: {e}.")))?;
-    let label = server.account().label().to_owned();
-    let app = router(server, settings, local, shutdown.child_token());
+    let app = router(&servers, settings, local, shutdown.child_token());
     let shown = if local.ip().is_unspecified() {
         format!(
             "http://127.0.0.1:{}/mcp (on every network address)",
@@ -145,8 +258,19 @@ pub async fn serve(
     } else {
         format!("http://{local}/mcp")
     };
-    eprintln!("Worksection MCP: serving {label} at {shown}");
-    tracing::info!(address = %local, account = %label, "listening");
+    for (i, (key, server)) in servers.iter().enumerate() {
+        let label = server.account().label();
+        if i == 0 {
+            eprintln!("Worksection MCP: serving {label} at {shown}");
+        }
+        if servers.len() > 1 {
+            eprintln!(
+                "Worksection MCP: serving {label} at {}/{key}",
+                shown.split(' ').next().unwrap_or_default()
+            );
+        }
+        tracing::info!(address = %local, account = %label, "listening");
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

@@ -98,10 +98,10 @@ impl Client {
             if body.len() as u64 > max_bytes {
                 return Err(Error::TooLarge { limit: max_bytes });
             }
-            if let Err(e) = decode::<serde_json::Value>(&body) {
-                if !matches!(e, Error::BadResponse { .. }) {
-                    return Err(e);
-                }
+            if let Err(e) = decode::<serde_json::Value>(&body)
+                && !matches!(e, Error::BadResponse { .. })
+            {
+                return Err(e);
             }
             return Ok(Download {
                 content_type,

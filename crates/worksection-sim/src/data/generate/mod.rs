@@ -721,13 +721,13 @@ impl Gen {
         } else {
             let a = *self.pick(names::TASK_TEXT);
             let b = *self.pick(names::TASK_TEXT);
-            if salt % 3 == 0 {
+            if salt.is_multiple_of(3) {
                 format!("{a}\n\n{b}")
             } else {
                 a.to_owned()
             }
         };
-        let timed = salt % 5 == 0;
+        let timed = salt.is_multiple_of(5);
         Task {
             id,
             project: project.id,
@@ -748,8 +748,12 @@ impl Gen {
             time_start: (has_dates && timed).then(|| "09:00".to_owned()),
             time_end: (has_dates && timed).then(|| "18:00".to_owned()),
             date_closed,
-            max_time: (salt % 2 == 0).then(|| self.rng.random_range(2..=40)),
-            max_money: (salt % 4 == 0).then(|| self.rng.random_range(1..=30) * 100),
+            max_time: salt
+                .is_multiple_of(2)
+                .then(|| self.rng.random_range(2..=40)),
+            max_money: salt
+                .is_multiple_of(4)
+                .then(|| self.rng.random_range(1..=30) * 100),
             tags,
             subscribers,
         }

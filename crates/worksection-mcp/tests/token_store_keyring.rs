@@ -1,0 +1,253 @@
+//! The OS-keychain token store against a real keychain.
+//!
+//! The unit tests of `token_store` cover the file store; the keychain store
+//! needs a running Secret Service, which a developer's desktop has and CI
+//! usually does not. So the tests that touch one run only with
+//! `WS_KEYRING_TEST=1`, and `scripts/keyring-test` provides a throwaway one:
+//! it starts GNOME Keyring, unlocked with a random password, inside a
+//! private D-Bus session, and runs this file. Without the variable those
+//! tests return at once with a note.
+//!
+//! One test needs no keychain and always runs on Linux and BSD: with the
+//! D-Bus address pointing nowhere, the store must answer with its clear
+//! "keychain unavailable" error (and `auto` must fall back to the file).
+//! It runs in a child process, because the keyring crate sets up its
+//! platform store once per process.
+//!
+//! Accounts here have made-up hosts with the process id in them, and each
+//! test removes what it saved and puts the default back, so running this
+//! against a real login keyring leaves it as it was.
+
+use std::sync::Mutex;
+
+use chrono::Utc;
+use worksection::Secret;
+use worksection::auth::TokenSet;
+use worksection_mcp::token_store::{
+    self, KeyringStore, StoreChoice, StoreError, StoreKind, StoredSignIn, TokenStore,
+};
+
+/// Every test shares the keychain's one list of accounts.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn enabled(test: &str) -> bool {
+    if std::env::var("WS_KEYRING_TEST").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!(
+        "note: {test} skipped: it needs a real Secret Service; run scripts/keyring-test, or set WS_KEYRING_TEST=1 where one is unlocked"
+    );
+    false
+}
+
+fn host(name: &str) -> String {
+    format!("ws-keyring-test-{}-{name}.example", std::process::id())
+}
+
+fn sign_in(host: &str, tag: &str) -> StoredSignIn {
+    let url = format!("https://{host}");
+    StoredSignIn {
+        account_url: url.clone(),
+        user_id: "7".into(),
+        user_name: "Keyring Test".into(),
+        user_email: "keyring@example.com".into(),
+        tokens: TokenSet {
+            access_token: Secret::new(format!("ACCESS-{tag}")),
+            refresh_token: Some(Secret::new(format!("REFRESH-{tag}"))),
+            expires_at: Some(Utc::now()),
+            account_url: Some(url),
+            scopes: vec!["projects_read".into()],
+        },
+        saved_at: Utc::now(),
+    }
+}
+
+/// The default before a test, put back after it.
+fn restore_default(store: &dyn TokenStore, default: Option<&String>) {
+    if let Some(default) = default {
+        store.set_default(default).expect("restore the default");
+    }
+}
+
+#[test]
+fn roundtrip_index_and_delete() {
+    if !enabled("roundtrip_index_and_delete") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let store = token_store::open(StoreChoice::Keyring, None, None).expect("open the keychain");
+    assert_eq!(store.kind(), StoreKind::Keyring);
+    let before = store.accounts().expect("accounts");
+    let (a, b) = (host("a"), host("b"));
+
+    assert!(store.load(&a).expect("load").is_none());
+    let saved = sign_in(&a, "a1");
+    store.save(&saved).expect("save a");
+    let loaded = store.load(&a).expect("load a").expect("a is stored");
+    assert_eq!(loaded.tokens, saved.tokens);
+    assert_eq!(loaded.user_email, saved.user_email);
+    // By URL and in other case too.
+    assert!(
+        store
+            .load(&format!("https://{}/", a.to_uppercase()))
+            .expect("load by URL")
+            .is_some()
+    );
+
+    // Saving again replaces the entry and lists the account once.
+    let mut rotated = saved.clone();
+    rotated.tokens.access_token = Secret::new("ACCESS-a2");
+    store.save(&rotated).expect("save a again");
+    let loaded = store.load(&a).expect("load a").expect("a is stored");
+    assert_eq!(loaded.tokens.access_token.expose(), "ACCESS-a2");
+
+    store.save(&sign_in(&b, "b1")).expect("save b");
+    let accounts = store.accounts().expect("accounts");
+    assert_eq!(
+        accounts.iter().filter(|k| **k == a).count(),
+        1,
+        "{accounts:?}"
+    );
+    assert!(accounts.contains(&b), "{accounts:?}");
+    if before.is_empty() {
+        // The first account saved is the default.
+        assert_eq!(accounts[0], a);
+    }
+
+    // The index is in the keychain: another store (another run) sees it.
+    let other = KeyringStore::open().expect("open again");
+    assert_eq!(other.accounts().expect("accounts"), accounts);
+
+    store.set_default(&b).expect("set default");
+    assert_eq!(store.accounts().expect("accounts")[0], b);
+    let err = store
+        .set_default(&host("never-saved"))
+        .expect_err("an unknown account cannot be the default");
+    assert!(matches!(err, StoreError::UnknownAccount { .. }), "{err}");
+
+    // Deleting the default hands it on.
+    assert!(store.delete(&b).expect("delete b"));
+    assert!(!store.delete(&b).expect("delete b again"));
+    assert!(store.load(&b).expect("load b").is_none());
+    let accounts = store.accounts().expect("accounts");
+    assert!(!accounts.contains(&b), "{accounts:?}");
+    assert!(
+        !accounts.is_empty() && accounts.contains(&a),
+        "{accounts:?}"
+    );
+
+    assert!(store.delete(&a).expect("delete a"));
+    assert!(store.load(&a).expect("load a").is_none());
+    restore_default(store.as_ref(), before.first());
+    assert_eq!(store.accounts().expect("accounts"), before);
+}
+
+#[test]
+fn open_keyring_and_auto() {
+    if !enabled("open_keyring_and_auto") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let store = token_store::open(StoreChoice::Keyring, None, None).expect("open the keychain");
+    assert_eq!(store.kind(), StoreKind::Keyring);
+    assert!(format!("{store:?}").contains("worksection-mcp"));
+
+    // With no token file yet, auto probes the keychain and takes it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let auto = token_store::open(StoreChoice::Auto, Some(dir.path().join("tokens.enc")), None)
+        .expect("open auto");
+    assert_eq!(auto.kind(), StoreKind::Keyring);
+    // The probe left nothing behind, not even a file.
+    assert!(!dir.path().join("tokens.enc").exists());
+    assert!(!dir.path().join("tokens.key").exists());
+}
+
+#[test]
+fn a_damaged_entry_gives_a_clear_error() {
+    if !enabled("a_damaged_entry_gives_a_clear_error") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let store = KeyringStore::open().expect("open the keychain");
+    let broken = host("broken");
+    let entry = keyring::Entry::new("worksection-mcp", &broken).expect("entry");
+    entry
+        .set_secret(b"{\"access_token\": \"ACCESS-not-a-sign-in\"")
+        .expect("write junk");
+    let err = store.load(&broken).expect_err("junk is not a sign-in");
+    let message = err.to_string();
+    assert!(matches!(err, StoreError::DamagedEntry { .. }), "{message}");
+    assert!(!message.contains("ACCESS-not"), "{message}");
+    assert!(message.contains("sign in again"), "{message}");
+    assert!(store.delete(&broken).expect("delete"));
+}
+
+/// With no D-Bus to reach, the keychain store must say so clearly.
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
+#[test]
+fn keychain_unavailable_gives_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = std::env::current_exe().expect("test binary");
+    let output = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "unavailable_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("WS_KEYRING_CHILD", dir.path())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", dir.path().join("no-bus-here").display()),
+        )
+        .env_remove("WS_KEYRING_TEST")
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "child failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("CHILD-CHECKED"), "{stdout}");
+}
+
+/// The child's half of `keychain_unavailable_gives_a_clear_error`; does
+/// nothing when run on its own.
+#[test]
+fn unavailable_child() {
+    let Some(dir) = std::env::var_os("WS_KEYRING_CHILD") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+
+    let err = token_store::open(StoreChoice::Keyring, None, None).expect_err("no keychain here");
+    let message = err.to_string();
+    assert!(
+        matches!(err, StoreError::KeychainUnavailable { .. }),
+        "{message}"
+    );
+    assert!(message.contains("TOKEN_STORE=file"), "{message}");
+    assert!(
+        message.starts_with("The OS keychain is not available here"),
+        "{message}"
+    );
+    let err = KeyringStore::probe().expect_err("no keychain here");
+    assert!(
+        matches!(err, StoreError::KeychainUnavailable { .. }),
+        "{err}"
+    );
+
+    // Auto falls back to the encrypted file.
+    let auto = token_store::open(
+        StoreChoice::Auto,
+        Some(dir.join("tokens.enc")),
+        Some("a passphrase for this test only".into()),
+    )
+    .expect("auto falls back");
+    assert_eq!(auto.kind(), StoreKind::File);
+    println!("CHILD-CHECKED: {message}");
+}
