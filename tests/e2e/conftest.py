@@ -1,0 +1,399 @@
+"""Fixtures for the end-to-end tests of `worksection-mcp` against `worksection-sim`.
+
+Nothing is built here: build first (`cargo build -p worksection-mcp -p
+worksection-sim`). Binaries come from WS_MCP_BIN / WS_SIM_BIN when set, else
+from the cargo target directory's `debug` folder.
+
+Session fixtures start one simulator (demo dataset, no rate limit) and one
+`worksection-mcp serve` over streamable HTTP against it; both are stopped at
+the end. Logs go to tests/e2e/out/. Expectations come from the simulator's
+admin API through `AdminApi`, never from the server's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import pathlib
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from contextlib import asynccontextmanager
+
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+import helpers
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+OUT = HERE / "out"
+
+SERVER_RPS = "20"
+READY_TIMEOUT = 60.0
+CALL_TIMEOUT = 90.0
+SERVING_RE = re.compile(r"Worksection MCP: serving (.+?) at http://127\.0\.0\.1:(\d+)/mcp")
+
+# The SDK warns on every session close because the server answers DELETE with
+# 202 Accepted; that is allowed, so keep it out of the test output.
+logging.getLogger("mcp.client.streamable_http").setLevel(logging.ERROR)
+
+# Settings the server reads from the environment (or a .env file); the tests
+# set their own and drop whatever the calling shell had.
+SERVER_ENV_PREFIXES = ("WORKSECTION_", "MCP_", "FILE_CACHE_", "MAX_FILE_", "RESPONSE_CACHE_", "LOG_LEVEL")
+
+
+# --------------------------------------------------------------- binaries
+
+
+def _target_dir() -> pathlib.Path:
+    out = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return pathlib.Path(json.loads(out.stdout)["target_directory"])
+
+
+@pytest.fixture(scope="session")
+def binaries() -> dict[str, pathlib.Path]:
+    found: dict[str, pathlib.Path] = {}
+    target: pathlib.Path | None = None
+    for key, env, name in (("mcp", "WS_MCP_BIN", "worksection-mcp"), ("sim", "WS_SIM_BIN", "worksection-sim")):
+        given = os.environ.get(env)
+        if given:
+            path = pathlib.Path(given)
+        else:
+            if target is None:
+                target = _target_dir()
+            path = target / "debug" / name
+        if not path.is_file():
+            pytest.exit(
+                f"{path} does not exist; build first with `cargo build -p worksection-mcp -p worksection-sim` "
+                f"or set {env}",
+                returncode=2,
+            )
+        found[key] = path
+    return found
+
+
+# --------------------------------------------------------------- processes
+
+
+def _read_line(stream, timeout: float) -> str | None:
+    q: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: q.put(stream.readline()), daemon=True).start()
+    try:
+        return q.get(timeout=timeout)
+    except queue.Empty:
+        return None
+
+
+def _stop(proc: subprocess.Popen, grace: float = 10.0) -> int | None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=grace)
+    return proc.returncode
+
+
+class Sim:
+    def __init__(self, info: dict, proc: subprocess.Popen):
+        self.info = info
+        self.proc = proc
+        self.account_url: str = info["account_url"]
+        self.api_key: str = info["api_key"]
+
+    def stats(self) -> dict:
+        with urllib.request.urlopen(self.info["stats_url"], timeout=10) as r:
+            return json.loads(r.read())
+
+    def reset_stats(self) -> None:
+        req = urllib.request.Request(self.account_url + "/__sim/stats/reset", method="POST", data=b"")
+        urllib.request.urlopen(req, timeout=10).close()
+
+
+@pytest.fixture(scope="session")
+def sim(binaries):
+    OUT.mkdir(exist_ok=True)
+    log = open(OUT / "sim.stderr.log", "w")
+    proc = subprocess.Popen(
+        [str(binaries["sim"]), "--port", "0", "--rps", "0", "--dataset", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        line = _read_line(proc.stdout, READY_TIMEOUT)
+        if not line:
+            _stop(proc)
+            pytest.exit(f"the simulator did not start; see {OUT / 'sim.stderr.log'}", returncode=2)
+        yield Sim(json.loads(line), proc)
+    finally:
+        _stop(proc)
+        log.close()
+
+
+class AdminApiError(Exception):
+    def __init__(self, body: dict):
+        super().__init__(body.get("message"))
+        self.body = body
+
+
+class AdminApi:
+    """The simulator's admin API, md5-signed like Worksection's."""
+
+    def __init__(self, account_url: str, api_key: str):
+        self.base = account_url.rstrip("/") + "/api/admin/v2"
+        self.key = api_key
+
+    def raw(self, action: str, **params) -> bytes:
+        pairs = [("action", action)] + [(k, str(v)) for k, v in params.items() if v is not None]
+        signing = "&".join(f"{k}={v}" for k, v in pairs)
+        digest = hashlib.md5((signing + self.key).encode("utf-8")).hexdigest()
+        query = urllib.parse.urlencode(pairs + [("hash", digest)])
+        req = urllib.request.Request(f"{self.base}?{query}", method="POST", data=b"")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read()
+
+    def call(self, action: str, **params) -> dict:
+        body = json.loads(self.raw(action, **params))
+        if body.get("status") != "ok":
+            raise AdminApiError(body)
+        return body
+
+    def data(self, action: str, **params):
+        return self.call(action, **params).get("data")
+
+    def download(self, file_id) -> bytes:
+        return self.raw("download", id_file=file_id)
+
+
+@pytest.fixture(scope="session")
+def api(sim) -> AdminApi:
+    return AdminApi(sim.account_url, sim.api_key)
+
+
+def server_env(sim: Sim, cache_dir: pathlib.Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_ENV_PREFIXES)}
+    env.update(
+        WORKSECTION_ACCOUNT_URL=sim.account_url,
+        WORKSECTION_API_KEY=sim.api_key,
+        MCP_SERVER_PORT="0",
+        FILE_CACHE_PATH=str(cache_dir),
+        WORKSECTION_REQUESTS_PER_SECOND=SERVER_RPS,
+        LOG_LEVEL="info",
+    )
+    env.update(extra)
+    return env
+
+
+class HttpServer:
+    def __init__(self, proc: subprocess.Popen, url: str, label: str, log_path: pathlib.Path):
+        self.proc = proc
+        self.url = url
+        self.label = label
+        self.log_path = log_path
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    """A scratch folder: the servers' working directory (so no stray .env is
+    read) and their file caches."""
+    d = pathlib.Path(tempfile.mkdtemp(prefix="ws-mcp-e2e-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(binaries, sim, workdir) -> HttpServer:
+    OUT.mkdir(exist_ok=True)
+    log_path = OUT / "server-http.stderr.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [str(binaries["mcp"]), "serve"],
+        env=server_env(sim, workdir / "cache-http"),
+        cwd=workdir,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        match = None
+        while time.monotonic() < deadline and match is None:
+            match = SERVING_RE.search(log_path.read_text(errors="replace"))
+            if match is None:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        if match is None:
+            _stop(proc)
+            pytest.exit(f"worksection-mcp did not start; see {log_path}:\n{log_path.read_text()[-2000:]}", returncode=2)
+        yield HttpServer(proc, f"http://127.0.0.1:{match.group(2)}/mcp", match.group(1), log_path)
+    finally:
+        _stop(proc)
+        log.close()
+
+
+# --------------------------------------------------------------- MCP clients
+
+
+@pytest.fixture(scope="session")
+def anyio_backend():
+    return "asyncio"
+
+
+@asynccontextmanager
+async def unwrapped(client: Client):
+    """Enters an SDK client; a failure inside the block comes out as itself
+    rather than wrapped in the client's task-group ExceptionGroup."""
+    try:
+        async with client as c:
+            yield c
+    except BaseExceptionGroup as group:
+        leaf: BaseException = group
+        while isinstance(leaf, BaseExceptionGroup) and len(leaf.exceptions) == 1:
+            leaf = leaf.exceptions[0]
+        if leaf is group:
+            raise
+        raise leaf from None
+
+
+@pytest.fixture
+def mcp(server):
+    """`async with mcp() as c:` opens a fresh MCP session over streamable HTTP."""
+
+    def open_session():
+        return unwrapped(Client(server.url, mode="legacy", read_timeout_seconds=CALL_TIMEOUT))
+
+    return open_session
+
+
+# Runs the server, then writes its exit status and run time to a file, so a
+# test can tell a clean exit (status 0, on its own) from being killed.
+_EXIT_RECORDER = (
+    "import json, subprocess, sys, time\n"
+    "t = time.monotonic()\n"
+    "rc = subprocess.call(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(json.dumps({'rc': rc, 'seconds': time.monotonic() - t}))\n"
+    "sys.exit(rc)\n"
+)
+
+
+class StdioServer:
+    """Starts `worksection-mcp serve` over stdio for each session it opens."""
+
+    def __init__(self, binary: pathlib.Path, sim: Sim, workdir: pathlib.Path):
+        self.binary = binary
+        self.env = server_env(sim, workdir / "cache-stdio", MCP_TRANSPORT="stdio")
+        self.workdir = workdir
+        self.log_path = OUT / "server-stdio.stderr.log"
+        self.status_path = workdir / "stdio-exit.json"
+        self.runs = 0
+
+    def params(self) -> StdioServerParameters:
+        return StdioServerParameters(
+            command=sys.executable,
+            args=["-c", _EXIT_RECORDER, str(self.status_path), str(self.binary), "serve"],
+            env=self.env,
+            cwd=str(self.workdir),
+        )
+
+    @asynccontextmanager
+    async def session(self):
+        self.runs += 1
+        self.status_path.unlink(missing_ok=True)
+        with open(self.log_path, "a") as errlog:
+            errlog.write(f"--- session {self.runs} ---\n")
+            errlog.flush()
+            client = Client(stdio_client(self.params(), errlog=errlog), mode="legacy", read_timeout_seconds=CALL_TIMEOUT)
+            async with unwrapped(client) as c:
+                yield c
+
+    def exit_status(self) -> dict | None:
+        try:
+            return json.loads(self.status_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def stdio_server(binaries, sim, workdir) -> StdioServer:
+    OUT.mkdir(exist_ok=True)
+    (OUT / "server-stdio.stderr.log").write_text("")
+    return StdioServer(binaries["mcp"], sim, workdir)
+
+
+# --------------------------------------------------------------- the account's data
+
+
+class World:
+    """The simulator's data as the admin API gives it, fetched once."""
+
+    def __init__(self, api: AdminApi):
+        self.today = dt.date.today()
+        self.users = api.data("get_users")
+        self.owner = next(u for u in self.users if u.get("role") == "Owner")
+        self.projects = api.data("get_projects")
+        self.project_by_name = {p["name"]: p for p in self.projects}
+        # Every project's tasks, nested, with every extra a test may need.
+        self.project_tasks = {
+            p["id"]: api.data("get_tasks", id_project=p["id"], extra="subtasks,files,relations,subscribers")
+            for p in self.projects
+        }
+        self.tasks = [t for p in self.projects for t in helpers.flatten(self.project_tasks[p["id"]])]
+        self.task_by_id = {t["id"]: t for t in self.tasks}
+        self.archived = {p["id"] for p in self.projects if p["status"] == "archive"}
+        found = api.data("search_tasks", filter="name = 'Fix checkout payment error'")
+        assert len(found) == 1, f"showcase task not found once: {found}"
+        self.showcase = found[0]
+        # Files: of projects, and of tasks with their comments.
+        self.files = []
+        for p in self.projects:
+            for f in api.data("get_files", id_project=p["id"]):
+                self.files.append(dict(f, on=("project", p["id"])))
+        for t in self.tasks:
+            for f in api.data("get_files", id_task=t["id"]):
+                self.files.append(dict(f, on=("task", t["id"])))
+        self.file_by_name = {f["name"]: f for f in self.files}
+
+    def file(self, name: str) -> dict:
+        return self.file_by_name[name]
+
+    def open_tasks(self, include_archived: bool = False) -> list[dict]:
+        return [
+            t
+            for t in self.tasks
+            if helpers.is_open(t) and (include_archived or t["project"]["id"] not in self.archived)
+        ]
+
+
+@pytest.fixture(scope="session")
+def world(api) -> World:
+    return World(api)
