@@ -23,6 +23,7 @@ pub mod app;
 pub mod args;
 pub mod cache;
 pub mod config;
+pub mod connect;
 pub mod content;
 pub mod doctor;
 pub mod error;

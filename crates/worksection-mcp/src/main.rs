@@ -34,6 +34,15 @@ enum Command {
     Login(Box<LoginArgs>),
     /// Check the configuration, the way to Worksection and the folders, with a fix for each problem.
     Doctor(Box<ServeArgs>),
+    /// Add this server to an assistant's MCP settings (keeps the rest, with a backup).
+    Connect {
+        /// Which assistant.
+        #[arg(value_enum)]
+        client: worksection_mcp::connect::Client,
+        /// Put the previous settings file back.
+        #[arg(long)]
+        undo: bool,
+    },
     /// Forget a saved sign-in (or every one with --all).
     Logout {
         #[command(flatten)]
@@ -103,6 +112,7 @@ fn main() -> ExitCode {
             }
             Command::Healthcheck { port } => healthcheck(port).await,
             Command::Login(args) => login(*args).await,
+            Command::Connect { client, undo } => connect(client, undo),
             Command::Doctor(args) => {
                 let checks = worksection_mcp::doctor::run(&args).await;
                 for c in &checks {
@@ -156,6 +166,84 @@ async fn login(args: LoginArgs) -> ExitCode {
                 signed_in.user_email,
                 store.kind()
             );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn connect(client: worksection_mcp::connect::Client, undo: bool) -> ExitCode {
+    use worksection_mcp::connect;
+    let Some(dirs) = connect::Dirs::of_user() else {
+        eprintln!("worksection-mcp: could not find this user's home folder (is HOME set?).");
+        return ExitCode::FAILURE;
+    };
+    if undo {
+        let Some(backup) = connect::latest_backup(client, &dirs) else {
+            eprintln!(
+                "worksection-mcp: there is no backup of {}'s settings to restore.",
+                client.label()
+            );
+            return ExitCode::FAILURE;
+        };
+        let done = connect::Connected {
+            client: client.label(),
+            path: client.config_path(&dirs),
+            backup: Some(backup.clone()),
+            entry: serde_json::Value::Null,
+        };
+        return match connect::undo(&done) {
+            Ok(()) => {
+                eprintln!(
+                    "Restored {} from {}.",
+                    done.path.display(),
+                    backup.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("worksection-mcp: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let command = match std::env::current_exe() {
+        Ok(p) => p.display().to_string(),
+        Err(e) => {
+            eprintln!("worksection-mcp: could not tell where this program is: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let launch = connect::Launch {
+        command,
+        args: vec!["serve".into()],
+        env: vec![("MCP_TRANSPORT".into(), "stdio".into())],
+    };
+    match connect::connect(client, &dirs, &launch) {
+        Ok(done) => {
+            eprintln!(
+                "Added \"{}\" to {} ({}):",
+                connect::ENTRY_NAME,
+                done.client,
+                done.path.display()
+            );
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&done.entry).unwrap_or_default()
+            );
+            if let Some(b) = &done.backup {
+                eprintln!(
+                    "The previous settings are kept in {}; `worksection-mcp connect {} --undo` restores them.",
+                    b.display(),
+                    clap::ValueEnum::to_possible_value(&client)
+                        .map(|v| v.get_name().to_owned())
+                        .unwrap_or_default()
+                );
+            }
+            eprintln!("Restart {} to pick it up.", done.client);
             ExitCode::SUCCESS
         }
         Err(e) => {
