@@ -27,61 +27,68 @@ pub struct Opened {
 }
 
 pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
-    if let Source::OAuth {
-        oauth,
-        store,
-        account,
-    } = &settings.source
-    {
-        return open_signed_in(settings, oauth, store, account.as_deref()).await;
-    }
-    let (client, label, folder, demo) = match &settings.source {
-        Source::OAuth { .. } => unreachable_oauth()?,
-        Source::Demo => {
-            let sim = Simulator::start(SimConfig {
-                // The simulator does not limit; our own client keeps to
-                // Worksection's pace, so the demo feels like the real thing.
-                rps: 0.0,
-                ..SimConfig::default()
-            })
-            .await
-            .map_err(|e| ConfigError(format!("The demo account could not start: {e}")))?;
-            let info = sim.info().clone();
-            let (app, tokens) = demo_sign_in(&info)
-                .await
-                .map_err(|e| ConfigError(format!("Signing in to the demo account failed: {e}")))?;
-            let client = client_builder(settings)
-                .account_url(info.account_url.clone())
-                .bearer(Bearer::new(Arc::new(RefreshingToken::new(app, tokens))))
-                .build()
-                .map_err(|e| ConfigError(e.to_string()))?;
-            let label = format!("the demo account ({})", info.account_name);
-            (client, label, "demo".to_owned(), Some(sim))
-        }
+    match &settings.source {
+        Source::Demo => open_demo(settings).await,
         Source::ApiKey {
             account_url,
             api_key,
-        } => {
-            let client = client_builder(settings)
-                .account_url(account_url.as_str())
-                .api_key(api_key.clone())
-                .build()
-                .map_err(|e| ConfigError(e.to_string()))?;
-            let host = account_url.host_str().unwrap_or("account").to_owned();
-            (client, host.clone(), folder_name(account_url), None)
-        }
-    };
-    let account = account(settings, client, label, &folder);
+        } => open_api_key(settings, account_url, api_key),
+        Source::OAuth {
+            oauth,
+            store,
+            account,
+        } => open_signed_in(settings, oauth, store, account.as_deref()).await,
+    }
+}
+
+/// The simulator's demo account, in process, signed in through its own
+/// consent page.
+async fn open_demo(settings: &Settings) -> Result<Opened, ConfigError> {
+    let sim = Simulator::start(SimConfig {
+        // The simulator does not limit; our own client keeps to
+        // Worksection's pace, so the demo feels like the real thing.
+        rps: 0.0,
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(|e| ConfigError(format!("The demo account could not start: {e}")))?;
+    let info = sim.info().clone();
+    let (app, tokens) = demo_sign_in(&info)
+        .await
+        .map_err(|e| ConfigError(format!("Signing in to the demo account failed: {e}")))?;
+    let client = client_builder(settings)
+        .account_url(info.account_url.clone())
+        .bearer(Bearer::new(Arc::new(RefreshingToken::new(app, tokens))))
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let label = format!("the demo account ({})", info.account_name);
     Ok(Opened {
-        accounts: vec![(folder, account)],
-        demo,
+        accounts: vec![("demo".to_owned(), account(settings, client, label, "demo"))],
+        demo: Some(sim),
     })
 }
 
-fn unreachable_oauth() -> Result<(Client, String, String, Option<Simulator>), ConfigError> {
-    Err(ConfigError(
-        "internal: OAuth accounts open elsewhere".into(),
-    ))
+/// One account through its admin API key.
+fn open_api_key(
+    settings: &Settings,
+    account_url: &url::Url,
+    api_key: &str,
+) -> Result<Opened, ConfigError> {
+    let client = client_builder(settings)
+        .account_url(account_url.as_str())
+        .api_key(api_key.to_owned())
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let key = match (account_url.host_str(), account_url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => "account".to_owned(),
+    };
+    let served = account(settings, client, key.clone(), &folder_name(account_url));
+    Ok(Opened {
+        accounts: vec![(key, served)],
+        demo: None,
+    })
 }
 
 /// An account with its own caches (and, through its client, its own rate

@@ -533,7 +533,8 @@ pub fn account_url(raw: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
-fn default_cache_dir() -> Result<PathBuf, ConfigError> {
+/// The OS's cache folder for downloaded files.
+pub fn default_cache_dir() -> Result<PathBuf, ConfigError> {
     directories::ProjectDirs::from("com", "Worksection MCP", "worksection-mcp")
         .map(|d| d.cache_dir().join("files"))
         .ok_or_else(|| {

@@ -43,6 +43,14 @@ enum Command {
         #[arg(long)]
         undo: bool,
     },
+    /// Show or clear the downloaded-files cache of every account.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+        /// Where downloaded files are kept (default: the OS cache directory).
+        #[arg(long, env = "FILE_CACHE_PATH", global = true)]
+        file_cache_path: Option<std::path::PathBuf>,
+    },
     /// Forget a saved sign-in (or every one with --all).
     Logout {
         #[command(flatten)]
@@ -60,6 +68,14 @@ enum Command {
         #[arg(long, env = "MCP_SERVER_PORT", default_value_t = 8000)]
         port: u16,
     },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum CacheAction {
+    /// Files, bytes and age per account.
+    Stats,
+    /// Remove every cached file.
+    Clear,
 }
 
 fn main() -> ExitCode {
@@ -113,6 +129,10 @@ fn main() -> ExitCode {
             Command::Healthcheck { port } => healthcheck(port).await,
             Command::Login(args) => login(*args).await,
             Command::Connect { client, undo } => connect(client, undo),
+            Command::Cache {
+                action,
+                file_cache_path,
+            } => cache(action, file_cache_path).await,
             Command::Doctor(args) => {
                 let checks = worksection_mcp::doctor::run(&args).await;
                 for c in &checks {
@@ -173,6 +193,60 @@ async fn login(args: LoginArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn cache(action: CacheAction, path: Option<std::path::PathBuf>) -> ExitCode {
+    use worksection_mcp::file_cache::FileCache;
+    let root = match path
+        .map(Ok)
+        .unwrap_or_else(worksection_mcp::config::default_cache_dir)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        eprintln!("The file cache at {} is empty.", root.display());
+        return ExitCode::SUCCESS;
+    };
+    let mut folders: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    for dir in folders {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Limits do not matter for reading stats or clearing.
+        let files = FileCache::new(
+            dir,
+            std::time::Duration::from_secs(u64::MAX / 4),
+            u64::MAX,
+            u64::MAX,
+        );
+        match action {
+            CacheAction::Stats => {
+                let s = files.stats().await;
+                println!(
+                    "{name}: {} files, {} bytes, oldest {}",
+                    s.files,
+                    s.bytes,
+                    s.oldest_entry
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+            CacheAction::Clear => {
+                let n = files.clear().await;
+                println!("{name}: removed {n} files");
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn connect(client: worksection_mcp::connect::Client, undo: bool) -> ExitCode {
