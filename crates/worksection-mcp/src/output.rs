@@ -4,9 +4,12 @@
 //! `structuredContent` for clients that read structured output, once as a
 //! text block for those that do not. MCP clients refuse messages over 1 MB,
 //! so lists are cut to fit *before* they are sent: every item is serialized
-//! once, its size (and the size it takes again, escaped, inside the text
-//! block) is summed, and a binary search over those sums finds how many
-//! items fit under [`RESPONSE_BUDGET`]. Nothing is re-serialized to probe.
+//! once, straight to JSON text, its size (and the size it takes again,
+//! escaped, inside the text block) is summed, and a binary search over those
+//! sums finds how many items fit under [`RESPONSE_BUDGET`]. Nothing is
+//! re-serialized to probe, and only the items kept become JSON values again:
+//! a list of 10,000 tasks cut to a few hundred never exists as 10,000 value
+//! trees.
 //! A cut list says so: `total_count`, `returned_count`, `truncated`,
 //! `truncation_reason`.
 
@@ -84,7 +87,8 @@ pub enum Truncation {
 /// A list answer in the making: `{data, total_count, returned_count,
 /// truncated, truncation_reason}` plus any summary fields.
 pub struct List {
-    items: Vec<Value>,
+    /// Each item as the JSON text it is sent as.
+    items: Vec<String>,
     key: &'static str,
     max_results: Option<usize>,
     fields: Map<String, Value>,
@@ -94,7 +98,7 @@ impl List {
     pub fn new<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<Self, ToolError> {
         let items = items
             .into_iter()
-            .map(serde_json::to_value)
+            .map(|item| serde_json::to_string(&item))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| ToolError::File(format!("could not encode the answer: {e}")))?;
         Ok(Self {
@@ -132,11 +136,7 @@ impl List {
         let wanted = self.max_results.map_or(total, |m| m.min(total));
         let (raw, escaped): (Vec<usize>, Vec<usize>) = self.items[..wanted]
             .iter()
-            .map(|v| {
-                let s = v.to_string();
-                let esc = s.len() + escape_overhead(&s);
-                (s.len(), esc)
-            })
+            .map(|s| (s.len(), s.len() + escape_overhead(s)))
             .unzip();
 
         // The answer without items, as it would be sent with every
@@ -179,6 +179,13 @@ impl List {
         };
         let mut items = self.items;
         items.truncate(returned);
+        // The same JSON the sizes were taken from, read back into values
+        // for the answer: the text is what was measured, so the cut holds.
+        let items = items
+            .iter()
+            .map(|s| serde_json::from_str::<Value>(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ToolError::File(format!("could not encode the answer: {e}")))?;
 
         let mut body = Map::new();
         body.insert(self.key.into(), Value::Array(items));
@@ -221,6 +228,24 @@ mod tests {
         let a = List::new(["a", "b"]).and_then(List::finish).expect("list");
         assert_eq!(a.body()["returned_count"], 2);
         assert_eq!(a.body()["truncation_reason"], "none");
+    }
+
+    #[test]
+    fn kept_items_are_the_values_they_were_encoded_from() {
+        // Items are measured as JSON text and read back: nothing may change
+        // on the way (key order, numbers, escapes).
+        let items = vec![
+            json!({"z": 1, "a": [1.5, -0.0, 1e300, "say \"hi\"\n"], "n": null, "u": u64::MAX}),
+            json!("é\u{1}"),
+        ];
+        let a = List::new(items.clone())
+            .and_then(List::finish)
+            .expect("list");
+        assert_eq!(a.body()["data"], Value::Array(items.clone()));
+        assert_eq!(
+            a.body()["data"].to_string(),
+            Value::Array(items).to_string()
+        );
     }
 
     #[test]

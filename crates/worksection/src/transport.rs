@@ -302,6 +302,36 @@ pub struct Envelope<T> {
 /// a classified `Error`; `status: ok` yields `data` typed as `T`. This is the
 /// one decode path for every action (and what the contract tests use).
 pub fn decode<T: DeserializeOwned>(body: &Bytes) -> Result<Envelope<T>, Error> {
+    // An `ok` answer goes straight from the bytes into its types. Building a
+    // `Value` tree first would hold the whole answer a second time, several
+    // times its size (10,000 tasks: a 5 MB body, a tree of tens of MB), only
+    // to be converted and dropped. Anything else (an error, a wrong shape)
+    // takes the general path below, which says exactly what is wrong.
+    if let Ok(typed) = serde_json::from_slice::<Typed<T>>(body)
+        && typed.status.as_deref() == Some("ok")
+    {
+        return Ok(Envelope {
+            data: typed.data,
+            total: typed.total,
+        });
+    }
+    decode_value(body)
+}
+
+/// The fields of a successful answer, typed; the rest is skipped unread.
+#[derive(serde::Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct Typed<T> {
+    status: Option<String>,
+    #[serde(default)]
+    data: Option<T>,
+    #[serde(default)]
+    total: Option<CostTotals>,
+}
+
+/// The general decode, through a `Value`: classifies errors and says which
+/// part of an answer has an unexpected shape.
+fn decode_value<T: DeserializeOwned>(body: &Bytes) -> Result<Envelope<T>, Error> {
     let value: Value = serde_json::from_slice(body).map_err(|e| Error::BadResponse {
         detail: if looks_like_json(body) {
             format!("broken JSON ({e})")
