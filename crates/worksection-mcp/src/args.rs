@@ -100,7 +100,11 @@ pub fn date(name: &'static str, raw: &str) -> Result<NaiveDate, ToolError> {
     let s = raw.trim();
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
-        .map_err(|_| {
+        .ok()
+        // Worksection writes years with four digits; chrono would accept
+        // year 0, negative and five-digit years.
+        .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
             ToolError::argument(
                 name,
                 format!(
@@ -260,6 +264,9 @@ mod tests {
         assert_eq!(date("d", "2026-03-01").ok(), d);
         assert_eq!(date("d", "01.03.2026").ok(), d);
         assert!(date("d", "2026-02-30").is_err());
+        for bad in ["0000-01-01", "+12345-01-01", "-0001-01-01", "01.2.0"] {
+            assert!(date("d", bad).is_err(), "{bad}");
+        }
         assert!(range(d, NaiveDate::from_ymd_opt(2026, 1, 1)).is_err());
     }
 

@@ -303,6 +303,9 @@ async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         opts.mode(0o600);
         let mut f = opts.open(&tmp).await?;
         f.write_all(bytes).await?;
+        // tokio's file writes in the background; flush surfaces its error
+        // (a full disk) instead of dropping it.
+        f.flush().await?;
         f.sync_data().await?;
         drop(f);
         tokio::fs::rename(&tmp, path).await
