@@ -190,7 +190,13 @@ pub fn connect(client: Client, dirs: &Dirs, launch: &Launch) -> Result<Connected
         }
         None => None,
     };
-    let mut text = serde_json::to_string_pretty(&Value::Object(root)).unwrap_or_default();
+    // Never write an empty file over the person's settings: a failed encode
+    // is an error, not "".
+    let mut text =
+        serde_json::to_string_pretty(&Value::Object(root)).map_err(|e| ConnectError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
     text.push('\n');
     write_atomic(&path, text.as_bytes()).map_err(write_err)?;
     Ok(Connected {
