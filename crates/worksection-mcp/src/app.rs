@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 use worksection::Client;
-use worksection::auth::token::OnRotate;
+use worksection::auth::token::{OnRotate, Reload};
 use worksection::auth::{Bearer, OAuthApp, RefreshingToken, TokenSet, read_scopes};
 use worksection_sim::{SimConfig, SimInfo, Simulator};
 
@@ -162,7 +162,24 @@ async fn open_signed_in(
                     })
             })
         });
-        let source = RefreshingToken::new(app, record.tokens.clone()).on_rotate(on_rotate);
+        let reload_store = store.clone();
+        let reload_key = key.clone();
+        let reload: Reload = Arc::new(move || {
+            let (store, key) = (reload_store.clone(), reload_key.clone());
+            Box::pin(async move {
+                let loaded = tokio::task::spawn_blocking(move || store.load(&key))
+                    .await
+                    .map_err(|e| {
+                        worksection::Error::Config(format!("reading the sign-in failed: {e}"))
+                    })?;
+                loaded
+                    .map(|record| record.map(|r| r.tokens))
+                    .map_err(|e| worksection::Error::Config(e.to_string()))
+            })
+        });
+        let source = RefreshingToken::new(app, record.tokens.clone())
+            .on_rotate(on_rotate)
+            .reload(reload);
         let client = client_builder(settings)
             .account_url(record.account_url.as_str())
             .bearer(Bearer::new(Arc::new(source)))

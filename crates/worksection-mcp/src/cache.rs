@@ -8,7 +8,8 @@
 //! instead of sending their own (ten concurrent `get_tasks` for one project
 //! make one request); once it lands, the answer is reused until the TTL runs
 //! out. Failures are shared with the callers that were already waiting but
-//! never kept, so the next call after a fault tries again.
+//! never kept, so the next call after a fault tries again; nor is a fetch
+//! every caller gave up on, so the next call never joins a hung one.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -115,7 +116,13 @@ impl ResponseCache {
                 }
             }
         };
-        let outcome = flight.await;
+        let outcome = Waiter {
+            cache: self,
+            key: &key,
+            generation,
+            flight,
+        }
+        .await;
         if outcome.is_err() || self.ttl.is_zero() {
             let mut entries = self.lock();
             if entries
@@ -150,6 +157,23 @@ impl ResponseCache {
         }
     }
 
+    /// Forgets an unfinished fetch whose last waiter gives up (every caller
+    /// hit the tool-call time limit, say), so the next identical call starts
+    /// afresh instead of joining a fetch that may never end. Called while
+    /// that waiter still holds its share: two shares left (the map's and
+    /// the waiter's) means nobody else waits.
+    fn abandoned(&self, key: &str, generation: u64) {
+        let mut entries = self.lock();
+        let orphan = entries.get(key).is_some_and(|e| {
+            e.generation == generation
+                && e.flight.peek().is_none()
+                && e.flight.strong_count() == Some(2)
+        });
+        if orphan {
+            entries.remove(key);
+        }
+    }
+
     fn sweep(&self, entries: &mut HashMap<String, Entry>, now: Instant) {
         entries.retain(|_, e| match e.flight.peek() {
             None => true,
@@ -162,6 +186,31 @@ impl ResponseCache {
         // A panic while holding the lock cannot leave the map half-changed
         // (every mutation is one call), so a poisoned lock is still usable.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One caller's share of a flight; see [`ResponseCache::abandoned`].
+struct Waiter<'a> {
+    cache: &'a ResponseCache,
+    key: &'a str,
+    generation: u64,
+    flight: Flight,
+}
+
+impl Future for Waiter<'_> {
+    type Output = Outcome;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Outcome> {
+        self.flight.poll_unpin(cx)
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        self.cache.abandoned(self.key, self.generation);
     }
 }
 
@@ -193,6 +242,60 @@ mod tests {
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         assert_eq!(cache.stats().misses, 1);
         assert_eq!(cache.stats().hits, 9);
+    }
+
+    #[tokio::test]
+    async fn a_fetch_everyone_gave_up_on_is_not_joined() {
+        let cache = ResponseCache::new(Duration::from_secs(60));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let fetch = |fetches: Arc<AtomicUsize>, hang: bool| {
+            move || async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<_, worksection::Error>(7u32)
+            }
+        };
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(20),
+            cache.get_or_fetch("k".into(), fetch(fetches.clone(), true)),
+        )
+        .await;
+        assert!(gave_up.is_err());
+        let value = cache
+            .get_or_fetch("k".into(), fetch(fetches.clone(), false))
+            .await
+            .expect("value");
+        assert_eq!(*value, 7);
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn one_waiter_giving_up_leaves_the_fetch_to_the_others() {
+        let cache = Arc::new(ResponseCache::new(Duration::from_secs(60)));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let slow = {
+            let fetches = fetches.clone();
+            move || async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok::<_, worksection::Error>(7u32)
+            }
+        };
+        let patient = {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.get_or_fetch("k".into(), slow).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let impatient = tokio::time::timeout(
+            Duration::from_millis(5),
+            cache.get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(0u32) }),
+        )
+        .await;
+        assert!(impatient.is_err());
+        assert_eq!(*patient.await.expect("join").expect("value"), 7);
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -244,6 +244,54 @@ impl Client {
         }
     }
 
+    /// Sends a file action and returns the response once it carries a file
+    /// (`Content-Disposition`, as every Worksection download does). An
+    /// answer without one is Worksection's JSON error, classified as usual,
+    /// or a proxy's page or a cut-off body, retried like `call` does, so a
+    /// maintenance page is never taken for the file.
+    pub(crate) async fn send_file(
+        &self,
+        action: &'static str,
+        params: Vec<(String, String)>,
+        max_bytes: u64,
+    ) -> Result<reqwest::Response, Error> {
+        let mut unreadable = 0;
+        loop {
+            let resp = self.send(action, params.clone()).await?;
+            if resp
+                .headers()
+                .contains_key(reqwest::header::CONTENT_DISPOSITION)
+            {
+                return Ok(resp);
+            }
+            if resp.content_length().is_some_and(|n| n > max_bytes) {
+                return Err(Error::TooLarge { limit: max_bytes });
+            }
+            let status = resp.status();
+            let error = match resp.bytes().await {
+                Err(e) => Error::Upstream {
+                    detail: format!("the answer was cut off: {}", e.without_url()),
+                    status: Some(status.as_u16()),
+                },
+                Ok(body) => match decode::<Value>(&body) {
+                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => e,
+                    Err(e) => return Err(e),
+                    Ok(_) => {
+                        return Err(Error::BadResponse {
+                            detail: "Worksection answered the download without a file".into(),
+                        });
+                    }
+                },
+            };
+            unreadable += 1;
+            if unreadable >= self.inner.max_attempts {
+                return Err(error);
+            }
+            debug!(action, "unreadable download answer, retrying: {error}");
+            tokio::time::sleep(self.backoff(unreadable)).await;
+        }
+    }
+
     /// Refuses user methods up front when the credentials cannot call them.
     pub(crate) fn require_user(&self, action: &'static str) -> Result<(), Error> {
         match self.inner.auth.kind() {

@@ -368,6 +368,37 @@ async fn revoked_tokens_say_sign_in_again_without_looping() {
 }
 
 #[tokio::test]
+async fn a_sign_in_saved_elsewhere_is_taken_without_a_restart() {
+    let sim = unlimited().await;
+    let tokens = sign_in(&sim).await;
+    let saved = Arc::new(std::sync::Mutex::new(Some(tokens.clone())));
+    let store = saved.clone();
+    let source = RefreshingToken::new(app(&sim), tokens)
+        .margin(Duration::ZERO)
+        .reload(Arc::new(move || {
+            let set = store.lock().map(|s| s.clone()).unwrap_or(None);
+            Box::pin(async move { Ok(set) })
+        }));
+    let client = bearer_client(&sim, Arc::new(source));
+    client.get_users().await.expect("works");
+    sim.revoke_all_tokens();
+    client.get_users().await.expect_err("revoked");
+    let refreshes = sim.stats().oauth.get("refresh").copied();
+
+    // The person signs in again in another process, which saves the tokens.
+    let fresh = sign_in(&sim).await;
+    if let Ok(mut s) = saved.lock() {
+        *s = Some(fresh);
+    }
+    client.get_users().await.expect("the new sign-in is used");
+    assert_eq!(
+        sim.stats().oauth.get("refresh").copied(),
+        refreshes,
+        "taken from the store, not refreshed"
+    );
+}
+
+#[tokio::test]
 async fn every_error_class() {
     let sim = unlimited().await;
     let c = admin(&sim);

@@ -2,15 +2,15 @@
 //!
 //! `download` streams: bytes arrive chunk by chunk and the stream fails
 //! cleanly as soon as the size limit is passed, so a huge upstream file never
-//! sits whole in memory. Worksection answers an unknown file with a JSON
-//! error body instead of bytes; that becomes the usual classified error.
+//! sits whole in memory. A file comes with `Content-Disposition`; an answer
+//! without it is Worksection's JSON error (the usual classified error) or a
+//! proxy's page (retried), never the file.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 
 use super::Query;
 use crate::models::FileRef;
-use crate::transport::decode;
 use crate::{Client, Error};
 
 /// Whose files `get_files` lists.
@@ -73,7 +73,11 @@ impl Client {
     /// Starts downloading a file of at most `max_bytes`.
     pub async fn download(&self, file: u64, max_bytes: u64) -> Result<Download, Error> {
         let resp = self
-            .send("download", Query::default().push("id_file", file).done())
+            .send_file(
+                "download",
+                Query::default().push("id_file", file).done(),
+                max_bytes,
+            )
             .await?;
         let content_type = resp
             .headers()
@@ -86,30 +90,6 @@ impl Client {
             .get(reqwest::header::CONTENT_DISPOSITION)
             .and_then(|v| v.to_str().ok())
             .and_then(disposition_name);
-        if content_type
-            .as_deref()
-            .is_some_and(|t| t.starts_with("application/json"))
-        {
-            // Worksection's error answer (or a JSON file: then it is data).
-            let body = resp.bytes().await.map_err(|e| Error::Upstream {
-                detail: format!("the download was cut off: {}", e.without_url()),
-                status: None,
-            })?;
-            if body.len() as u64 > max_bytes {
-                return Err(Error::TooLarge { limit: max_bytes });
-            }
-            if let Err(e) = decode::<serde_json::Value>(&body)
-                && !matches!(e, Error::BadResponse { .. })
-            {
-                return Err(e);
-            }
-            return Ok(Download {
-                content_type,
-                content_length: Some(body.len() as u64),
-                file_name,
-                stream: Box::pin(futures_util::stream::once(async move { Ok(body) })),
-            });
-        }
         if content_length.is_some_and(|n| n > max_bytes) {
             return Err(Error::TooLarge { limit: max_bytes });
         }

@@ -88,12 +88,19 @@ impl TokenSource for StaticToken {
 /// Persists a rotated token set; called before the new tokens are used.
 pub type OnRotate = Arc<dyn Fn(TokenSet) -> BoxFuture<'static, Result<(), Error>> + Send + Sync>;
 
+/// Reads the saved tokens back (`None` when none are saved). Another
+/// process may have saved newer ones: a new sign-in, or a renewal by a
+/// second server sharing the store.
+pub type Reload =
+    Arc<dyn Fn() -> BoxFuture<'static, Result<Option<TokenSet>, Error>> + Send + Sync>;
+
 /// An access token that renews itself through the OAuth2 app.
 pub struct RefreshingToken {
     app: OAuthApp,
     current: Mutex<TokenSet>,
     margin: Duration,
     on_rotate: Option<OnRotate>,
+    reload: Option<Reload>,
 }
 
 impl fmt::Debug for RefreshingToken {
@@ -112,6 +119,7 @@ impl RefreshingToken {
             current: Mutex::new(tokens),
             margin: Duration::from_secs(300),
             on_rotate: None,
+            reload: None,
         }
     }
 
@@ -125,6 +133,15 @@ impl RefreshingToken {
         self
     }
 
+    /// Looks at the saved tokens before every renewal, and takes them
+    /// when they are not the ones in memory: a sign-in made while this
+    /// process runs reaches it without a restart, and a refresh token
+    /// another process already used is never sent again.
+    pub fn reload(mut self, hook: Reload) -> Self {
+        self.reload = Some(hook);
+        self
+    }
+
     /// The tokens in use now.
     pub async fn current(&self) -> TokenSet {
         self.current.lock().await.clone()
@@ -132,6 +149,13 @@ impl RefreshingToken {
 
     /// Refreshes while the caller holds the lock, so only one refresh runs.
     async fn refresh_locked(&self, tokens: &mut TokenSet) -> Result<Secret, Error> {
+        if let Some(saved) = self.saved_elsewhere(tokens).await {
+            tracing::info!("using the sign-in saved by another process");
+            *tokens = saved;
+            if !tokens.expires_within(self.margin) || tokens.refresh_token.is_none() {
+                return Ok(tokens.access_token.clone());
+            }
+        }
         let Some(refresh) = tokens.refresh_token.clone() else {
             return Err(Error::Auth {
                 problem: AuthProblem::SignInAgain,
@@ -172,6 +196,30 @@ impl RefreshingToken {
         tracing::info!(expires_at = ?fresh.expires_at, "access token refreshed");
         *tokens = fresh;
         Ok(tokens.access_token.clone())
+    }
+}
+
+impl RefreshingToken {
+    /// The saved tokens, when they differ from `tokens`. A store that
+    /// cannot be read now is not a reason to fail the call: the renewal
+    /// goes on with the tokens in memory.
+    async fn saved_elsewhere(&self, tokens: &TokenSet) -> Option<TokenSet> {
+        let reload = self.reload.as_ref()?;
+        match reload().await {
+            // Newer only: a store left behind by a failed save holds
+            // tokens that expire no later than the ones in memory.
+            Ok(Some(saved))
+                if saved.access_token != tokens.access_token
+                    && saved.expires_at >= tokens.expires_at =>
+            {
+                Some(saved)
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!("could not read the saved sign-in: {e}");
+                None
+            }
+        }
     }
 }
 
