@@ -54,6 +54,12 @@ logging.getLogger("mcp.client.streamable_http").setLevel(logging.ERROR)
 SERVER_ENV_PREFIXES = ("WORKSECTION_", "MCP_", "FILE_CACHE_", "MAX_FILE_", "RESPONSE_CACHE_", "LOG_LEVEL")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `last` run after all the others (the secrets scan reads
+    every file the others wrote); the order is otherwise unchanged."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
 # --------------------------------------------------------------- binaries
 
 

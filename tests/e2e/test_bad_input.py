@@ -21,6 +21,7 @@ import pytest
 from mcp import MCPError
 
 import helpers as h
+from conftest import OUT
 
 pytestmark = pytest.mark.anyio
 
@@ -200,6 +201,19 @@ def rejected(o: Outcome, names: list[str] | None, case_insensitive: bool = False
     return None
 
 
+SUMMARY = OUT / "bad-input-summary.json"
+_totals = {"bad_calls": 0, "mishandled": 0, "sweeps": 0}
+
+
+def record_sweep(calls: int, mishandled: int) -> None:
+    """Adds a sweep's counts to out/bad-input-summary.json (for SECURITY.md)."""
+    _totals["bad_calls"] += calls
+    _totals["mishandled"] += mishandled
+    _totals["sweeps"] += 1
+    OUT.mkdir(exist_ok=True)
+    SUMMARY.write_text(json.dumps(_totals, indent=1))
+
+
 class Sweep:
     def __init__(self):
         self.problems: list[str] = []
@@ -216,6 +230,7 @@ class Sweep:
     def report(self) -> None:
         assert self.calls > 0, "the sweep made no calls"
         print(f"{self.calls} bad calls, {len(self.problems)} mishandled")
+        record_sweep(self.calls, len(self.problems))
         if self.problems:
             pytest.fail(
                 f"{len(self.problems)} of {self.calls} bad calls were mishandled:\n" + "\n".join(self.problems[:80]),
