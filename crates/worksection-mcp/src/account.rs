@@ -7,6 +7,25 @@
 //! asking at the same moment. Keys are the action and its full parameters,
 //! so two tools that need the same answer (the analytics tools all read a
 //! project's task list with its subtasks) share one request.
+//!
+//! Some answers are a superset of others, and then the narrower question is
+//! answered from the wider answer instead of a request of its own:
+//!
+//! - a project (with or without its team) from a fresh project list, which
+//!   is always fetched with the teams ([`Account::projects`]);
+//! - a project's task list without subtasks from the same list with them
+//!   ([`Account::tasks`]);
+//! - one project's cost lines over a short window of days from the
+//!   account's lines of the same days, and cost totals from cost lines
+//!   already fetched ([`Account::costs`], [`Account::costs_total`]);
+//! - one project's activity from the account's over the same period
+//!   ([`Account::events`]).
+//!
+//! A derived answer is exactly what the narrower request would have
+//! answered (the tests below and the end-to-end tests hold them side by
+//! side). A wider answer is only used while it is fresh (within the TTL);
+//! without one, the narrower request is made as usual, so a cold call never
+//! makes more requests than TOOLS.md allows.
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -16,14 +35,14 @@ use std::time::Instant;
 use bytes::Bytes;
 use chrono::NaiveDate;
 use worksection::api::costs::GetCosts;
-use worksection::api::events::GetEvents;
+use worksection::api::events::{GetEvents, Period};
 use worksection::api::files::GetFiles;
-use worksection::api::projects::{GetProject, GetProjects};
+use worksection::api::projects::{GetProject, GetProjects, ProjectExtra, ProjectState};
 use worksection::api::tags::TagQuery;
-use worksection::api::tasks::{GetAllTasks, GetTask, GetTasks, SearchTasks};
+use worksection::api::tasks::{GetAllTasks, GetTask, GetTasks, SearchTasks, TaskExtra};
 use worksection::models::{
-    Comment, Contact, ContactGroup, CostTotals, Costs, Event, FileRef, MyTimer, Project,
-    ProjectGroup, Tag, TagGroup, Task, Timer, User, UserGroup, Webhook,
+    Comment, Contact, ContactGroup, Cost, CostTotals, Costs, Event, FileRef, Minutes, Money,
+    MyTimer, Project, ProjectGroup, Tag, TagGroup, Task, Timer, User, UserGroup, Webhook,
 };
 use worksection::{Client, Error};
 
@@ -89,8 +108,12 @@ impl Account {
         T: Send + Sync + 'static,
         Fut: Future<Output = Result<T, Error>> + Send + 'static,
     {
-        let key = format!("{action} {params:?}");
-        Ok(self.cache.get_or_fetch(key, || fut).await?)
+        Ok(self.cache.get_or_fetch(key(action, params), || fut).await?)
+    }
+
+    /// A fresh answer already at hand for this request, without fetching.
+    fn peek<T: Send + Sync + 'static>(&self, action: &str, params: impl Debug) -> Option<Arc<T>> {
+        self.cache.peek(&key(action, params))
     }
 
     pub async fn me(&self) -> Result<Arc<User>, ToolError> {
@@ -140,17 +163,43 @@ impl Account {
         .await
     }
 
-    pub async fn projects(&self, p: GetProjects) -> Result<Arc<Vec<Project>>, ToolError> {
+    /// The project list. Always fetched with the teams (`extra=users`),
+    /// whatever the caller asked: Worksection adds them to the same request,
+    /// and the list then answers [`Account::project`] (with or without the
+    /// team) for every project in it. Teams not asked for are taken out
+    /// again, so the answer is the one the request without them gives.
+    pub async fn projects(
+        &self,
+        state: Option<ProjectState>,
+        extras: &[ProjectExtra],
+    ) -> Result<Arc<Vec<Project>>, ToolError> {
+        let p = projects_request(state, extras);
         let c = self.client.clone();
-        self.cached(
-            "get_projects",
-            p.clone(),
-            async move { c.get_projects(p).await },
-        )
-        .await
+        let listed: Arc<Vec<Project>> = self
+            .cached(
+                "get_projects",
+                p.clone(),
+                async move { c.get_projects(p).await },
+            )
+            .await?;
+        if extras.contains(&ProjectExtra::Users) {
+            return Ok(listed);
+        }
+        Ok(Arc::new(listed.iter().cloned().map(without_team).collect()))
     }
 
-    pub async fn project(&self, p: GetProject) -> Result<Arc<Project>, ToolError> {
+    /// One project: from a fresh project list that holds it, else its own
+    /// request. Worksection writes a project the same way in `get_projects`
+    /// and `get_project` for the same extras.
+    pub async fn project(
+        &self,
+        id: u64,
+        extras: &[ProjectExtra],
+    ) -> Result<Arc<Project>, ToolError> {
+        if let Some(listed) = self.project_from_a_list(id, extras) {
+            return Ok(Arc::new(listed));
+        }
+        let p = GetProject::new(id).extra(in_order(&PROJECT_EXTRAS, |e| extras.contains(&e)));
         let c = self.client.clone();
         self.cached(
             "get_project",
@@ -158,6 +207,52 @@ impl Account {
             async move { c.get_project(p).await },
         )
         .await
+    }
+
+    /// The project as a fresh list of any status filter has it, with the
+    /// same extras (plus the team, which every list carries).
+    fn project_from_a_list(&self, id: u64, extras: &[ProjectExtra]) -> Option<Project> {
+        let states = [
+            None,
+            Some(ProjectState::Active),
+            Some(ProjectState::Pending),
+            Some(ProjectState::Archive),
+        ];
+        states.into_iter().find_map(|state| {
+            let list: Arc<Vec<Project>> =
+                self.peek("get_projects", projects_request(state, extras))?;
+            let found = list.iter().find(|p| p.id.as_u64() == Some(id))?.clone();
+            Some(if extras.contains(&ProjectExtra::Users) {
+                found
+            } else {
+                without_team(found)
+            })
+        })
+    }
+
+    /// Whether a fresh project list (any status filter, any extras) holds
+    /// the project. A project's costs and events are read from the
+    /// account's only then: for an id that is no project, the account's
+    /// answer would hold nothing instead of Worksection's "not found".
+    fn is_listed(&self, id: u64) -> bool {
+        let states = [
+            None,
+            Some(ProjectState::Active),
+            Some(ProjectState::Pending),
+            Some(ProjectState::Archive),
+        ];
+        (0..1usize << PROJECT_EXTRAS.len()).any(|mask| {
+            let extras: Vec<ProjectExtra> = PROJECT_EXTRAS
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, e)| *e)
+                .collect();
+            states.into_iter().any(|state| {
+                self.peek::<Vec<Project>>("get_projects", projects_request(state, &extras))
+                    .is_some_and(|list| list.iter().any(|p| p.id.as_u64() == Some(id)))
+            })
+        })
     }
 
     pub async fn project_groups(&self) -> Result<Arc<Vec<ProjectGroup>>, ToolError> {
@@ -176,7 +271,25 @@ impl Account {
         .await
     }
 
-    pub async fn tasks(&self, p: GetTasks) -> Result<Arc<Vec<Task>>, ToolError> {
+    /// A project's tasks. Without subtasks, the list is the top level of
+    /// the same list with them; the analytics tools all read that one, so
+    /// when it is fresh at hand this is cut from it instead of asked for:
+    /// the top-level tasks (only those whose status is `active` when
+    /// `active_only`, which is Worksection's `filter=active`), without their
+    /// `child` block.
+    pub async fn tasks(
+        &self,
+        project: u64,
+        extras: &[TaskExtra],
+        active_only: bool,
+    ) -> Result<Arc<Vec<Task>>, ToolError> {
+        if !extras.contains(&TaskExtra::Subtasks) {
+            let nested = tasks_request(project, extras, Some(TaskExtra::Subtasks), false);
+            if let Some(nested) = self.peek::<Vec<Task>>("get_tasks", nested) {
+                return Ok(Arc::new(top_level(&nested, active_only)));
+            }
+        }
+        let p = tasks_request(project, extras, None, active_only);
         let c = self.client.clone();
         self.cached("get_tasks", p.clone(), async move { c.get_tasks(p).await })
             .await
@@ -224,13 +337,46 @@ impl Account {
             .await
     }
 
-    pub async fn costs(&self, p: GetCosts) -> Result<Arc<Costs>, ToolError> {
+    /// Cost lines. One project's lines over a short window of days are
+    /// read from the account's lines of the same days and kept here by
+    /// project: that one answer then also serves every person's timesheet
+    /// and the account's workload over the window. When the account has
+    /// more lines than Worksection sends in one answer, the project's own
+    /// are asked for instead.
+    pub async fn costs(&self, q: CostQuery) -> Result<Arc<Costs>, ToolError> {
+        if let Some((project, account_wide)) = q.project_window()
+            && self.is_listed(project)
+        {
+            match self.fetch_costs(account_wide).await {
+                Ok(all) => return Ok(Arc::new(costs_of_project(&all, project))),
+                Err(e) if too_many_records(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.fetch_costs(q.request()).await
+    }
+
+    async fn fetch_costs(&self, p: GetCosts) -> Result<Arc<Costs>, ToolError> {
         let c = self.client.clone();
         self.cached("get_costs", p.clone(), async move { c.get_costs(p).await })
             .await
     }
 
-    pub async fn costs_total(&self, p: GetCosts) -> Result<Arc<CostTotals>, ToolError> {
+    /// Cost totals: the total a fresh answer of the same cost lines already
+    /// carries (Worksection's `get_costs` sends it beside the lines), or
+    /// the sum of a project's lines kept from the account's (as
+    /// [`Account::costs`] does), else the cheap `get_costs_total`.
+    pub async fn costs_total(&self, q: CostQuery) -> Result<Arc<CostTotals>, ToolError> {
+        if let Some(costs) = self.peek::<Costs>("get_costs", q.request()) {
+            return Ok(Arc::new(costs.total.clone()));
+        }
+        if let Some((project, account_wide)) = q.project_window()
+            && self.is_listed(project)
+            && let Some(all) = self.peek::<Costs>("get_costs", account_wide)
+        {
+            return Ok(Arc::new(costs_of_project(&all, project).total));
+        }
+        let p = q.request();
         let c = self.client.clone();
         self.cached("get_costs_total", p.clone(), async move {
             c.get_costs_total(p).await
@@ -282,7 +428,44 @@ impl Account {
         .await
     }
 
-    pub async fn events(&self, p: GetEvents) -> Result<Arc<Vec<Event>>, ToolError> {
+    /// The activity of a period, of the account or of one project. A
+    /// project's is read from the account's of the same period and kept
+    /// here by the project each event's object is in (its page,
+    /// `/project/<id>/...`, as Worksection's own project filter places it),
+    /// so one answer serves the project's log, every person's activity and
+    /// the account's log. When the account has more events than one answer
+    /// holds, the project's own are asked for instead.
+    pub async fn events(
+        &self,
+        period: Period,
+        project: Option<u64>,
+    ) -> Result<Arc<Vec<Event>>, ToolError> {
+        let Some(project) = project else {
+            return self.fetch_events(GetEvents::new(period)).await;
+        };
+        if !self.is_listed(project) {
+            // Only the project's own request says "not found" for an id
+            // that is no project; the account's events would just hold none.
+            return self
+                .fetch_events(GetEvents::new(period).project(project))
+                .await;
+        }
+        match self.fetch_events(GetEvents::new(period)).await {
+            Ok(all) => Ok(Arc::new(
+                all.iter()
+                    .filter(|e| event_project(e) == Some(project))
+                    .cloned()
+                    .collect(),
+            )),
+            Err(e) if too_many_records(&e) => {
+                self.fetch_events(GetEvents::new(period).project(project))
+                    .await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn fetch_events(&self, p: GetEvents) -> Result<Arc<Vec<Event>>, ToolError> {
         let c = self.client.clone();
         self.cached(
             "get_events",
@@ -312,5 +495,371 @@ impl Account {
                 Ok((download.bytes().await?, name))
             })
             .await
+    }
+}
+
+/// The cache key of a request: the action and its full parameters.
+fn key(action: &str, params: impl Debug) -> String {
+    format!("{action} {params:?}")
+}
+
+/// The order extras are asked in, so that one set of extras is one key
+/// (the tools' argument tables list them in the same order).
+const PROJECT_EXTRAS: [ProjectExtra; 4] = [
+    ProjectExtra::Text,
+    ProjectExtra::Html,
+    ProjectExtra::Options,
+    ProjectExtra::Users,
+];
+
+const TASK_EXTRAS: [TaskExtra; 8] = [
+    TaskExtra::Text,
+    TaskExtra::Html,
+    TaskExtra::Files,
+    TaskExtra::Comments,
+    TaskExtra::Relations,
+    TaskExtra::Subtasks,
+    TaskExtra::Subscribers,
+    TaskExtra::Archive,
+];
+
+fn in_order<E: Copy>(order: &[E], wanted: impl Fn(E) -> bool) -> Vec<E> {
+    order.iter().copied().filter(|e| wanted(*e)).collect()
+}
+
+/// `get_projects` as [`Account::projects`] sends it: with the teams.
+fn projects_request(state: Option<ProjectState>, extras: &[ProjectExtra]) -> GetProjects {
+    let extra = in_order(&PROJECT_EXTRAS, |e| {
+        e == ProjectExtra::Users || extras.contains(&e)
+    });
+    let p = GetProjects::new().extra(extra);
+    match state {
+        Some(state) => p.state(state),
+        None => p,
+    }
+}
+
+/// A project as a request without `extra=users` answers it.
+fn without_team(mut p: Project) -> Project {
+    p.users = None;
+    p
+}
+
+fn tasks_request(
+    project: u64,
+    extras: &[TaskExtra],
+    also: Option<TaskExtra>,
+    active_only: bool,
+) -> GetTasks {
+    let extra = in_order(&TASK_EXTRAS, |e| extras.contains(&e) || also == Some(e));
+    let p = GetTasks::new(project).extra(extra);
+    if active_only { p.active_only() } else { p }
+}
+
+/// A project's task list without subtasks, from the list with them.
+fn top_level(nested: &[Task], active_only: bool) -> Vec<Task> {
+    nested
+        .iter()
+        .filter(|t| !active_only || t.status == "active")
+        .map(|t| {
+            let mut t = t.clone();
+            t.child = None;
+            t
+        })
+        .collect()
+}
+
+/// Which cost lines: the filters `get_costs` and `get_costs_total` share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CostQuery {
+    pub project: Option<u64>,
+    pub task: Option<u64>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Only timer entries (true) or only manual ones (false).
+    pub timer: Option<bool>,
+}
+
+/// The longest window of days whose account-wide cost lines are read to
+/// answer one project's: a month of an account's lines is one modest
+/// answer, while all of an account's time is not.
+const SHARED_COST_WINDOW_DAYS: i64 = 31;
+
+impl CostQuery {
+    fn request(&self) -> GetCosts {
+        let mut p = GetCosts::new();
+        if let Some(project) = self.project {
+            p = p.project(project);
+        }
+        if let Some(task) = self.task {
+            p = p.task(task);
+        }
+        if let Some(from) = self.from {
+            p = p.from(from);
+        }
+        if let Some(to) = self.to {
+            p = p.to(to);
+        }
+        if let Some(timer) = self.timer {
+            p = p.timer(timer);
+        }
+        p
+    }
+
+    /// The project and the account-wide request of the same days, when
+    /// this asks for all of one project's lines within a short window.
+    fn project_window(&self) -> Option<(u64, GetCosts)> {
+        let (Some(project), None, Some(from), Some(to), None) =
+            (self.project, self.task, self.from, self.to, self.timer)
+        else {
+            return None;
+        };
+        let days = (to - from).num_days() + 1;
+        (days <= SHARED_COST_WINDOW_DAYS).then(|| (project, GetCosts::new().from(from).to(to)))
+    }
+}
+
+/// One project's lines of the account's, and their total, as a request
+/// with `id_project` answers them: the lines of tasks in that project, in
+/// the same order, and Worksection's total is the sum of its lines.
+fn costs_of_project(all: &Costs, project: u64) -> Costs {
+    let lines: Vec<Cost> = all
+        .lines
+        .iter()
+        .filter(|c| {
+            let in_project = c.task.as_ref().and_then(|t| t.project.as_ref());
+            in_project.and_then(|p| p.id.as_u64()) == Some(project)
+        })
+        .cloned()
+        .collect();
+    let total = CostTotals {
+        time: Some(
+            lines
+                .iter()
+                .fold(Minutes(0), |sum, c| sum + c.time.unwrap_or_default()),
+        ),
+        money: Some(
+            lines
+                .iter()
+                .fold(Money::default(), |sum, c| sum + c.money.unwrap_or_default()),
+        ),
+        ..CostTotals::default()
+    };
+    Costs { lines, total }
+}
+
+/// The project an event's object is in, from its page
+/// (`/project/<id>/...`); `None` for an object Worksection no longer
+/// places (a deleted task's events have no page), which its project filter
+/// leaves out too.
+fn event_project(e: &Event) -> Option<u64> {
+    let (_, rest) = e.object.page.split_once("/project/")?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// Worksection's "Too many records" (status 9): more match than one answer
+/// holds, so a narrower request is needed.
+fn too_many_records(e: &ToolError) -> bool {
+    matches!(e, ToolError::Upstream(e) if e.status_code() == Some(9))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every derived answer held side by side with the request it replaces,
+    //! against the simulator's demo account; and the derivation really
+    //! answers from the cache (no miss, so no upstream request).
+
+    use std::time::Duration;
+
+    use worksection::api::costs::GetCosts;
+    use worksection::api::events::{GetEvents, Period};
+    use worksection_sim::{SimConfig, Simulator};
+
+    use super::*;
+
+    async fn account() -> (Simulator, tempfile::TempDir, Account) {
+        let sim = Simulator::start(SimConfig {
+            rps: 0.0,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("simulator");
+        let info = sim.info().clone();
+        let client = Client::builder()
+            .account_url(info.account_url.clone())
+            .api_key(info.api_key.clone())
+            .requests_per_second(100.0)
+            .build()
+            .expect("client");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let files = FileCache::new(
+            dir.path().to_path_buf(),
+            Duration::from_secs(60),
+            1 << 20,
+            8 << 20,
+        );
+        let account = Account::new(
+            client,
+            ResponseCache::new(Duration::from_secs(600)),
+            files,
+            "test".into(),
+        );
+        (sim, dir, account)
+    }
+
+    fn misses(ws: &Account) -> u64 {
+        ws.cache().stats().misses
+    }
+
+    #[tokio::test]
+    async fn projects_from_the_list_are_what_get_project_answers() {
+        let (_sim, _dir, ws) = account().await;
+        let direct = ws.client().clone();
+        for extras in [
+            vec![],
+            vec![ProjectExtra::Users],
+            vec![ProjectExtra::Text, ProjectExtra::Options],
+        ] {
+            let listed = ws.projects(None, &extras).await.expect("projects");
+            let plain = direct
+                .get_projects(GetProjects::new().extra(extras.clone()))
+                .await
+                .expect("get_projects");
+            assert_eq!(*listed, plain, "{extras:?}");
+            assert!(!listed.is_empty());
+            let before = misses(&ws);
+            for p in listed.iter() {
+                let id = p.id.as_u64().expect("id");
+                let derived = ws.project(id, &extras).await.expect("project");
+                let want = direct
+                    .get_project(GetProject::new(id).extra(extras.clone()))
+                    .await
+                    .expect("get_project");
+                assert_eq!(*derived, want, "project {id} {extras:?}");
+            }
+            assert_eq!(misses(&ws), before, "answered from the list");
+        }
+        // The team from a list fetched without asking for teams.
+        let (_sim, _dir, ws) = account().await;
+        let active = ws
+            .projects(Some(ProjectState::Active), &[])
+            .await
+            .expect("projects");
+        let before = misses(&ws);
+        for p in active.iter() {
+            let id = p.id.as_u64().expect("id");
+            let team = ws.project(id, &[ProjectExtra::Users]).await.expect("team");
+            let want = direct
+                .get_project(GetProject::new(id).extra([ProjectExtra::Users]))
+                .await
+                .expect("get_project");
+            assert_eq!(*team, want, "project {id}");
+            assert!(team.users.is_some());
+        }
+        assert_eq!(misses(&ws), before, "answered from the list");
+    }
+
+    #[tokio::test]
+    async fn a_task_list_without_subtasks_is_cut_from_the_one_with_them() {
+        let (_sim, _dir, ws) = account().await;
+        let direct = ws.client().clone();
+        let projects = ws.projects(None, &[]).await.expect("projects");
+        let mut compared = 0;
+        for p in projects.iter() {
+            let id = p.id.as_u64().expect("id");
+            for extras in [vec![], vec![TaskExtra::Text, TaskExtra::Files]] {
+                let mut with_subtasks = extras.clone();
+                with_subtasks.push(TaskExtra::Subtasks);
+                ws.tasks(id, &with_subtasks, false).await.expect("tasks");
+                let before = misses(&ws);
+                for active_only in [false, true] {
+                    let derived = ws.tasks(id, &extras, active_only).await.expect("tasks");
+                    let mut request = GetTasks::new(id).extra(extras.clone());
+                    if active_only {
+                        request = request.active_only();
+                    }
+                    let want = direct.get_tasks(request).await.expect("get_tasks");
+                    assert_eq!(*derived, want, "project {id} {extras:?} {active_only}");
+                    compared += want.len();
+                }
+                assert_eq!(misses(&ws), before, "answered from the nested list");
+            }
+        }
+        assert!(compared > 0);
+    }
+
+    #[tokio::test]
+    async fn a_projects_costs_and_totals_come_from_the_accounts() {
+        let (_sim, _dir, ws) = account().await;
+        let direct = ws.client().clone();
+        let to = ws.today();
+        let projects = ws.projects(None, &[]).await.expect("projects");
+        let mut compared = 0;
+        for days in [7, 31] {
+            let from = to - chrono::Duration::days(days - 1);
+            for p in projects.iter() {
+                let id = p.id.as_u64().expect("id");
+                let q = CostQuery {
+                    project: Some(id),
+                    from: Some(from),
+                    to: Some(to),
+                    ..CostQuery::default()
+                };
+                let derived = ws.costs(q).await.expect("costs");
+                let request = GetCosts::new().project(id).from(from).to(to);
+                let want = direct.get_costs(request.clone()).await.expect("get_costs");
+                assert_eq!(derived.lines, want.lines, "project {id}, {days} days");
+                assert_eq!(
+                    (derived.total.time, derived.total.money),
+                    (want.total.time, want.total.money),
+                    "project {id}, {days} days"
+                );
+                let before = misses(&ws);
+                let total = ws.costs_total(q).await.expect("costs_total");
+                assert_eq!(misses(&ws), before, "answered from the lines");
+                let want = direct
+                    .get_costs_total(request)
+                    .await
+                    .expect("get_costs_total");
+                assert_eq!(
+                    (total.time, total.money),
+                    (want.time, want.money),
+                    "project {id}, {days} days"
+                );
+                compared += derived.lines.len();
+            }
+        }
+        assert!(compared > 0);
+        // A longer window is the project's own request.
+        let long = CostQuery {
+            project: projects.first().and_then(|p| p.id.as_u64()),
+            from: Some(to - chrono::Duration::days(90)),
+            to: Some(to),
+            ..CostQuery::default()
+        };
+        assert!(long.project_window().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_projects_activity_comes_from_the_accounts() {
+        let (_sim, _dir, ws) = account().await;
+        let direct = ws.client().clone();
+        let projects = ws.projects(None, &[]).await.expect("projects");
+        let period = Period::days(30).expect("period");
+        ws.events(period, None).await.expect("events");
+        let before = misses(&ws);
+        let mut compared = 0;
+        for p in projects.iter() {
+            let id = p.id.as_u64().expect("id");
+            let derived = ws.events(period, Some(id)).await.expect("events");
+            let want = direct
+                .get_events(GetEvents::new(period).project(id))
+                .await
+                .expect("get_events");
+            assert_eq!(*derived, want, "project {id}");
+            compared += want.len();
+        }
+        assert_eq!(misses(&ws), before, "answered from the account's events");
+        assert!(compared > 0);
     }
 }

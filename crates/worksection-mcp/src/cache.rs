@@ -143,6 +143,22 @@ impl ResponseCache {
         })
     }
 
+    /// The answer under `key` if it has landed and is still within the TTL;
+    /// never fetches and never waits. For serving a narrower question from a
+    /// wider answer already at hand (a project from the project list, say):
+    /// when there is none, the caller asks upstream the usual way.
+    pub fn peek<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let entries = self.lock();
+        let value = match entries.get(key)?.flight.peek()? {
+            Ok((value, at)) if at.elapsed() < self.ttl => value.clone(),
+            _ => return None,
+        };
+        drop(entries);
+        let found = value.downcast::<T>().ok()?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(found)
+    }
+
     /// Forgets every answer (the tray's "Clear cache", or after a re-sign-in).
     pub fn clear(&self) {
         self.lock().clear();
@@ -314,6 +330,20 @@ mod tests {
             .get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(1u32) })
             .await;
         assert_eq!(*second.expect("value"), 1);
+    }
+
+    #[tokio::test]
+    async fn peek_sees_only_fresh_landed_answers() {
+        let cache = ResponseCache::new(Duration::from_millis(50));
+        assert!(cache.peek::<u32>("k").is_none());
+        cache
+            .get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(7u32) })
+            .await
+            .expect("value");
+        assert_eq!(cache.peek::<u32>("k").as_deref(), Some(&7));
+        assert!(cache.peek::<String>("k").is_none(), "another type");
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(cache.peek::<u32>("k").is_none(), "stale");
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use worksection::api::events::{GetEvents, Period};
+use worksection::api::events::Period;
 use worksection::models::Event;
 
 use super::{Shape, ToolDef, def};
@@ -92,11 +92,7 @@ async fn get_activity_log(ws: Arc<Account>, a: ActivityLogArgs) -> Result<Answer
     let project = args::opt_id("project_id", &a.project_id)?;
     let period = period(&a.period)?;
     let max = args::max_results(a.max_results, usize::MAX, 100_000)?;
-    let mut p = GetEvents::new(period);
-    if let Some(project) = project {
-        p = p.project(project);
-    }
-    let events = ws.events(p).await?;
+    let events = ws.events(period, project).await?;
     let shown = events
         .iter()
         .filter(|e| a.event_filter.is_none_or(|f| e.object.kind == f.as_str()));
@@ -125,7 +121,7 @@ async fn get_user_activity(ws: Arc<Account>, a: UserActivityArgs) -> Result<Answ
     let user = args::id("user_id", &a.user_id)?.to_string();
     let period = period(&a.period)?;
     let max = args::max_results(a.max_results, usize::MAX, 100_000)?;
-    let events = ws.events(GetEvents::new(period)).await?;
+    let events = ws.events(period, None).await?;
     let theirs: Vec<Event> = events
         .iter()
         .filter(|e| e.user_from.as_ref().is_some_and(|u| u.id.as_str() == user))

@@ -14,13 +14,12 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use worksection::api::costs::GetCosts;
-use worksection::api::tasks::{GetAllTasks, GetTasks, TaskExtra};
+use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::{Minutes, Money, Task};
 
 use super::tasks::TaskStatus;
 use super::{Shape, ToolDef, def};
-use crate::account::Account;
+use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
 use crate::error::ToolError;
 use crate::output::{Answer, List};
@@ -78,9 +77,7 @@ pub fn tools() -> Vec<ToolDef> {
 
 /// Every task of a project, subtasks included (one shared request).
 async fn project_tasks(ws: &Account, project: u64) -> Result<Vec<Task>, ToolError> {
-    let tasks = ws
-        .tasks(GetTasks::new(project).extra([TaskExtra::Subtasks]))
-        .await?;
+    let tasks = ws.tasks(project, &[TaskExtra::Subtasks], false).await?;
     Ok(flat(&tasks))
 }
 
@@ -142,8 +139,11 @@ pub struct ProjectIdArgs {
 async fn get_project_stats(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let (nested, total) = tokio::join!(
-        ws.tasks(GetTasks::new(project).extra([TaskExtra::Subtasks])),
-        ws.costs_total(GetCosts::new().project(project))
+        ws.tasks(project, &[TaskExtra::Subtasks], false),
+        ws.costs_total(CostQuery {
+            project: Some(project),
+            ..CostQuery::default()
+        })
     );
     let (nested, total) = (nested?, total?);
     let tasks = flat(&nested);
@@ -319,10 +319,12 @@ async fn get_team_workload_summary(ws: Arc<Account>, a: WorkloadArgs) -> Result<
     let start =
         args::opt_date("date_start", &a.date_start)?.unwrap_or(end - chrono::Duration::days(6));
     args::range(Some(start), Some(end))?;
-    let mut costs_query = GetCosts::new().from(start).to(end);
-    if let Some(p) = project {
-        costs_query = costs_query.project(p);
-    }
+    let costs_query = CostQuery {
+        project,
+        from: Some(start),
+        to: Some(end),
+        ..CostQuery::default()
+    };
     let (tasks, costs) = tokio::join!(
         async {
             match project {

@@ -11,11 +11,10 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worksection::api::costs::GetCosts;
 use worksection::models::{Cost, Minutes, Money};
 
 use super::{NoArgs, Shape, ToolDef, def};
-use crate::account::Account;
+use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
 use crate::error::ToolError;
 use crate::output::{Answer, List};
@@ -128,35 +127,28 @@ fn costs_params(
     task: Option<u64>,
     start: &Option<String>,
     end: &Option<String>,
-) -> Result<GetCosts, ToolError> {
+) -> Result<CostQuery, ToolError> {
     let (from, to) = args::range(
         args::opt_date("date_start", start)?,
         args::opt_date("date_end", end)?,
     )?;
-    let mut p = GetCosts::new();
-    if let Some(project) = project {
-        p = p.project(project);
-    }
-    if let Some(task) = task {
-        p = p.task(task);
-    }
-    if let Some(from) = from {
-        p = p.from(from);
-    }
-    if let Some(to) = to {
-        p = p.to(to);
-    }
-    Ok(p)
+    Ok(CostQuery {
+        project,
+        task,
+        from,
+        to,
+        timer: None,
+    })
 }
 
 async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
     let task = args::opt_id("task_id", &a.task_id)?;
     let user = args::opt_id("user_id", &a.user_id)?.map(|u| u.to_string());
-    let mut p = costs_params(project, task, &a.date_start, &a.date_end)?;
-    if let Some(timer) = a.is_timer {
-        p = p.timer(timer);
-    }
+    let p = CostQuery {
+        timer: a.is_timer,
+        ..costs_params(project, task, &a.date_start, &a.date_end)?
+    };
     let costs = ws.costs(p).await?;
     let lines: Vec<&Cost> = costs
         .lines

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use worksection::api::projects::{GetProject, GetProjects, ProjectExtra, ProjectState};
+use worksection::api::projects::{ProjectExtra, ProjectState};
 
 use super::{NoArgs, Shape, ToolDef, def};
 use crate::account::Account;
@@ -78,14 +78,13 @@ pub struct GetProjectsArgs {
 
 async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Answer, ToolError> {
     let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
-    let mut p = GetProjects::new().extra(extra);
-    p = match a.status_filter {
-        ProjectStatusFilter::Active => p.state(ProjectState::Active),
-        ProjectStatusFilter::Pending => p.state(ProjectState::Pending),
-        ProjectStatusFilter::Archive => p.state(ProjectState::Archive),
-        ProjectStatusFilter::All => p,
+    let state = match a.status_filter {
+        ProjectStatusFilter::Active => Some(ProjectState::Active),
+        ProjectStatusFilter::Pending => Some(ProjectState::Pending),
+        ProjectStatusFilter::Archive => Some(ProjectState::Archive),
+        ProjectStatusFilter::All => None,
     };
-    let projects = ws.projects(p).await?;
+    let projects = ws.projects(state, &extra).await?;
     List::new(projects.iter())?.finish()
 }
 
@@ -101,7 +100,7 @@ pub struct GetProjectArgs {
 async fn get_project(ws: Arc<Account>, a: GetProjectArgs) -> Result<Answer, ToolError> {
     let id = args::id("project_id", &a.project_id)?;
     let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
-    let project = ws.project(GetProject::new(id).extra(extra)).await?;
+    let project = ws.project(id, &extra).await?;
     Answer::object(&*project)
 }
 
@@ -118,9 +117,7 @@ pub struct ProjectIdArgs {
 
 async fn get_project_team(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer, ToolError> {
     let id = args::id("project_id", &a.project_id)?;
-    let project = ws
-        .project(GetProject::new(id).extra([ProjectExtra::Users]))
-        .await?;
+    let project = ws.project(id, &[ProjectExtra::Users]).await?;
     let members = project.users.clone().unwrap_or_default();
     List::new(members)?
         .field(

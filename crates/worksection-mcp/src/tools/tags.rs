@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 use worksection::api::tags::{TagAccess, TagKind, TagQuery};
-use worksection::api::tasks::{GetTask, GetTasks, TaskExtra};
+use worksection::api::tasks::{GetTask, TaskExtra};
 
 use super::{Shape, ToolDef, def};
 use crate::account::Account;
@@ -175,9 +175,7 @@ pub struct SearchByTagArgs {
 async fn search_tasks_by_tag(ws: Arc<Account>, a: SearchByTagArgs) -> Result<Answer, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let tag = args::text("tag", &a.tag, 200)?;
-    let tasks = ws
-        .tasks(GetTasks::new(project).extra([TaskExtra::Subtasks]))
-        .await?;
+    let tasks = ws.tasks(project, &[TaskExtra::Subtasks], false).await?;
     let matching: Vec<_> = tasks
         .iter()
         .flat_map(|t| t.flatten())

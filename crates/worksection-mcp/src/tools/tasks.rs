@@ -6,7 +6,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
-use worksection::api::tasks::{GetAllTasks, GetTask, GetTasks, SearchTasks, TaskExtra, TaskState};
+use worksection::api::tasks::{GetAllTasks, GetTask, SearchTasks, TaskExtra, TaskState};
 use worksection::filter::Filter;
 use worksection::models::Task;
 
@@ -168,11 +168,8 @@ pub struct GetTasksArgs {
 async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Answer, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let extra = args::extras("extra", &a.extra, LIST_EXTRAS)?;
-    let mut p = GetTasks::new(project).extra(extra);
-    if a.status_filter == TaskStatusFilter::Active {
-        p = p.active_only();
-    }
-    let tasks = ws.tasks(p).await?;
+    let active_only = a.status_filter == TaskStatusFilter::Active;
+    let tasks = ws.tasks(project, &extra, active_only).await?;
     List::new(by_status(&tasks, a.status_filter))?
         .field("status_filter", a.status_filter)
         .finish()
