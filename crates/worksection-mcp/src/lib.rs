@@ -17,8 +17,14 @@
 //! `token_store` keeps the tokens (OS keychain or an encrypted file);
 //! `login` runs the flow in the system browser with an HTTPS callback, and
 //! `doctor` checks a setup end to end.
+//!
+//! Hosting: `host` runs the same server inside another program (the
+//! desktop app) and restarts it on demand; `activity` is the feed of recent
+//! tool calls it watches; `transport::bridge` forwards an assistant's stdio
+//! to a server already running over HTTP.
 
 pub mod account;
+pub mod activity;
 pub mod app;
 pub mod args;
 pub mod cache;
@@ -28,6 +34,7 @@ pub mod content;
 pub mod doctor;
 pub mod error;
 pub mod file_cache;
+pub mod host;
 pub mod login;
 pub mod output;
 pub mod prompts;

@@ -1,7 +1,8 @@
 //! `worksection-mcp`: the headless Worksection MCP server.
 //!
 //! `worksection-mcp serve [--demo]` serves an account over streamable HTTP
-//! (or stdio with `MCP_TRANSPORT=stdio`). Settings come from flags, the
+//! (or stdio with `MCP_TRANSPORT=stdio`); `worksection-mcp bridge` forwards
+//! stdio to a server already running over HTTP. Settings come from flags, the
 //! environment and a `.env` file; see `worksection-mcp serve --help`.
 
 use std::process::ExitCode;
@@ -61,6 +62,20 @@ enum Command {
         /// Forget every saved sign-in.
         #[arg(long)]
         all: bool,
+    },
+    /// Speak MCP over stdio and forward it to a server already running over HTTP
+    /// (the desktop app's), so one process owns the sign-in and the rate limit.
+    Bridge {
+        /// The running server's MCP address.
+        #[arg(
+            long,
+            env = "MCP_BRIDGE_URL",
+            default_value = "http://127.0.0.1:8000/mcp"
+        )]
+        url: String,
+        /// The bearer token the server wants, if it wants one.
+        #[arg(long, env = "MCP_AUTH_TOKEN", hide_env_values = true)]
+        auth_token: Option<String>,
     },
     /// Exit 0 when a server answers on /healthz (for container health checks).
     Healthcheck {
@@ -127,6 +142,19 @@ fn main() -> ExitCode {
                 }
             }
             Command::Healthcheck { port } => healthcheck(port).await,
+            Command::Bridge { url, auth_token } => {
+                let target = worksection_mcp::transport::bridge::BridgeTarget {
+                    url,
+                    auth_token: auth_token.filter(|t| !t.is_empty()),
+                };
+                match worksection_mcp::transport::bridge::run(target).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("worksection-mcp: the bridge stopped: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
             Command::Login(args) => login(*args).await,
             Command::Connect { client, undo } => connect(client, undo),
             Command::Cache {

@@ -18,6 +18,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 
 use crate::account::Account;
+use crate::activity::{self, Activity, ToolCall};
 use crate::error::ToolError;
 use crate::tools::Registry;
 use crate::{prompts, resources};
@@ -39,11 +40,22 @@ Screenshots and other attachments are readable through their resource_uri \
 pub struct WorksectionServer {
     account: Arc<Account>,
     tools: Arc<Registry>,
+    activity: Option<Arc<Activity>>,
 }
 
 impl WorksectionServer {
     pub fn new(account: Arc<Account>, tools: Arc<Registry>) -> Self {
-        Self { account, tools }
+        Self {
+            account,
+            tools,
+            activity: None,
+        }
+    }
+
+    /// Reports every tool call into `activity` (the desktop app's feed).
+    pub fn with_activity(mut self, activity: Arc<Activity>) -> Self {
+        self.activity = Some(activity);
+        self
     }
 
     pub fn account(&self) -> &Arc<Account> {
@@ -68,7 +80,9 @@ impl WorksectionServer {
             ));
         };
         let started = Instant::now();
-        let outcome = tokio::time::timeout(TOOL_TIMEOUT, fut).await;
+        let at = chrono::Utc::now();
+        let (outcome, upstream) =
+            activity::count_upstream(tokio::time::timeout(TOOL_TIMEOUT, fut)).await;
         let result = match outcome {
             Ok(Ok(answer)) => answer.into_result(),
             Ok(Err(ToolError::Upstream(e)))
@@ -89,8 +103,33 @@ impl WorksectionServer {
             is_error = result.is_error.unwrap_or(false),
             "tool call"
         );
+        if let Some(feed) = &self.activity {
+            feed.record(ToolCall {
+                at,
+                tool: name.to_owned(),
+                duration_ms: started.elapsed().as_millis() as u64,
+                upstream_requests: upstream,
+                response_bytes: serde_json::to_vec(&result).map_or(0, |v| v.len() as u64),
+                error: call_error(&result),
+            });
+        }
         Ok(result)
     }
+}
+
+/// The text of a failed call's answer, as the assistant saw it (cut to a
+/// line's length for the feed).
+fn call_error(result: &CallToolResult) -> Option<String> {
+    if !result.is_error.unwrap_or(false) {
+        return None;
+    }
+    let text: String = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(text.chars().take(300).collect())
 }
 
 /// The id arguments of a call (`task_id=123, project_id=7`), for errors.

@@ -39,28 +39,40 @@ pub fn router(
     local: SocketAddr,
     shutdown: CancellationToken,
 ) -> Router {
+    router_with_sessions(servers, settings, local, shutdown).0
+}
+
+/// [`router`], and the session managers behind its MCP endpoints, so a host
+/// (the desktop app) can count the connected sessions.
+pub fn router_with_sessions(
+    servers: &[(String, WorksectionServer)],
+    settings: &Settings,
+    local: SocketAddr,
+    shutdown: CancellationToken,
+) -> (Router, Vec<Arc<LocalSessionManager>>) {
     let mut mcp_routes = Router::new();
+    let mut sessions = Vec::new();
+    let mut service = |server: &WorksectionServer| {
+        let manager = Arc::new(LocalSessionManager::default());
+        sessions.push(manager.clone());
+        mcp_service(server.clone(), settings, local, shutdown.clone(), manager)
+    };
     for (i, (key, server)) in servers.iter().enumerate() {
         if i == 0 {
-            mcp_routes = mcp_routes.nest_service(
-                "/mcp",
-                mcp_service(server.clone(), settings, local, shutdown.clone()),
-            );
+            mcp_routes = mcp_routes.nest_service("/mcp", service(server));
         }
-        mcp_routes = mcp_routes.nest_service(
-            &format!("/mcp/{key}"),
-            mcp_service(server.clone(), settings, local, shutdown.clone()),
-        );
+        mcp_routes = mcp_routes.nest_service(&format!("/mcp/{key}"), service(server));
     }
     let token = settings
         .auth_token
         .as_ref()
         .map(|t| Arc::new(Sha256::digest(t.as_bytes()).to_vec()));
-    Router::new().route("/healthz", get(healthz)).merge(
+    let router = Router::new().route("/healthz", get(healthz)).merge(
         mcp_routes
             .layer(middleware::from_fn(check_jsonrpc))
             .layer(middleware::from_fn_with_state(token, require_token)),
-    )
+    );
+    (router, sessions)
 }
 
 /// One account's MCP endpoint: rmcp's streamable HTTP service with the
@@ -70,6 +82,7 @@ fn mcp_service(
     settings: &Settings,
     local: SocketAddr,
     shutdown: CancellationToken,
+    sessions: Arc<LocalSessionManager>,
 ) -> StreamableHttpService<WorksectionServer, LocalSessionManager> {
     let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1", "[::1]"]
         .into_iter()
@@ -88,11 +101,7 @@ fn mcp_service(
         .with_allowed_origins(origins)
         .with_max_request_body_bytes(MAX_REQUEST_BYTES)
         .with_cancellation_token(shutdown);
-    StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    )
+    StreamableHttpService::new(move || Ok(server.clone()), sessions, config)
 }
 
 /// Answers malformed JSON-RPC with JSON-RPC's own errors (parse error,
@@ -235,17 +244,7 @@ pub async fn serve(
     settings: &Settings,
     shutdown: CancellationToken,
 ) -> Result<(), ConfigError> {
-    let addr = SocketAddr::new(settings.host, settings.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AddrInUse {
-            ConfigError(format!(
-                "Port {} on {} is already in use (is another worksection-mcp running?); stop it or set MCP_SERVER_PORT to a free port.",
-                settings.port, settings.host
-            ))
-        } else {
-            ConfigError(format!("Could not listen on {addr}: {e}."))
-        }
-    })?;
+    let listener = bind(settings).await?;
     let local = listener
         .local_addr()
         .map_err(|e| ConfigError(format!("Could not read the listening address: {e}.")))?;
@@ -271,6 +270,31 @@ pub async fn serve(
         }
         tracing::info!(address = %local, account = %label, "listening");
     }
+    serve_on(listener, app, shutdown).await
+}
+
+/// Listens on the settings' host and port, with a clear message when the
+/// port is taken.
+pub async fn bind(settings: &Settings) -> Result<tokio::net::TcpListener, ConfigError> {
+    let addr = SocketAddr::new(settings.host, settings.port);
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            ConfigError(format!(
+                "Port {} on {} is already in use (is another worksection-mcp running?); stop it or set MCP_SERVER_PORT to a free port.",
+                settings.port, settings.host
+            ))
+        } else {
+            ConfigError(format!("Could not listen on {addr}: {e}."))
+        }
+    })
+}
+
+/// Serves `app` on `listener` until `shutdown` is cancelled.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+) -> Result<(), ConfigError> {
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

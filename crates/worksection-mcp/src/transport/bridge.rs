@@ -1,0 +1,347 @@
+//! The stdio bridge: speaks MCP over stdin/stdout to an assistant that
+//! starts servers as commands (Claude Desktop), and forwards every message
+//! to a server already running over streamable HTTP (the desktop app's).
+//!
+//! Why: one process, the app, owns the tokens, the rate limit and the
+//! caches; an assistant that starts its own copy would sign in twice and
+//! share Worksection's one request a second with a stranger. The bridge
+//! keeps no state but the MCP session id. Each line on stdin is one
+//! JSON-RPC message, POSTed to the server; the answer (plain JSON or an
+//! SSE stream) goes to stdout one message a line. When the app is not
+//! running, requests get a JSON-RPC error saying so, instead of silence.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::{RwLock, mpsc};
+
+/// Where to forward to.
+#[derive(Debug, Clone)]
+pub struct BridgeTarget {
+    /// The server's MCP address, e.g. `http://127.0.0.1:8000/mcp`.
+    pub url: String,
+    /// The bearer token the server wants, if any.
+    pub auth_token: Option<String>,
+}
+
+#[derive(Default)]
+struct Session {
+    id: Option<String>,
+    protocol: Option<String>,
+}
+
+/// Forwards stdin to the server and answers to stdout until stdin closes.
+pub async fn run(target: BridgeTarget) -> std::io::Result<()> {
+    run_with(
+        target,
+        BufReader::new(tokio::io::stdin()),
+        tokio::io::stdout(),
+    )
+    .await
+}
+
+/// [`run`] over any reader and writer (tests use pipes).
+pub async fn run_with<R, W>(target: BridgeTarget, input: R, output: W) -> std::io::Result<()>
+where
+    R: tokio::io::AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let http = reqwest::Client::builder()
+        .build()
+        .map_err(std::io::Error::other)?;
+    let session = Arc::new(RwLock::new(Session::default()));
+    let (tx, mut rx) = mpsc::channel::<String>(64);
+    let writer = tokio::spawn(async move {
+        let mut output = output;
+        while let Some(line) = rx.recv().await {
+            output.write_all(line.as_bytes()).await?;
+            output.write_all(b"\n").await?;
+            output.flush().await?;
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    let mut lines = input.lines();
+    let mut inflight = tokio::task::JoinSet::new();
+    while let Some(line) = lines.next_line().await? {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let message: Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = tx
+                    .send(error_line(
+                        &Value::Null,
+                        -32700,
+                        &format!("Parse error: {e}"),
+                    ))
+                    .await;
+                continue;
+            }
+        };
+        let is_initialize = message.get("method").and_then(Value::as_str) == Some("initialize");
+        let job = forward(
+            http.clone(),
+            target.clone(),
+            session.clone(),
+            message,
+            tx.clone(),
+        );
+        if is_initialize {
+            // Everything after `initialize` needs its session id.
+            job.await;
+        } else {
+            inflight.spawn(job);
+        }
+        while inflight.try_join_next().is_some() {}
+    }
+    while inflight.join_next().await.is_some() {}
+    end_session(&http, &target, &session).await;
+    drop(tx);
+    writer.await.map_err(std::io::Error::other)?
+}
+
+/// Tells the server the session is over, so it frees it at once.
+async fn end_session(http: &reqwest::Client, target: &BridgeTarget, session: &RwLock<Session>) {
+    let Some(id) = session.read().await.id.clone() else {
+        return;
+    };
+    let mut req = http.delete(&target.url).header("mcp-session-id", id);
+    if let Some(t) = &target.auth_token {
+        req = req.bearer_auth(t);
+    }
+    let _ = req.send().await;
+}
+
+async fn forward(
+    http: reqwest::Client,
+    target: BridgeTarget,
+    session: Arc<RwLock<Session>>,
+    message: Value,
+    out: mpsc::Sender<String>,
+) {
+    let id = message.get("id").cloned();
+    let is_request = id.is_some() && message.get("method").is_some();
+    let fail = |text: String| {
+        let out = out.clone();
+        let id = id.clone();
+        async move {
+            if is_request {
+                let _ = out
+                    .send(error_line(
+                        id.as_ref().unwrap_or(&Value::Null),
+                        -32603,
+                        &text,
+                    ))
+                    .await;
+            }
+        }
+    };
+    let mut req = http
+        .post(&target.url)
+        .header(
+            reqwest::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .json(&message);
+    {
+        let s = session.read().await;
+        if let Some(sid) = &s.id {
+            req = req.header("mcp-session-id", sid);
+        }
+        if let Some(p) = &s.protocol {
+            req = req.header("mcp-protocol-version", p);
+        }
+    }
+    if let Some(t) = &target.auth_token {
+        req = req.bearer_auth(t);
+    }
+    let resp = match req.send().await {
+        Ok(r) => r,
+        Err(e) if e.is_connect() => {
+            fail(format!(
+                "The Worksection MCP app is not running at {}; open it (or start `worksection-mcp serve`) and try again.",
+                target.url
+            ))
+            .await;
+            return;
+        }
+        Err(e) => {
+            fail(format!(
+                "The Worksection MCP server did not answer: {}.",
+                e.without_url()
+            ))
+            .await;
+            return;
+        }
+    };
+    if let Some(sid) = resp
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+    {
+        session.write().await.id = Some(sid.to_owned());
+    }
+    let status = resp.status();
+    let is_sse = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if status == reqwest::StatusCode::ACCEPTED {
+        return;
+    }
+    if !status.is_success() && !is_sse {
+        let body = resp.text().await.unwrap_or_default();
+        // The server's own JSON-RPC errors pass through unchanged.
+        if serde_json::from_str::<Value>(&body).is_ok_and(|v| v.get("jsonrpc").is_some()) {
+            let _ = out.send(body.trim().to_owned()).await;
+        } else {
+            let said: String = body.trim().chars().take(300).collect();
+            fail(format!(
+                "The Worksection MCP server refused the request (HTTP {}): {said}",
+                status.as_u16()
+            ))
+            .await;
+        }
+        return;
+    }
+    if is_sse {
+        let mut stream = resp.bytes_stream();
+        let mut buf = String::new();
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { break };
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(event) = take_event(&mut buf) {
+                if let Some(data) = event_data(&event) {
+                    note_protocol(&session, &data).await;
+                    let answers_us = is_answer_to(&data, id.as_ref());
+                    let _ = out.send(data).await;
+                    if answers_us {
+                        return;
+                    }
+                }
+            }
+        }
+    } else {
+        let body = resp.text().await.unwrap_or_default();
+        let body = body.trim();
+        if !body.is_empty() {
+            note_protocol(&session, body).await;
+            // One line per message on stdout.
+            let line = serde_json::from_str::<Value>(body)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| body.to_owned());
+            let _ = out.send(line).await;
+        }
+    }
+}
+
+/// Remembers the protocol version the server chose in `initialize`.
+async fn note_protocol(session: &RwLock<Session>, data: &str) {
+    let Ok(v) = serde_json::from_str::<Value>(data) else {
+        return;
+    };
+    if let Some(p) = v.pointer("/result/protocolVersion").and_then(Value::as_str) {
+        session.write().await.protocol = Some(p.to_owned());
+    }
+}
+
+/// Whether `data` is the response to the request with `id`.
+fn is_answer_to(data: &str, id: Option<&Value>) -> bool {
+    let Some(id) = id else { return false };
+    serde_json::from_str::<Value>(data).is_ok_and(|v| {
+        v.get("id") == Some(id) && (v.get("result").is_some() || v.get("error").is_some())
+    })
+}
+
+/// Takes one whole SSE event (up to a blank line) off the front of `buf`.
+fn take_event(buf: &mut String) -> Option<String> {
+    let normalized = buf.replace("\r\n", "\n");
+    if normalized.len() != buf.len() {
+        *buf = normalized;
+    }
+    let end = buf.find("\n\n")?;
+    let event = buf[..end].to_owned();
+    buf.drain(..end + 2);
+    Some(event)
+}
+
+/// The `data:` of an SSE event (lines joined), if it has any.
+fn event_data(event: &str) -> Option<String> {
+    let data: Vec<&str> = event
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(|d| d.strip_prefix(' ').unwrap_or(d))
+        .collect();
+    let joined = data.join("\n");
+    (!joined.trim().is_empty()).then_some(joined)
+}
+
+fn error_line(id: &Value, code: i64, message: &str) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_events_are_split_and_read() {
+        let mut buf =
+            String::from("id: 1\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\"\ndata: :2}\n\npartial");
+        let first = take_event(&mut buf).expect("first");
+        assert_eq!(event_data(&first).as_deref(), Some("{\"a\":1}"));
+        let second = take_event(&mut buf).expect("second");
+        assert_eq!(event_data(&second).as_deref(), Some("{\"b\"\n:2}"));
+        assert!(take_event(&mut buf).is_none());
+        assert_eq!(buf, "partial");
+        assert_eq!(event_data("id: 3\nretry: 10"), None);
+    }
+
+    #[test]
+    fn answers_are_matched_by_id() {
+        let id = json!(7);
+        assert!(is_answer_to(
+            r#"{"jsonrpc":"2.0","id":7,"result":{}}"#,
+            Some(&id)
+        ));
+        assert!(!is_answer_to(
+            r#"{"jsonrpc":"2.0","id":8,"result":{}}"#,
+            Some(&id)
+        ));
+        assert!(!is_answer_to(
+            r#"{"jsonrpc":"2.0","method":"notifications/progress"}"#,
+            Some(&id)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_stopped_server_is_reported_to_the_assistant() {
+        // A port nothing listens on: bind one, then free it.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr").port()
+        };
+        let target = BridgeTarget {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            auth_token: None,
+        };
+        let input = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n".to_vec();
+        let (client, mut server) = tokio::io::duplex(4096);
+        run_with(target, &input[..], client).await.expect("bridge");
+        let mut out = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut server, &mut out)
+            .await
+            .expect("read");
+        let v: Value = serde_json::from_str(out.trim()).expect("one JSON line");
+        assert_eq!(v["id"], 1);
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("not running"))
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! Tauri's build step: reads `tauri.conf.json` and the capabilities, embeds
+//! the icons and the access rules, and declares the app's own commands so
+//! that only windows granted them (the dashboard) may call them.
+
+const COMMANDS: &[&str] = &[
+    "get_status",
+    "get_activity",
+    "choose_demo",
+    "sign_in",
+    "sign_out",
+    "save_settings",
+    "clear_cache",
+    "check_health",
+    "copy_address",
+    "dismiss_notice",
+    "connect_client",
+    "undo_connect",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri.conf.json, the capabilities or the icons are invalid");
+}

@@ -1,0 +1,238 @@
+//! Worksection MCP, the desktop app: a tray app that signs a person in to
+//! Worksection in its own window, serves their account to AI assistants
+//! from inside this process, and connects Claude Desktop in one click.
+//!
+//! `worksection-mcp-desktop --bridge` is the same binary started by an
+//! assistant: it speaks MCP over stdio and forwards to the running app's
+//! server, so one process owns the sign-in and the rate limit. It is
+//! handled before Tauri starts, so it needs no window or display.
+//!
+//! Modules: `core` (state, server, sign-in, snapshot), `settings` (the
+//! app's settings file), `navigation` (what the sign-in window may load),
+//! `signin_window`, `tray`, `commands` (what the dashboard may call).
+
+// No console window next to the app on Windows (release builds).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod core;
+mod navigation;
+mod settings;
+mod signin_window;
+mod tray;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _};
+
+use crate::core::{Core, EnvArgs};
+
+/// How often the dashboard's health figures are refreshed.
+const HEALTH_EVERY: Duration = Duration::from_secs(60);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--bridge") {
+        return bridge();
+    }
+    init_logs();
+    let dir = match settings::config_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("Worksection MCP: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let env = match EnvArgs::from_env() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("Worksection MCP: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let minimized = args.iter().any(|a| a == "--minimized");
+    let core = Arc::new(Core::new(dir, env));
+    match run(core, minimized) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Worksection MCP could not start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr at LOG_LEVEL (info by default), with the activity
+/// feed's upstream-request counter beside them.
+fn init_logs() {
+    let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
+    let filter = EnvFilter::try_new(format!(
+        "{level},hyper=warn,rmcp=warn,rustls=warn,h2=warn,tao=warn,wry=warn"
+    ))
+    .unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .with_filter(filter),
+        )
+        .with(worksection_mcp::activity::upstream_layer())
+        .try_init();
+}
+
+/// `--bridge`: stdio to the running app's server, found through the app's
+/// settings (port, and the local token when one is on).
+fn bridge() -> ExitCode {
+    let target = settings::config_dir().and_then(|dir| {
+        let s = settings::AppSettings::load(&dir)?;
+        let auth_token = if s.local_token {
+            settings::local_token(&dir, false)?
+        } else {
+            None
+        };
+        Ok(worksection_mcp::transport::bridge::BridgeTarget {
+            url: format!("http://127.0.0.1:{}/mcp", s.port),
+            auth_token,
+        })
+    });
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("Worksection MCP bridge: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Worksection MCP bridge could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(worksection_mcp::transport::bridge::run(target)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Worksection MCP bridge stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the dashboard window.
+pub fn open_dashboard(app: &AppHandle) -> tauri::Result<()> {
+    let window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+        .title("Worksection MCP")
+        .inner_size(880.0, 760.0)
+        .min_inner_size(640.0, 480.0)
+        .center()
+        .build()?;
+    let handle = app.clone();
+    window.on_window_event(move |event| {
+        if let WindowEvent::CloseRequested { api, .. } = event {
+            let core = handle.state::<Arc<Core>>();
+            if core.snapshot_has_tray() {
+                // The tray keeps the app (and the server) running.
+                api.prevent_close();
+                if let Some(w) = handle.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch shows the first one's dashboard.
+            commands::show_dashboard(app);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--minimized"]),
+        ))
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(core.clone())
+        .invoke_handler(tauri::generate_handler![
+            commands::get_status,
+            commands::get_activity,
+            commands::choose_demo,
+            commands::sign_in,
+            commands::sign_out,
+            commands::save_settings,
+            commands::clear_cache,
+            commands::check_health,
+            commands::copy_address,
+            commands::dismiss_notice,
+            commands::connect_client,
+            commands::undo_connect,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let has_tray = tauri::async_runtime::block_on(tray::host_exists());
+            core.set_has_tray(has_tray);
+            if !has_tray || !minimized {
+                open_dashboard(&handle)?;
+            }
+            if has_tray {
+                let snap = tauri::async_runtime::block_on(core.snapshot());
+                if let Err(e) = tray::create(&handle, &snap) {
+                    // Without the icon the dashboard must stay reachable.
+                    tracing::warn!(error = %e, "the tray icon did not appear");
+                    core.set_has_tray(false);
+                    if handle.get_webview_window("main").is_none() {
+                        open_dashboard(&handle)?;
+                    }
+                }
+            }
+            // Serve from launch.
+            let start_core = core.clone();
+            let start_app = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                start_core.restart().await;
+                commands::publish(&start_app, &start_core).await;
+                loop {
+                    start_core.check_health().await;
+                    commands::publish(&start_app, &start_core).await;
+                    tokio::time::sleep(HEALTH_EVERY).await;
+                }
+            });
+            // The activity feed, live to the dashboard.
+            let mut calls = core.activity.subscribe();
+            let feed_app = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match calls.recv().await {
+                        Ok(call) => {
+                            let _ = feed_app.emit("activity", &call);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let RunEvent::ExitRequested { code, api, .. } = &event {
+            let core = handle.state::<Arc<Core>>();
+            // Closing the last window keeps a tray app running; Quit and
+            // a desktop without a tray really exit.
+            if code.is_none() && core.snapshot_has_tray() {
+                api.prevent_exit();
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! The app's own settings: what the dashboard's Settings section changes,
+//! checked here (never only in the page) and kept as JSON in the app's
+//! config folder.
+//!
+//! The local bearer token, when turned on, lives in a file of its own
+//! beside the settings, so the settings can be shown to the page as they
+//! are while the token never leaves Rust (the bridge reads the file).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The app's identifier; also its config folder's name, the one Tauri
+/// uses, so the bridge (which runs without Tauri) finds the same files.
+pub const IDENTIFIER: &str = "com.worksection.mcp";
+
+const SETTINGS_FILE: &str = "settings.json";
+const TOKEN_FILE: &str = "local-token";
+
+/// What the server serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The simulator's demo account, in process.
+    Demo,
+    /// The accounts signed in with OAuth2 (tokens in the keychain).
+    Account,
+}
+
+/// Everything the person can set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppSettings {
+    /// `None` until the person chose on the first-run screen.
+    pub mode: Option<Mode>,
+    pub port: u16,
+    pub cache_retention_hours: u64,
+    pub cache_max_mb: u64,
+    pub start_at_login: bool,
+    /// Ask for the `administrative` scope at sign-in (webhooks).
+    pub webhook_access: bool,
+    /// Clients must send a bearer token (the bridge sends it for them).
+    pub local_token: bool,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            mode: None,
+            port: 8000,
+            cache_retention_hours: 24,
+            cache_max_mb: 500,
+            start_at_login: false,
+            webhook_access: false,
+            local_token: false,
+        }
+    }
+}
+
+impl AppSettings {
+    /// Checks every field; the error is one sentence for the dashboard.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.port < 1024 {
+            return Err(format!(
+                "Port {} is reserved for system services; choose one between 1024 and 65535, such as 8000.",
+                self.port
+            ));
+        }
+        if !(1..=24 * 365).contains(&self.cache_retention_hours) {
+            return Err("Keep downloaded files between 1 hour and 8760 hours (a year).".to_owned());
+        }
+        // The server downloads files of up to 10 MB; a smaller cache could
+        // not hold one.
+        if !(10..=100_000).contains(&self.cache_max_mb) {
+            return Err("Set the file cache size between 10 MB and 100000 MB.".to_owned());
+        }
+        Ok(())
+    }
+
+    /// Reads the settings; a missing file gives the defaults, a broken one
+    /// an error saying what to do.
+    pub fn load(dir: &Path) -> Result<Self, String> {
+        let path = dir.join(SETTINGS_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(format!("Could not read {}: {e}.", path.display())),
+        };
+        let settings: Self = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not valid settings ({e}); fix it or delete it to start from the defaults.",
+                path.display()
+            )
+        })?;
+        settings
+            .validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(settings)
+    }
+
+    /// Writes the settings atomically (a temporary file, then a rename).
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        self.validate()?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("Could not create {}: {e}.", dir.display()))?;
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| format!("Could not encode the settings: {e}."))?;
+        write_atomic(&dir.join(SETTINGS_FILE), text.as_bytes())
+    }
+}
+
+/// The app's config folder: `<OS config folder>/com.worksection.mcp`.
+pub fn config_dir() -> Result<PathBuf, String> {
+    directories::BaseDirs::new()
+        .map(|b| b.config_dir().join(IDENTIFIER))
+        .ok_or_else(|| "Could not find this user's config folder (is HOME set?).".to_owned())
+}
+
+/// The local bearer token, made on first use (32 random bytes as hex).
+pub fn local_token(dir: &Path, create: bool) -> Result<Option<String>, String> {
+    let path = dir.join(TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(t) if t.trim().len() >= 32 => return Ok(Some(t.trim().to_owned())),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("Could not read {}: {e}.", path.display())),
+    }
+    if !create {
+        return Ok(None);
+    }
+    let bytes: [u8; 32] = rand::random();
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("Could not create {}: {e}.", dir.display()))?;
+    write_atomic(&path, token.as_bytes())?;
+    Ok(Some(token))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| restrict(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("Could not write {}: {e}.", path.display()))
+}
+
+/// Only the owner may read the app's files (the token is among them).
+#[cfg(unix)]
+fn restrict(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(AppSettings::default().validate(), Ok(()));
+        assert_eq!(AppSettings::default().port, 8000);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_sentence() {
+        let s = |f: fn(&mut AppSettings)| {
+            let mut s = AppSettings::default();
+            f(&mut s);
+            s.validate()
+        };
+        assert!(s(|s| s.port = 80).is_err_and(|e| e.contains("1024")));
+        assert!(s(|s| s.port = 0).is_err());
+        assert!(s(|s| s.cache_retention_hours = 0).is_err());
+        assert!(s(|s| s.cache_retention_hours = 9000).is_err());
+        assert!(s(|s| s.cache_max_mb = 5).is_err_and(|e| e.contains("10 MB")));
+        assert_eq!(s(|s| s.port = 65535), Ok(()));
+    }
+
+    #[test]
+    fn saved_settings_load_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(AppSettings::load(dir.path()), Ok(AppSettings::default()));
+        let s = AppSettings {
+            mode: Some(Mode::Demo),
+            port: 8123,
+            local_token: true,
+            ..AppSettings::default()
+        };
+        s.save(dir.path()).expect("save");
+        assert_eq!(AppSettings::load(dir.path()), Ok(s));
+    }
+
+    #[test]
+    fn a_broken_file_is_refused_not_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(SETTINGS_FILE), "{port: 1").expect("write");
+        assert!(AppSettings::load(dir.path()).is_err_and(|e| e.contains("delete it")));
+        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"port": 22}"#).expect("write");
+        assert!(AppSettings::load(dir.path()).is_err_and(|e| e.contains("1024")));
+        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"prot": 8000}"#).expect("write");
+        assert!(AppSettings::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn a_partial_file_takes_defaults_for_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"port": 8111}"#).expect("write");
+        let s = AppSettings::load(dir.path()).expect("load");
+        assert_eq!(s.port, 8111);
+        assert_eq!(s.cache_max_mb, 500);
+    }
+
+    #[test]
+    fn the_local_token_is_made_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(local_token(dir.path(), false), Ok(None));
+        let t = local_token(dir.path(), true).expect("make").expect("token");
+        assert_eq!(t.len(), 64);
+        assert_eq!(local_token(dir.path(), false), Ok(Some(t)));
+    }
+}

@@ -1,0 +1,234 @@
+//! The tray icon and its menu: the icon's look tells the state (signed
+//! out, serving, error), the menu's first line tells the account and the
+//! address, and the rest are the app's everyday actions.
+//!
+//! Where the desktop shows no tray (on Linux, nothing owns
+//! `org.kde.StatusNotifierWatcher` on the session bus, or there is no
+//! session bus), the dashboard opens at start instead, so the app is never
+//! running invisibly.
+
+use std::sync::Arc;
+
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager};
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_clipboard_manager::ClipboardExt as _;
+use worksection_mcp::connect::Client;
+
+use crate::commands::{do_connect, publish, show_dashboard};
+use crate::core::{Core, Snapshot, TrayState};
+
+const TRAY_ID: &str = "main";
+
+const ICON_SIGNED_OUT: &[u8] = include_bytes!("../../icons/tray-signed-out.png");
+const ICON_SERVING: &[u8] = include_bytes!("../../icons/tray-serving.png");
+const ICON_ERROR: &[u8] = include_bytes!("../../icons/tray-error.png");
+
+fn icon(state: TrayState) -> Option<Image<'static>> {
+    let bytes = match state {
+        TrayState::SignedOut => ICON_SIGNED_OUT,
+        TrayState::Serving => ICON_SERVING,
+        TrayState::Error => ICON_ERROR,
+    };
+    Image::from_bytes(bytes).ok()
+}
+
+/// Whether the desktop can show a tray icon.
+#[cfg(target_os = "linux")]
+pub async fn host_exists() -> bool {
+    let check = async {
+        let conn = zbus::Connection::session().await.ok()?;
+        let dbus = zbus::fdo::DBusProxy::new(&conn).await.ok()?;
+        let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher").ok()?;
+        dbus.name_has_owner(name).await.ok()
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(2), check)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// macOS and Windows always have a menu bar or notification area.
+#[cfg(not(target_os = "linux"))]
+pub async fn host_exists() -> bool {
+    true
+}
+
+fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
+    let signed_in = snap.mode == Some(crate::settings::Mode::Account);
+    let autostart = app.autolaunch().is_enabled().unwrap_or(false);
+    let status = MenuItem::with_id(app, "status", snap.status_line(), false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", "Open dashboard", true, None::<&str>)?;
+    let sign_in = MenuItem::with_id(
+        app,
+        "sign_in",
+        if signed_in {
+            "Sign in again…"
+        } else {
+            "Sign in…"
+        },
+        true,
+        None::<&str>,
+    )?;
+    let copy = MenuItem::with_id(
+        app,
+        "copy",
+        "Copy MCP address",
+        snap.server.running,
+        None::<&str>,
+    )?;
+    let connect = MenuItem::with_id(
+        app,
+        "connect",
+        "Connect Claude Desktop…",
+        true,
+        None::<&str>,
+    )?;
+    let clear = MenuItem::with_id(
+        app,
+        "clear_cache",
+        "Clear file cache",
+        snap.server.running,
+        None::<&str>,
+    )?;
+    let login = CheckMenuItem::with_id(
+        app,
+        "autostart",
+        "Start at login",
+        true,
+        autostart,
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let sep = || PredefinedMenuItem::separator(app);
+    Menu::with_items(
+        app,
+        &[
+            &status,
+            &sep()?,
+            &open,
+            &sign_in,
+            &copy,
+            &connect,
+            &clear,
+            &sep()?,
+            &login,
+            &sep()?,
+            &quit,
+        ],
+    )
+}
+
+/// Creates the tray icon.
+pub fn create(app: &AppHandle, snap: &Snapshot) -> tauri::Result<()> {
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+        .tooltip("Worksection MCP")
+        .menu(&menu(app, snap)?)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
+    if let Some(i) = icon(snap.tray_state()) {
+        builder = builder.icon(i);
+    }
+    builder.build(app)?;
+    Ok(())
+}
+
+/// Brings the icon and the menu up to date.
+pub fn refresh(app: &AppHandle, snap: &Snapshot) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let _ = tray.set_icon(icon(snap.tray_state()));
+    if let Ok(m) = menu(app, snap) {
+        let _ = tray.set_menu(Some(m));
+    }
+    let _ = tray.set_tooltip(Some(format!("Worksection MCP — {}", snap.status_line())));
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    let core = app.state::<Arc<Core>>().inner().clone();
+    let app = app.clone();
+    match id {
+        "open" => show_dashboard(&app),
+        "quit" => {
+            tauri::async_runtime::spawn(async move {
+                core.stop().await;
+                app.exit(0);
+            });
+        }
+        "sign_in" => {
+            if let Err(e) = crate::signin_window::open(&app, core.clone()) {
+                core.set_notice("error", e);
+                show_dashboard(&app);
+            }
+        }
+        "copy" => {
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = copy_address(&app, &core).await {
+                    core.set_notice("error", e);
+                }
+            });
+        }
+        "connect" => {
+            match do_connect(&core, Client::ClaudeDesktop) {
+                Ok(v) => core.set_notice(
+                    "info",
+                    format!(
+                        "Connected {} (wrote {}); restart it to see Worksection's tools. Undo is on the dashboard.",
+                        v.done.client,
+                        v.done.path.display()
+                    ),
+                ),
+                Err(e) => core.set_notice("error", e),
+            }
+            show_dashboard(&app);
+            tauri::async_runtime::spawn(async move {
+                publish(&app, &core).await;
+            });
+        }
+        "clear_cache" => {
+            tauri::async_runtime::spawn(async move {
+                let n = core.clear_cache().await;
+                core.set_notice("info", format!("Cleared the file cache ({n} files)."));
+                publish(&app, &core).await;
+            });
+        }
+        "autostart" => {
+            let on = !app.autolaunch().is_enabled().unwrap_or(false);
+            tauri::async_runtime::spawn(async move {
+                let result = set_autostart(&app, on)
+                    .and_then(|()| core.update_settings(|s| s.start_at_login = on).map(|_| ()));
+                if let Err(e) = result {
+                    core.set_notice("error", e);
+                }
+                publish(&app, &core).await;
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Turns starting at login on or off with the OS.
+pub fn set_autostart(app: &AppHandle, on: bool) -> Result<(), String> {
+    let launcher = app.autolaunch();
+    let result = if on {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    result.map_err(|e| format!("Could not change starting at login: {e}."))
+}
+
+/// Puts the MCP address on the clipboard.
+pub async fn copy_address(app: &AppHandle, core: &Core) -> Result<(), String> {
+    let url = core
+        .mcp_url()
+        .await
+        .ok_or("The server is not running, so there is no address to copy yet.")?;
+    app.clipboard()
+        .write_text(url)
+        .map_err(|e| format!("Could not copy to the clipboard: {e}."))
+}

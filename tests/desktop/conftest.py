@@ -1,0 +1,197 @@
+"""Fixtures for the desktop app's WebDriver tests.
+
+The app (`worksection-mcp-desktop`, a debug build) runs under tauri-driver,
+which drives WebKitWebDriver, on the X display the caller provides
+(`scripts/desktop-test` runs Xvfb). A simulator started here plays
+Worksection: the app's sign-in settings point at it through the same
+environment variables the CLI reads. The app gets a throwaway home folder
+(so Connect Claude Desktop writes there), its own config folder, a file
+cache folder and an encrypted-file token store; nothing of the person
+running the tests is touched.
+
+Paths come from DESKTOP_APP, WS_SIM_BIN and TAURI_DRIVER (set by
+scripts/desktop-test). Screenshots go to tests/desktop/out/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import queue
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+HERE = pathlib.Path(__file__).resolve().parent
+OUT = HERE / "out"
+READY_TIMEOUT = 60.0
+
+
+def _need(env: str) -> pathlib.Path:
+    value = os.environ.get(env)
+    if not value or not pathlib.Path(value).is_file():
+        pytest.exit(f"{env} must name a file (scripts/desktop-test sets it); got {value!r}", returncode=2)
+    return pathlib.Path(value)
+
+
+def _read_line(stream, timeout: float) -> str | None:
+    q: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: q.put(stream.readline()), daemon=True).start()
+    try:
+        return q.get(timeout=timeout)
+    except queue.Empty:
+        return None
+
+
+def _stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=grace)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+@pytest.fixture(scope="session")
+def sim():
+    OUT.mkdir(exist_ok=True)
+    log = open(OUT / "sim.stderr.log", "w")
+    proc = subprocess.Popen(
+        [str(_need("WS_SIM_BIN")), "--port", "0", "--rps", "0", "--dataset", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        line = _read_line(proc.stdout, READY_TIMEOUT)
+        if not line:
+            pytest.exit("the simulator did not start; see tests/desktop/out/sim.stderr.log", returncode=2)
+        yield json.loads(line)
+    finally:
+        _stop(proc)
+        log.close()
+
+
+class App:
+    """The app under tauri-driver, and the folders it was given."""
+
+    def __init__(self, driver: webdriver.Remote, home: pathlib.Path, port: int, sim: dict):
+        self.driver = driver
+        self.home = home
+        self.port = port
+        self.sim = sim
+        self.shots = 0
+
+    @property
+    def mcp_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    def screenshot(self, name: str, show: str | None = None) -> pathlib.Path:
+        """Saves the window as OUT/NN-name.png, scrolled to element `show`."""
+        if show:
+            self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", show)
+        self.shots += 1
+        path = OUT / f"{self.shots:02d}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def claude_config(self) -> pathlib.Path:
+        return self.home / ".config" / "Claude" / "claude_desktop_config.json"
+
+
+@pytest.fixture(scope="session")
+def app(sim):
+    OUT.mkdir(exist_ok=True)
+    for old in OUT.glob("*.png"):
+        old.unlink()
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="ws-desktop-"))
+    home = scratch / "home"
+    config = home / ".config"
+    (config / "com.worksection.mcp").mkdir(parents=True)
+    port = free_port()
+    # The app's settings before its first start: only the port differs
+    # from the defaults, so tests never collide with a real app on 8000.
+    (config / "com.worksection.mcp" / "settings.json").write_text(json.dumps({"port": port}))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WORKSECTION_", "MCP_", "TOKEN_", "FILE_CACHE_", "XDG_CONFIG", "XDG_DATA", "XDG_CACHE"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(config),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        WORKSECTION_CLIENT_ID=sim["client_id"],
+        WORKSECTION_CLIENT_SECRET=sim["client_secret"],
+        WORKSECTION_OAUTH_URL=sim["oauth_url"],
+        WORKSECTION_REDIRECT_URI=sim["redirect_uri"],
+        WORKSECTION_REQUESTS_PER_SECOND="20",
+        TOKEN_STORE="file",
+        TOKEN_STORAGE_PATH=str(scratch / "tokens.enc"),
+        TOKEN_ENCRYPTION_KEY="desktop-test-key-not-a-secret-0123456789",
+        FILE_CACHE_PATH=str(scratch / "files"),
+        LOG_LEVEL="info",
+    )
+    driver_port = free_port()
+    native_port = free_port()
+    driver_log = open(OUT / "tauri-driver.log", "w")
+    driver_proc = subprocess.Popen(
+        [str(_need("TAURI_DRIVER")), "--port", str(driver_port), "--native-port", str(native_port)],
+        env=env,
+        stdout=driver_log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # tauri-driver forwards to WebKitWebDriver, which starts a moment later.
+        if not (_wait_port(driver_port, 30) and _wait_port(native_port, 30)):
+            pytest.exit("tauri-driver did not start; see tests/desktop/out/tauri-driver.log", returncode=2)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(_need("DESKTOP_APP"))})
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
+        try:
+            yield App(driver, home, port, sim)
+        finally:
+            driver.quit()
+    finally:
+        _stop(driver_proc)
+        driver_log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend():
+    return "asyncio"
+
+
+def sim_stats(sim: dict) -> dict:
+    with urllib.request.urlopen(sim["stats_url"], timeout=10) as r:
+        return json.loads(r.read())

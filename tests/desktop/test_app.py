@@ -1,0 +1,267 @@
+"""The desktop app as a person meets it, through WebDriver: first run, sign
+in inside the app's own window (clicking Allow on the simulator's consent
+page), the activity feed filled by a real MCP client, Clear cache, and
+Connect Claude Desktop with Undo. The tests run in order on one app; each
+state is saved as a screenshot in tests/desktop/out/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import OUT, free_port
+
+WAIT = 30
+
+
+def wait(app, timeout: float = WAIT) -> WebDriverWait:
+    return WebDriverWait(app.driver, timeout)
+
+
+def text(app, element_id: str) -> str:
+    return app.driver.find_element(By.ID, element_id).text
+
+
+def wait_text(app, element_id: str, predicate, timeout: float = WAIT) -> str:
+    """Waits until the element's text satisfies `predicate`; returns it."""
+    seen = {}
+
+    def check(_):
+        seen["t"] = app.driver.find_element(By.ID, element_id).text
+        return predicate(seen["t"])
+
+    try:
+        wait(app, timeout).until(check)
+    except Exception:
+        pytest.fail(f"#{element_id} stayed {seen.get('t')!r}")
+    return seen["t"]
+
+
+def click(app, element_id: str) -> None:
+    """Clicks a button after scrolling it to the middle of the window, clear
+    of the banner that sticks to the top."""
+    el = app.driver.find_element(By.ID, element_id)
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+    wait(app).until(EC.element_to_be_clickable((By.ID, element_id)))
+    el.click()
+
+
+def main_window(app) -> None:
+    """Switches to the dashboard (the first window that shows it)."""
+    for handle in app.driver.window_handles:
+        app.driver.switch_to.window(handle)
+        if app.driver.find_elements(By.ID, "dashboard"):
+            return
+    pytest.fail("the dashboard window is gone")
+
+
+def test_first_run_offers_two_choices(app):
+    wait(app).until(EC.visibility_of_element_located((By.ID, "welcome")))
+    buttons = [b for b in app.driver.find_elements(By.CSS_SELECTOR, "#welcome button") if b.is_displayed()]
+    assert [b.text for b in buttons] == ["Sign in to Worksection", "Try with demo data"]
+    assert not app.driver.find_element(By.ID, "dashboard").is_displayed()
+    app.screenshot("first-run")
+
+
+def test_sign_in_in_the_apps_own_window(app):
+    main = app.driver.current_window_handle
+    click(app, "welcome-sign-in")
+    wait(app).until(lambda d: len(d.window_handles) > 1)
+    signin = next(h for h in app.driver.window_handles if h != main)
+    app.driver.switch_to.window(signin)
+    allow = wait(app).until(EC.element_to_be_clickable((By.ID, "allow")))
+    assert app.driver.current_url.startswith(app.sim["oauth_url"])
+    app.screenshot("consent-page")
+    allow.click()
+    # The app takes the redirect, closes the window and finishes the sign-in.
+    wait(app).until(lambda d: signin not in d.window_handles)
+    app.driver.switch_to.window(main)
+    wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
+    user = wait_text(app, "account-user", lambda t: t not in ("", "—"))
+    assert wait_text(app, "account-url", lambda t: t.startswith("http"))
+    wait_text(app, "server-state", lambda t: t == "running")
+    assert text(app, "server-address") == app.mcp_url
+    app.screenshot("signed-in")
+    # The simulator's signed-in user (its `me`), as the app shows it.
+    me = app.sim.get("user_name")
+    if me:
+        assert user == me
+    assert "Signed in as" in text(app, "notice-text")
+
+
+@pytest.mark.anyio
+async def test_a_tool_call_shows_in_the_activity_list(app):
+    async with Client(app.mcp_url, mode="legacy", read_timeout_seconds=60) as c:
+        result = await c.call_tool("get_current_user", {})
+        assert not result.is_error
+        listed = await c.call_tool("get_projects", {})
+        assert not listed.is_error
+    main_window(app)
+    wait(app).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#activity tr[data-tool='get_current_user']")
+    )
+    row = app.driver.find_element(By.CSS_SELECTOR, "#activity tr[data-tool='get_current_user']")
+    cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[1] == "get_current_user"
+    assert cells[2].endswith("ms")
+    assert int(cells[3]) >= 0
+    assert cells[4].endswith("B")
+    app.screenshot("activity", show="h-activity")
+
+
+@pytest.mark.anyio
+async def test_clear_cache_empties_the_cache_stats(app):
+    # Put a file in the cache: read an attachment through MCP.
+    async with Client(app.mcp_url, mode="legacy", read_timeout_seconds=60) as c:
+        projects = json.loads((await c.call_tool("get_projects", {})).content[0].text)["data"]
+        uri = None
+        for p in projects:
+            images = await c.call_tool("get_project_files", {"project_id": str(p["id"])})
+            if images.is_error:
+                continue
+            found = [v for v in _walk(json.loads(images.content[0].text)) if str(v).startswith("worksection://file/")]
+            if found:
+                uri = found[0]
+                break
+        assert uri, "no project of the demo account has a file"
+        contents = (await c.read_resource(uri)).contents
+        assert contents
+    main_window(app)
+    wait_text(app, "cache-files", lambda t: t.isdigit() and int(t) > 0)
+    app.screenshot("cache-filled")
+    click(app, "clear-cache")
+    wait_text(app, "cache-files", lambda t: t == "0")
+    assert text(app, "cache-bytes") == "0 B"
+    app.screenshot("cache-cleared")
+
+
+def _walk(value):
+    """Every scalar in a JSON value."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v)
+    else:
+        yield value
+
+
+def test_connect_claude_desktop_and_undo(app):
+    config = app.claude_config()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    before = {"mcpServers": {"other": {"command": "other-server"}}, "theme": "dark"}
+    config.write_text(json.dumps(before))
+    main_window(app)
+    click(app, "connect-claude-desktop")
+    wait(app).until(EC.visibility_of_element_located((By.ID, "undo-claude-desktop")))
+    written = json.loads(config.read_text())
+    assert written["theme"] == "dark"
+    assert written["mcpServers"]["other"] == {"command": "other-server"}
+    entry = written["mcpServers"]["worksection"]
+    assert entry["args"] == ["--bridge"]
+    assert entry["command"].endswith("worksection-mcp-desktop")
+    assert "claude_desktop_config.json" in app.driver.find_element(By.ID, "connected").text
+    app.screenshot("connected", show="h-connect")
+    click(app, "undo-claude-desktop")
+    wait(app).until(lambda d: not d.find_elements(By.ID, "undo-claude-desktop"))
+    assert json.loads(config.read_text()) == before
+    app.screenshot("undone", show="h-connect")
+
+
+def test_sign_out_returns_to_the_first_run(app):
+    main_window(app)
+    click(app, "sign-out")
+    wait(app).until(EC.visibility_of_element_located((By.ID, "welcome")))
+    app.driver.execute_script("window.scrollTo(0, 0)")
+    app.screenshot("signed-out")
+
+
+def _open_sign_in(app) -> tuple[str, str]:
+    main = app.driver.current_window_handle
+    click(app, "welcome-sign-in")
+    wait(app).until(lambda d: len(d.window_handles) > 1)
+    signin = next(h for h in app.driver.window_handles if h != main)
+    app.driver.switch_to.window(signin)
+    wait(app).until(EC.element_to_be_clickable((By.ID, "deny")))
+    return main, signin
+
+
+def test_deny_ends_in_a_clear_message(app):
+    main, signin = _open_sign_in(app)
+    click(app, "deny")
+    wait(app).until(lambda d: signin not in d.window_handles)
+    app.driver.switch_to.window(main)
+    notice = wait_text(app, "notice-text", lambda t: "Allow" in t)
+    assert "nothing was saved" in notice
+    assert app.driver.find_element(By.ID, "welcome").is_displayed()
+    app.screenshot("denied")
+
+
+def test_closing_the_sign_in_window_ends_in_a_clear_message(app):
+    main, signin = _open_sign_in(app)
+    app.driver.close()
+    wait(app).until(lambda d: signin not in d.window_handles)
+    app.driver.switch_to.window(main)
+    notice = wait_text(app, "notice-text", lambda t: "closed" in t)
+    assert "nothing was saved" in notice
+    app.screenshot("sign-in-window-closed")
+
+
+def test_demo_data(app):
+    click(app, "welcome-demo")
+    wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
+    wait_text(app, "server-state", lambda t: t == "running", timeout=60)
+    wait_text(app, "account-url", lambda t: t.startswith("http"))
+    app.screenshot("demo")
+
+
+def _set_port(app, port) -> None:
+    field = app.driver.find_element(By.ID, "set-port")
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    field.clear()
+    field.send_keys(str(port))
+    click(app, "save-settings")
+
+
+def test_settings_are_checked_and_a_new_port_restarts_the_server(app):
+    main_window(app)
+    _set_port(app, 80)
+    error = wait_text(app, "settings-error", lambda t: "1024" in t)
+    assert "choose one between 1024 and 65535" in error
+    app.screenshot("settings-refused", show="h-settings")
+    # A valid port: saved, and the server restarts there.
+    new_port = free_port()
+    _set_port(app, new_port)
+    app.port = new_port
+    wait_text(app, "server-address", lambda t: t == app.mcp_url)
+    wait_text(app, "server-state", lambda t: t == "running")
+    saved = json.loads((app.home / ".config" / "com.worksection.mcp" / "settings.json").read_text())
+    assert saved["port"] == new_port and saved["mode"] == "demo"
+    assert text(app, "settings-error") == ""
+
+
+@pytest.mark.anyio
+async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
+    """What Connect Claude Desktop writes: the app's own binary with --bridge,
+    which finds the running app through its settings and forwards to it."""
+    params = StdioServerParameters(
+        command=os.environ["DESKTOP_APP"],
+        args=["--bridge"],
+        env={"HOME": str(app.home), "XDG_CONFIG_HOME": str(app.home / ".config"), "PATH": os.environ.get("PATH", "")},
+    )
+    with open(OUT / "bridge.stderr.log", "w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as c:
+            result = await c.call_tool("get_project_groups", {})
+            assert not result.is_error
+    main_window(app)
+    wait(app).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#activity tr[data-tool='get_project_groups']"))
+    app.screenshot("bridged-call", show="h-activity")
