@@ -246,11 +246,30 @@ impl Core {
         self.store_settings()?.open().map_err(|e| e.to_string())
     }
 
+    /// Whether the token store holds a sign-in. A store that cannot be
+    /// read counts as holding one: starting the server then says why.
+    fn has_sign_in(&self) -> bool {
+        match self
+            .store()
+            .and_then(|store| store.accounts().map_err(|e| e.to_string()))
+        {
+            Ok(keys) => !keys.is_empty(),
+            Err(_) => true,
+        }
+    }
+
     /// The server's settings for the app's settings.
     fn server_settings(&self, s: &AppSettings) -> Result<Option<Settings>, String> {
         let source = match s.mode {
             None => return Ok(None),
             Some(Mode::Demo) => Source::Demo,
+            Some(Mode::Account) if !self.has_sign_in() => {
+                // Said here in the app's words; the library's sentence
+                // points at the CLI's `login`.
+                return Err(
+                    "No Worksection sign-in is saved on this computer; click Sign in again.".into(),
+                );
+            }
             Some(Mode::Account) => Source::OAuth {
                 oauth: self.oauth()?,
                 store: self.store_settings()?,

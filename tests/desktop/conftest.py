@@ -34,6 +34,9 @@ from selenium.webdriver.common.options import ArgOptions
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "out"
 READY_TIMEOUT = 60.0
+# The token file's encryption key in these tests (a throwaway, guarding only
+# the simulator's tokens); the secrets test checks it never leaks.
+TOKEN_KEY = "desktop-test-key-not-a-secret-0123456789"
 
 
 def _need(env: str) -> pathlib.Path:
@@ -117,6 +120,12 @@ class App:
         """Saves the window as OUT/NN-name.png, scrolled to element `show`."""
         if show:
             self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", show)
+        # WebKit paints after the DOM settles: wait two frames, or the first
+        # screenshot of a fresh window can come out blank.
+        self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+        )
         self.shots += 1
         path = OUT / f"{self.shots:02d}-{name}.png"
         self.driver.save_screenshot(str(path))
@@ -156,7 +165,7 @@ def app(sim):
         WORKSECTION_REQUESTS_PER_SECOND="20",
         TOKEN_STORE="file",
         TOKEN_STORAGE_PATH=str(scratch / "tokens.enc"),
-        TOKEN_ENCRYPTION_KEY="desktop-test-key-not-a-secret-0123456789",
+        TOKEN_ENCRYPTION_KEY=TOKEN_KEY,
         FILE_CACHE_PATH=str(scratch / "files"),
         LOG_LEVEL="info",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from mcp import Client, StdioServerParameters
@@ -17,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUT, free_port
+from conftest import OUT, TOKEN_KEY, free_port
 
 WAIT = 30
 
@@ -265,3 +266,41 @@ async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
     main_window(app)
     wait(app).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#activity tr[data-tool='get_project_groups']"))
     app.screenshot("bridged-call", show="h-activity")
+
+
+HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+ENCRYPTED = {"tokens.enc", "tokens.key"}
+
+
+def test_no_secret_in_the_page_or_any_file_the_app_wrote(app):
+    """After every other test: the dashboard's page, and every file the app
+    and the tests' helpers wrote (its home and config folders, the file
+    cache, the logs; the encrypted token file and its key excepted) hold no
+    client secret, refresh token (def50200...), 64-hex-digit token or code
+    (every token and code the simulator issues is one), nor the token
+    file's encryption key."""
+    main_window(app)
+    secrets = {
+        "the client secret": app.sim["client_secret"],
+        "the token file's key": TOKEN_KEY,
+        "a refresh token": "def50200",
+    }
+
+    def leaks(text: str) -> list[str]:
+        found = [what for what, value in secrets.items() if value and value in text]
+        if HEX64.search(text):
+            found.append("a 64-hex-digit token or code")
+        return found
+
+    problems = [f"the dashboard's page: {what}" for what in leaks(app.driver.page_source)]
+    scanned = 0
+    roots = [app.home.parent, OUT]
+    for root in roots:
+        for path in root.rglob("*"):
+            if not path.is_file() or path.name in ENCRYPTED or path.suffix == ".png":
+                continue
+            scanned += 1
+            text = path.read_bytes().decode("latin-1")
+            problems += [f"{path.name}: {what}" for what in leaks(text)]
+    assert scanned > 0
+    assert not problems, problems
