@@ -45,6 +45,10 @@ struct Args {
     /// The server binary (default: `worksection-mcp` beside this binary).
     #[arg(long)]
     mcp_bin: Option<PathBuf>,
+    /// Also measure the desktop app's start to serving, with this binary
+    /// (a release build of worksection-desktop; needs a display).
+    #[arg(long)]
+    desktop_bin: Option<PathBuf>,
     /// Upstream requests per second, of the simulator and of the server
     /// (default: 1, Worksection's own limit; 10 with --quick).
     #[arg(long)]
@@ -59,6 +63,7 @@ struct Plan {
     load_duration: Duration,
     large_runs: usize,
     demo_starts: usize,
+    desktop_starts: usize,
 }
 
 impl Plan {
@@ -71,6 +76,7 @@ impl Plan {
                 load_duration: Duration::from_millis(300),
                 large_runs: 1,
                 demo_starts: 1,
+                desktop_starts: 5,
             }
         } else {
             Self {
@@ -80,6 +86,7 @@ impl Plan {
                 load_duration: Duration::from_secs(3),
                 large_runs: 3,
                 demo_starts: 5,
+                desktop_starts: 5,
             }
         }
     }
@@ -178,6 +185,13 @@ async fn run(args: &Args) -> Result<Report> {
 
     progress("start-up of serve --demo");
     let demo = measure::demo_starts(&bin, plan.demo_starts).await?;
+    let desktop = match &args.desktop_bin {
+        Some(desktop_bin) => {
+            progress("start-up of the desktop app");
+            measure::desktop_starts(desktop_bin, plan.desktop_starts).await?
+        }
+        None => Vec::new(),
+    };
 
     let mut report = Report {
         mode: if args.quick { "quick" } else { "full" },
@@ -193,7 +207,7 @@ async fn run(args: &Args) -> Result<Report> {
         session,
         hot_path,
         large,
-        startup: Startup::from(&starts, demo),
+        startup: Startup::from(&starts, demo, desktop),
         throttled_total: throttled,
         targets: Vec::new(),
         checks: 0,

@@ -593,3 +593,79 @@ pub async fn demo_starts(bin: &Path, runs: usize) -> Result<Vec<Start>> {
     }
     Ok(starts)
 }
+
+/// Start-ups of the desktop app (`--desktop-bin`) on the demo account, to
+/// serving: spawn to the first `/healthz` answer on its port. Each run gets
+/// a fresh home whose settings say "demo" on a free port, so the first-run
+/// screen is skipped and nothing of the person running it is touched. It
+/// needs a display (`DISPLAY` or `WAYLAND_DISPLAY`; Xvfb will do).
+pub async fn desktop_starts(bin: &Path, runs: usize) -> Result<Vec<f64>> {
+    if !bin.is_file() {
+        bail!(
+            "{} does not exist; build it first (cargo build --release -p worksection-desktop)",
+            bin.display()
+        );
+    }
+    let http = reqwest::Client::new();
+    let mut starts = Vec::new();
+    for _ in 0..runs {
+        let home = tempfile::tempdir().context("making a home folder for the desktop app")?;
+        let config = home.path().join(".config");
+        let dir = config.join("com.worksection.mcp");
+        std::fs::create_dir_all(&dir).context("making the app's settings folder")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .context("finding a free port")?
+            .port();
+        std::fs::write(
+            dir.join("settings.json"),
+            json!({"mode": "demo", "port": port}).to_string(),
+        )
+        .context("writing the app's settings")?;
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| {
+                !["WORKSECTION_", "MCP_", "TOKEN_", "FILE_CACHE_", "XDG_"]
+                    .iter()
+                    .any(|p| k.starts_with(p))
+            })
+            .collect();
+        let started = Instant::now();
+        let mut child = tokio::process::Command::new(bin)
+            .env_clear()
+            .envs(env)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_DATA_HOME", home.path().join(".local/share"))
+            .env("XDG_CACHE_HOME", home.path().join(".cache"))
+            .env("TOKEN_STORE", "file")
+            .env(
+                "TOKEN_ENCRYPTION_KEY",
+                "bench-key-guarding-nothing-0123456789",
+            )
+            .env("LOG_LEVEL", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        let serving = loop {
+            if let Ok(resp) = http.get(&url).send().await
+                && resp.status().is_success()
+            {
+                break started.elapsed();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                bail!("the desktop app exited ({status}) before serving; is there a display?");
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("the desktop app was not serving after 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        starts.push(ms(serving));
+        child.kill().await.context("stopping the desktop app")?;
+    }
+    Ok(starts)
+}

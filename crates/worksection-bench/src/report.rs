@@ -60,10 +60,12 @@ pub struct Startup {
     pub to_initialized_p50_ms: f64,
     pub idle_rss_p50_kb: u64,
     pub demo: Vec<Start>,
+    /// The desktop app's starts to serving, in ms (with `--desktop-bin`).
+    pub desktop_to_serving_ms: Vec<f64>,
 }
 
 impl Startup {
-    pub fn from(starts: &[Start], demo: Vec<Start>) -> Self {
+    pub fn from(starts: &[Start], demo: Vec<Start>, desktop: Vec<f64>) -> Self {
         let ready: Vec<f64> = starts.iter().map(|s| s.to_ready_ms).collect();
         Self {
             samples: starts.len(),
@@ -72,6 +74,7 @@ impl Startup {
             to_initialized_p50_ms: median(starts.iter().map(|s| s.to_initialized_ms).collect()),
             idle_rss_p50_kb: median(starts.iter().map(|s| s.idle_rss_kb as f64).collect()) as u64,
             demo,
+            desktop_to_serving_ms: desktop,
         }
     }
 }
@@ -219,10 +222,20 @@ impl Report {
                 ),
                 met: Some(self.startup.to_ready_p50_ms < 200.0),
             },
-            Target {
-                target: "desktop app to serving < 1.5 s",
-                figure: "not measurable yet: the desktop app does not exist".to_owned(),
-                met: None,
+            match self.startup.desktop_to_serving_ms.as_slice() {
+                [] => Target {
+                    target: "desktop app to serving < 1.5 s",
+                    figure: "not measured: run with --desktop-bin under a display".to_owned(),
+                    met: None,
+                },
+                runs => {
+                    let p50 = median(runs.to_vec());
+                    Target {
+                        target: "desktop app to serving < 1.5 s",
+                        figure: format!("{p50:.0} ms (p50 of {}, on the demo account)", runs.len()),
+                        met: Some(p50 < 1500.0),
+                    }
+                }
             },
         ];
     }
