@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from mcp import Client, StdioServerParameters
@@ -268,8 +271,78 @@ async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
     app.screenshot("bridged-call", show="h-activity")
 
 
+def _mcp_status_without_token(app) -> int:
+    """The HTTP status of an MCP initialize sent with no Authorization."""
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        }
+    ).encode()
+    req = urllib.request.Request(
+        app.mcp_url,
+        data=body,
+        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def _toggle(app, element_id: str, on: bool) -> None:
+    box = app.driver.find_element(By.ID, element_id)
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    if box.is_selected() != on:
+        box.click()
+
+
+def _wait_for(check, what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.mark.anyio
+async def test_start_at_login_and_the_local_token(app):
+    """Start at login writes (and removes) the desktop's autostart entry;
+    the local token makes the server refuse calls without it, while the
+    --bridge binary (what Connect writes) still gets in, reading the token
+    from the app's folder."""
+    main_window(app)
+    autostart = app.home / ".config" / "autostart"
+    _toggle(app, "set-autostart", True)
+    _toggle(app, "set-token", True)
+    click(app, "save-settings")
+    _wait_for(lambda: any(autostart.glob("*.desktop")), "the autostart entry")
+    _wait_for(lambda: _mcp_status_without_token(app) == 401, "the server to require the token")
+    token_file = app.home / ".config" / "com.worksection.mcp" / "local-token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    app.screenshot("autostart-and-token", show="h-settings")
+    params = StdioServerParameters(
+        command=os.environ["DESKTOP_APP"],
+        args=["--bridge"],
+        env={"HOME": str(app.home), "XDG_CONFIG_HOME": str(app.home / ".config"), "PATH": os.environ.get("PATH", "")},
+    )
+    with open(OUT / "bridge-token.stderr.log", "w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as c:
+            assert not (await c.call_tool("get_project_groups", {})).is_error
+    _toggle(app, "set-autostart", False)
+    _toggle(app, "set-token", False)
+    click(app, "save-settings")
+    _wait_for(lambda: not any(autostart.glob("*.desktop")), "the autostart entry to go")
+    _wait_for(lambda: _mcp_status_without_token(app) != 401, "the server to drop the token")
+
+
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
-ENCRYPTED = {"tokens.enc", "tokens.key"}
+# The token stores themselves: the encrypted sign-in and its key, and the
+# local bearer token (0600, checked above).
+ENCRYPTED = {"tokens.enc", "tokens.key", "local-token"}
 
 
 def test_no_secret_in_the_page_or_any_file_the_app_wrote(app):
