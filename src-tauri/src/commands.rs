@@ -84,8 +84,10 @@ pub async fn check_health(app: AppHandle, core: Shared<'_>) -> Result<Snapshot, 
     Ok(publish(&app, &core).await)
 }
 
+/// Puts the server's address on the clipboard, and answers it (the page
+/// tells a copy from a failure by the answer).
 #[tauri::command]
-pub async fn copy_address(app: AppHandle, core: Shared<'_>) -> Result<(), String> {
+pub async fn copy_address(app: AppHandle, core: Shared<'_>) -> Result<String, String> {
     tray::copy_address(&app, &core).await
 }
 

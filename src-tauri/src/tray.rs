@@ -223,12 +223,13 @@ pub fn set_autostart(app: &AppHandle, on: bool) -> Result<(), String> {
 }
 
 /// Puts the MCP address on the clipboard.
-pub async fn copy_address(app: &AppHandle, core: &Core) -> Result<(), String> {
+pub async fn copy_address(app: &AppHandle, core: &Core) -> Result<String, String> {
     let url = core
         .mcp_url()
         .await
         .ok_or("The server is not running, so there is no address to copy yet.")?;
     app.clipboard()
-        .write_text(url)
-        .map_err(|e| format!("Could not copy to the clipboard: {e}."))
+        .write_text(url.clone())
+        .map_err(|e| format!("Could not copy to the clipboard: {e}."))?;
+    Ok(url)
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -269,6 +270,18 @@ async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
     main_window(app)
     wait(app).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#activity tr[data-tool='get_project_groups']"))
     app.screenshot("bridged-call", show="h-activity")
+
+
+def test_copy_puts_the_address_on_the_clipboard(app):
+    """The dashboard's Copy (the tray's Copy MCP address runs the same
+    command) leaves the server's address on the system clipboard."""
+    main_window(app)
+    click(app, "copy-address")
+    wait_text(app, "copy-address", lambda t: t == "Copied")
+    pasted = subprocess.run(
+        ["xclip", "-o", "-selection", "clipboard"], capture_output=True, text=True, timeout=10
+    )
+    assert pasted.stdout.strip() == app.mcp_url, (pasted.stdout, pasted.stderr)
 
 
 def _mcp_status_without_token(app) -> int:
