@@ -103,7 +103,12 @@ pub struct Start {
 }
 
 async fn start(up: &Upstream, bin: &Path) -> Result<(Server, Client, Start)> {
-    let server = up.server(bin).await?;
+    settle(up.server(bin).await?).await
+}
+
+/// A started server's first session, and its start figures: to ready, to a
+/// finished `initialize`, and idle memory.
+async fn settle(server: Server) -> Result<(Server, Client, Start)> {
     let ready = server.start_to_ready;
     let connecting = Instant::now();
     let client = server.connect().await?;
@@ -578,17 +583,8 @@ pub async fn demo_starts(bin: &Path, runs: usize) -> Result<Vec<Start>> {
     let mut starts = Vec::new();
     for _ in 0..runs {
         let server = Server::start(bin, env.clone(), &["serve", "--demo"]).await?;
-        let ready = server.start_to_ready;
-        let connecting = Instant::now();
-        let client = server.connect().await?;
-        let initialized = ready + connecting.elapsed();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let memory = server.memory()?;
-        starts.push(Start {
-            to_ready_ms: ms(ready),
-            to_initialized_ms: ms(initialized),
-            idle_rss_kb: memory.rss_kb,
-        });
+        let (server, client, start) = settle(server).await?;
+        starts.push(start);
         close(server, client).await?;
     }
     Ok(starts)

@@ -212,13 +212,7 @@ impl Account {
     /// The project as a fresh list of any status filter has it, with the
     /// same extras (plus the team, which every list carries).
     fn project_from_a_list(&self, id: u64, extras: &[ProjectExtra]) -> Option<Project> {
-        let states = [
-            None,
-            Some(ProjectState::Active),
-            Some(ProjectState::Pending),
-            Some(ProjectState::Archive),
-        ];
-        states.into_iter().find_map(|state| {
+        PROJECT_STATES.into_iter().find_map(|state| {
             let list: Arc<Vec<Project>> =
                 self.peek("get_projects", projects_request(state, extras))?;
             let found = list.iter().find(|p| p.id.as_u64() == Some(id))?.clone();
@@ -235,12 +229,6 @@ impl Account {
     /// account's only then: for an id that is no project, the account's
     /// answer would hold nothing instead of Worksection's "not found".
     fn is_listed(&self, id: u64) -> bool {
-        let states = [
-            None,
-            Some(ProjectState::Active),
-            Some(ProjectState::Pending),
-            Some(ProjectState::Archive),
-        ];
         (0..1usize << PROJECT_EXTRAS.len()).any(|mask| {
             let extras: Vec<ProjectExtra> = PROJECT_EXTRAS
                 .iter()
@@ -248,7 +236,7 @@ impl Account {
                 .filter(|(i, _)| mask & (1 << i) != 0)
                 .map(|(_, e)| *e)
                 .collect();
-            states.into_iter().any(|state| {
+            PROJECT_STATES.into_iter().any(|state| {
                 self.peek::<Vec<Project>>("get_projects", projects_request(state, &extras))
                     .is_some_and(|list| list.iter().any(|p| p.id.as_u64() == Some(id)))
             })
@@ -502,6 +490,14 @@ impl Account {
 fn key(action: &str, params: impl Debug) -> String {
     format!("{action} {params:?}")
 }
+
+/// Every status filter a project list may have been fetched with.
+const PROJECT_STATES: [Option<ProjectState>; 4] = [
+    None,
+    Some(ProjectState::Active),
+    Some(ProjectState::Pending),
+    Some(ProjectState::Archive),
+];
 
 /// The order extras are asked in, so that one set of extras is one key
 /// (the tools' argument tables list them in the same order).
