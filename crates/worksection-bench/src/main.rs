@@ -1,7 +1,8 @@
 //! `worksection-bench`: benchmarks the real `worksection-mcp` binary over
-//! streamable HTTP with rmcp's own MCP client, against the simulator with
-//! its rate limit, and prints what it measured against the targets of the
-//! performance issue (see `BENCHMARKS.md`).
+//! streamable HTTP with rmcp's own MCP client (throughput with a lean MCP
+//! load generator, [`load`]), against the simulator with its rate limit,
+//! and prints what it measured against the targets of the performance
+//! issue (see `BENCHMARKS.md`).
 //!
 //! ```text
 //! worksection-bench [--quick] [--json FILE] [--mcp-bin PATH] [--rps N]
@@ -17,6 +18,7 @@
 
 mod catalogue;
 mod harness;
+mod load;
 mod measure;
 mod report;
 

@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 use crate::catalogue::{Call, UNCACHED_BY_DESIGN, answer};
-use crate::harness::{Client, Server, Upstream, connect};
+use crate::harness::{Client, Server, Upstream};
+use crate::load;
 
 /// When the last upstream request may have been made, so the next server's
 /// first request keeps the account's pace.
@@ -353,41 +354,35 @@ pub struct Throughput {
     pub server_capacity_per_second: f64,
 }
 
-/// Requests per second with `clients` sessions, each sending its next
-/// request as soon as the previous one is answered, for `duration`.
+/// Requests per second with `clients` load sessions ([`crate::load`]), each
+/// sending its next request as soon as the previous one is answered, for
+/// `duration`.
 pub async fn throughput(
     server: &Server,
     load: Load,
-    call: &Call,
+    request: &load::Request,
     clients: usize,
     duration: Duration,
 ) -> Result<Throughput> {
     let mut sessions = Vec::new();
     for _ in 0..clients {
-        sessions.push(connect(&server.url).await?);
+        sessions.push(load::Session::open(&server.url).await?);
     }
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients));
     let mut set = JoinSet::new();
     let cpu_before = server.cpu_ns()?;
-    for client in sessions {
-        let (call, barrier) = (call.clone(), barrier.clone());
+    for mut session in sessions {
+        let (request, barrier) = (request.clone(), barrier.clone());
         set.spawn(async move {
             barrier.wait().await;
             let started = Instant::now();
             let mut n = 0u64;
             while started.elapsed() < duration {
-                match load {
-                    Load::ToolsList => {
-                        client.list_tools(None).await.context("tools/list")?;
-                    }
-                    Load::CachedCall => {
-                        timed(&client, &call).await?.1?;
-                    }
-                }
+                session.send(&request).await?;
                 n += 1;
             }
             let elapsed = started.elapsed();
-            let _ = client.cancel().await;
+            session.close().await?;
             Ok::<_, anyhow::Error>((n, elapsed))
         });
     }
@@ -438,11 +433,24 @@ pub async fn hot_path(
     pacer.mark();
     up.reset_stats().await?;
     let latency = latency(&client, call, samples).await?;
+    let tools = client
+        .list_all_tools()
+        .await
+        .context("tools/list with rmcp's client")?
+        .len();
     let mut throughput = Vec::new();
     for load in [Load::ToolsList, Load::CachedCall] {
+        let request = match load {
+            Load::ToolsList => load::Request::ToolsList { tools },
+            Load::CachedCall => load::Request::Call {
+                tool: call.tool.to_owned(),
+                args: call.args.clone(),
+            },
+        };
         for &clients in levels {
-            throughput
-                .push(crate::measure::throughput(&server, load, call, clients, duration).await?);
+            throughput.push(
+                crate::measure::throughput(&server, load, &request, clients, duration).await?,
+            );
         }
     }
     let upstream = up.stats().await?.total;

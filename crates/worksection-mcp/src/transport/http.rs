@@ -19,6 +19,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use sha2::{Digest, Sha256};
@@ -295,6 +296,15 @@ pub async fn serve_on(
     app: Router,
     shutdown: CancellationToken,
 ) -> Result<(), ConfigError> {
+    // An answer goes out as several writes (the SSE stream's events, then
+    // the end of the chunked body). With Nagle's algorithm on, the last
+    // small write waits for the client's delayed ACK, which costs a
+    // keep-alive client up to 40 ms per request.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
