@@ -68,14 +68,16 @@ pub async fn save_settings(
 #[tauri::command]
 pub async fn clear_cache(app: AppHandle, core: Shared<'_>) -> Result<Snapshot, String> {
     let removed = core.clear_cache().await;
-    core.set_notice(
-        "info",
-        format!(
-            "Cleared the file cache ({removed} file{}).",
-            if removed == 1 { "" } else { "s" }
-        ),
-    );
+    core.set_notice("info", cleared_notice(removed));
     Ok(publish(&app, &core).await)
+}
+
+/// What the dashboard says after Clear file cache (its button or the tray's).
+pub fn cleared_notice(removed: usize) -> String {
+    format!(
+        "Cleared the file cache ({removed} file{}).",
+        if removed == 1 { "" } else { "s" }
+    )
 }
 
 #[tauri::command]

@@ -179,6 +179,12 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
+            // The tray item's title on Linux: libayatana-appindicator
+            // answers the StatusNotifierItem's `Title` with GLib's
+            // application name, which is the binary's name until set.
+            // (tray-icon's own `title` is a label drawn beside the icon.)
+            #[cfg(target_os = "linux")]
+            gtk::glib::set_application_name(&app.package_info().name);
             let has_tray = tauri::async_runtime::block_on(tray::host_exists());
             core.set_has_tray(has_tray);
             if !has_tray || !minimized {

@@ -17,7 +17,7 @@ use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use worksection_mcp::connect::Client;
 
-use crate::commands::{do_connect, publish, show_dashboard};
+use crate::commands::{cleared_notice, do_connect, publish, show_dashboard};
 use crate::core::{Core, Snapshot, TrayState};
 
 const TRAY_ID: &str = "main";
@@ -192,7 +192,7 @@ fn on_menu(app: &AppHandle, id: &str) {
         "clear_cache" => {
             tauri::async_runtime::spawn(async move {
                 let n = core.clear_cache().await;
-                core.set_notice("info", format!("Cleared the file cache ({n} files)."));
+                core.set_notice("info", cleared_notice(n));
                 publish(&app, &core).await;
             });
         }

@@ -7,7 +7,10 @@ Worksection: the app's sign-in settings point at it through the same
 environment variables the CLI reads. The app gets a throwaway home folder
 (so Connect Claude Desktop writes there), its own config folder, a file
 cache folder and an encrypted-file token store; nothing of the person
-running the tests is touched.
+running the tests is touched. Each test module gets its own app (`app`),
+one at a time: the app is single-instance on the session bus.
+`launched()` and `AppHome` start one for fixtures of their own (the tray's
+tests start a stand-in tray host first).
 
 Paths come from DESKTOP_APP, WS_SIM_BIN and TAURI_DRIVER (set by
 scripts/desktop-test). Screenshots go to tests/desktop/out/.
@@ -15,6 +18,8 @@ scripts/desktop-test). Screenshots go to tests/desktop/out/.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import pathlib
@@ -28,8 +33,12 @@ import time
 import urllib.request
 
 import pytest
+from mcp import Client
 from selenium import webdriver
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -105,12 +114,15 @@ def sim():
 class App:
     """The app under tauri-driver, and the folders it was given."""
 
+    # One numbering for every app the tests start, so screenshots of a
+    # later app never overwrite an earlier one's.
+    _shot_numbers = itertools.count(1)
+
     def __init__(self, driver: webdriver.Remote, home: pathlib.Path, port: int, sim: dict):
         self.driver = driver
         self.home = home
         self.port = port
         self.sim = sim
-        self.shots = 0
 
     @property
     def mcp_url(self) -> str:
@@ -126,8 +138,7 @@ class App:
             "const done = arguments[arguments.length - 1];"
             "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
         )
-        self.shots += 1
-        path = OUT / f"{self.shots:02d}-{name}.png"
+        path = OUT / f"{next(self._shot_numbers):02d}-{name}.png"
         self.driver.save_screenshot(str(path))
         return path
 
@@ -135,46 +146,66 @@ class App:
         return self.home / ".config" / "Claude" / "claude_desktop_config.json"
 
 
-@pytest.fixture(scope="session")
-def app(sim):
+@pytest.fixture(scope="session", autouse=True)
+def fresh_out():
+    """Screenshots of this run only."""
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*.png"):
         old.unlink()
-    scratch = pathlib.Path(tempfile.mkdtemp(prefix="ws-desktop-"))
-    home = scratch / "home"
-    config = home / ".config"
-    (config / "com.worksection.mcp").mkdir(parents=True)
-    port = free_port()
-    # The app's settings before its first start: only the port differs
-    # from the defaults, so tests never collide with a real app on 8000.
-    (config / "com.worksection.mcp" / "settings.json").write_text(json.dumps({"port": port}))
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("WORKSECTION_", "MCP_", "TOKEN_", "FILE_CACHE_", "XDG_CONFIG", "XDG_DATA", "XDG_CACHE"))
-    }
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(config),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        WORKSECTION_CLIENT_ID=sim["client_id"],
-        WORKSECTION_CLIENT_SECRET=sim["client_secret"],
-        WORKSECTION_OAUTH_URL=sim["oauth_url"],
-        WORKSECTION_REDIRECT_URI=sim["redirect_uri"],
-        WORKSECTION_REQUESTS_PER_SECOND="20",
-        TOKEN_STORE="file",
-        TOKEN_STORAGE_PATH=str(scratch / "tokens.enc"),
-        TOKEN_ENCRYPTION_KEY=TOKEN_KEY,
-        FILE_CACHE_PATH=str(scratch / "files"),
-        LOG_LEVEL="info",
-    )
+    # Every app's tauri-driver appends to it.
+    (OUT / "tauri-driver.log").write_text("")
+
+
+class AppHome:
+    """A throwaway home for one app: its folders, its port, its environment."""
+
+    def __init__(self, sim: dict):
+        self.scratch = pathlib.Path(tempfile.mkdtemp(prefix="ws-desktop-"))
+        self.home = self.scratch / "home"
+        config = self.home / ".config"
+        (config / "com.worksection.mcp").mkdir(parents=True)
+        self.port = free_port()
+        # The app's settings before its first start: only the port differs
+        # from the defaults, so tests never collide with a real app on 8000.
+        (config / "com.worksection.mcp" / "settings.json").write_text(json.dumps({"port": self.port}))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("WORKSECTION_", "MCP_", "TOKEN_", "FILE_CACHE_", "XDG_CONFIG", "XDG_DATA", "XDG_CACHE"))
+        }
+        env.update(
+            HOME=str(self.home),
+            XDG_CONFIG_HOME=str(config),
+            XDG_DATA_HOME=str(self.home / ".local" / "share"),
+            XDG_CACHE_HOME=str(self.home / ".cache"),
+            WORKSECTION_CLIENT_ID=sim["client_id"],
+            WORKSECTION_CLIENT_SECRET=sim["client_secret"],
+            WORKSECTION_OAUTH_URL=sim["oauth_url"],
+            WORKSECTION_REDIRECT_URI=sim["redirect_uri"],
+            WORKSECTION_REQUESTS_PER_SECOND="20",
+            TOKEN_STORE="file",
+            TOKEN_STORAGE_PATH=str(self.scratch / "tokens.enc"),
+            TOKEN_ENCRYPTION_KEY=TOKEN_KEY,
+            FILE_CACHE_PATH=str(self.scratch / "files"),
+            LOG_LEVEL="info",
+        )
+        self.env = env
+
+    def remove(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def launched(sim: dict):
+    """Starts the app under tauri-driver in a fresh home; yields an `App`.
+    One at a time: the app is single-instance on the session bus."""
+    where = AppHome(sim)
     driver_port = free_port()
     native_port = free_port()
-    driver_log = open(OUT / "tauri-driver.log", "w")
+    driver_log = open(OUT / "tauri-driver.log", "a")
     driver_proc = subprocess.Popen(
         [str(_need("TAURI_DRIVER")), "--port", str(driver_port), "--native-port", str(native_port)],
-        env=env,
+        env=where.env,
         stdout=driver_log,
         stderr=subprocess.STDOUT,
     )
@@ -187,13 +218,20 @@ def app(sim):
         options.set_capability("tauri:options", {"application": str(_need("DESKTOP_APP"))})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
         try:
-            yield App(driver, home, port, sim)
+            yield App(driver, where.home, where.port, sim)
         finally:
             driver.quit()
     finally:
         _stop(driver_proc)
         driver_log.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        where.remove()
+
+
+@pytest.fixture(scope="module")
+def app(sim):
+    """One app for a whole test module (the tests in it run in order)."""
+    with launched(sim) as a:
+        yield a
 
 
 @pytest.fixture(scope="session")
@@ -204,3 +242,105 @@ def anyio_backend():
 def sim_stats(sim: dict) -> dict:
     with urllib.request.urlopen(sim["stats_url"], timeout=10) as r:
         return json.loads(r.read())
+
+
+async def put_a_file_in_the_cache(app: App) -> None:
+    """Reads a project's attachment through MCP, which caches the file."""
+    async with Client(app.mcp_url, mode="legacy", read_timeout_seconds=60) as c:
+        projects = json.loads((await c.call_tool("get_projects", {})).content[0].text)["data"]
+        uri = None
+        for p in projects:
+            images = await c.call_tool("get_project_files", {"project_id": str(p["id"])})
+            if images.is_error:
+                continue
+            found = [v for v in _walk(json.loads(images.content[0].text)) if str(v).startswith("worksection://file/")]
+            if found:
+                uri = found[0]
+                break
+        assert uri, "no project of the demo account has a file"
+        contents = (await c.read_resource(uri)).contents
+        assert contents
+
+
+def _walk(value):
+    """Every scalar in a JSON value."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v)
+    else:
+        yield value
+
+
+# --- helpers the tests share ------------------------------------------------------
+
+WAIT = 30
+
+
+def wait(app, timeout: float = WAIT) -> WebDriverWait:
+    return WebDriverWait(app.driver, timeout)
+
+
+def text(app, element_id: str) -> str:
+    return app.driver.find_element(By.ID, element_id).text
+
+
+def wait_text(app, element_id: str, predicate, timeout: float = WAIT) -> str:
+    """Waits until the element's text satisfies `predicate`; returns it."""
+    seen = {}
+
+    def check(_):
+        seen["t"] = app.driver.find_element(By.ID, element_id).text
+        return predicate(seen["t"])
+
+    try:
+        wait(app, timeout).until(check)
+    except Exception:
+        pytest.fail(f"#{element_id} stayed {seen.get('t')!r}")
+    return seen["t"]
+
+
+def click(app, element_id: str) -> None:
+    """Clicks a button after scrolling it to the middle of the window, clear
+    of the banner that sticks to the top."""
+    el = app.driver.find_element(By.ID, element_id)
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+    wait(app).until(EC.element_to_be_clickable((By.ID, element_id)))
+    el.click()
+
+
+def main_window(app) -> None:
+    """Switches to the dashboard (the first window that shows it)."""
+    for handle in app.driver.window_handles:
+        app.driver.switch_to.window(handle)
+        if app.driver.find_elements(By.ID, "dashboard"):
+            return
+    pytest.fail("the dashboard window is gone")
+
+
+def set_port(app, port: int) -> None:
+    """Types a new port into the dashboard's settings and saves it. The
+    value is set and announced (`input`, which marks the form as edited) in
+    one go: the page refills an unedited form on every status event, and one
+    arriving between a WebDriver clear and the typing would put the old
+    port back."""
+    field = app.driver.find_element(By.ID, "set-port")
+    app.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'});"
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        field,
+        str(port),
+    )
+    assert field.get_attribute("value") == str(port)
+    click(app, "save-settings")
+
+
+def wait_for(check, what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
@@ -20,53 +19,20 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUT, TOKEN_KEY, free_port
-
-WAIT = 30
-
-
-def wait(app, timeout: float = WAIT) -> WebDriverWait:
-    return WebDriverWait(app.driver, timeout)
-
-
-def text(app, element_id: str) -> str:
-    return app.driver.find_element(By.ID, element_id).text
-
-
-def wait_text(app, element_id: str, predicate, timeout: float = WAIT) -> str:
-    """Waits until the element's text satisfies `predicate`; returns it."""
-    seen = {}
-
-    def check(_):
-        seen["t"] = app.driver.find_element(By.ID, element_id).text
-        return predicate(seen["t"])
-
-    try:
-        wait(app, timeout).until(check)
-    except Exception:
-        pytest.fail(f"#{element_id} stayed {seen.get('t')!r}")
-    return seen["t"]
-
-
-def click(app, element_id: str) -> None:
-    """Clicks a button after scrolling it to the middle of the window, clear
-    of the banner that sticks to the top."""
-    el = app.driver.find_element(By.ID, element_id)
-    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
-    wait(app).until(EC.element_to_be_clickable((By.ID, element_id)))
-    el.click()
-
-
-def main_window(app) -> None:
-    """Switches to the dashboard (the first window that shows it)."""
-    for handle in app.driver.window_handles:
-        app.driver.switch_to.window(handle)
-        if app.driver.find_elements(By.ID, "dashboard"):
-            return
-    pytest.fail("the dashboard window is gone")
-
+from conftest import (
+    OUT,
+    TOKEN_KEY,
+    click,
+    free_port,
+    main_window,
+    put_a_file_in_the_cache,
+    set_port,
+    text,
+    wait,
+    wait_for,
+    wait_text,
+)
 
 def test_first_run_offers_two_choices(app):
     wait(app).until(EC.visibility_of_element_located((By.ID, "welcome")))
@@ -124,21 +90,7 @@ async def test_a_tool_call_shows_in_the_activity_list(app):
 
 @pytest.mark.anyio
 async def test_clear_cache_empties_the_cache_stats(app):
-    # Put a file in the cache: read an attachment through MCP.
-    async with Client(app.mcp_url, mode="legacy", read_timeout_seconds=60) as c:
-        projects = json.loads((await c.call_tool("get_projects", {})).content[0].text)["data"]
-        uri = None
-        for p in projects:
-            images = await c.call_tool("get_project_files", {"project_id": str(p["id"])})
-            if images.is_error:
-                continue
-            found = [v for v in _walk(json.loads(images.content[0].text)) if str(v).startswith("worksection://file/")]
-            if found:
-                uri = found[0]
-                break
-        assert uri, "no project of the demo account has a file"
-        contents = (await c.read_resource(uri)).contents
-        assert contents
+    await put_a_file_in_the_cache(app)
     main_window(app)
     wait_text(app, "cache-files", lambda t: t.isdigit() and int(t) > 0)
     app.screenshot("cache-filled")
@@ -146,18 +98,6 @@ async def test_clear_cache_empties_the_cache_stats(app):
     wait_text(app, "cache-files", lambda t: t == "0")
     assert text(app, "cache-bytes") == "0 B"
     app.screenshot("cache-cleared")
-
-
-def _walk(value):
-    """Every scalar in a JSON value."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk(v)
-    else:
-        yield value
 
 
 def test_connect_claude_desktop_and_undo(app):
@@ -229,23 +169,15 @@ def test_demo_data(app):
     app.screenshot("demo")
 
 
-def _set_port(app, port) -> None:
-    field = app.driver.find_element(By.ID, "set-port")
-    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
-    field.clear()
-    field.send_keys(str(port))
-    click(app, "save-settings")
-
-
 def test_settings_are_checked_and_a_new_port_restarts_the_server(app):
     main_window(app)
-    _set_port(app, 80)
+    set_port(app, 80)
     error = wait_text(app, "settings-error", lambda t: "1024" in t)
     assert "choose one between 1024 and 65535" in error
     app.screenshot("settings-refused", show="h-settings")
     # A valid port: saved, and the server restarts there.
     new_port = free_port()
-    _set_port(app, new_port)
+    set_port(app, new_port)
     app.port = new_port
     wait_text(app, "server-address", lambda t: t == app.mcp_url)
     wait_text(app, "server-state", lambda t: t == "running")
@@ -313,14 +245,6 @@ def _toggle(app, element_id: str, on: bool) -> None:
         box.click()
 
 
-def _wait_for(check, what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 @pytest.mark.anyio
 async def test_start_at_login_and_the_local_token(app):
     """Start at login writes (and removes) the desktop's autostart entry;
@@ -332,8 +256,8 @@ async def test_start_at_login_and_the_local_token(app):
     _toggle(app, "set-autostart", True)
     _toggle(app, "set-token", True)
     click(app, "save-settings")
-    _wait_for(lambda: any(autostart.glob("*.desktop")), "the autostart entry")
-    _wait_for(lambda: _mcp_status_without_token(app) == 401, "the server to require the token")
+    wait_for(lambda: any(autostart.glob("*.desktop")), "the autostart entry")
+    wait_for(lambda: _mcp_status_without_token(app) == 401, "the server to require the token")
     token_file = app.home / ".config" / "com.worksection.mcp" / "local-token"
     assert token_file.stat().st_mode & 0o777 == 0o600
     app.screenshot("autostart-and-token", show="h-settings")
@@ -348,8 +272,8 @@ async def test_start_at_login_and_the_local_token(app):
     _toggle(app, "set-autostart", False)
     _toggle(app, "set-token", False)
     click(app, "save-settings")
-    _wait_for(lambda: not any(autostart.glob("*.desktop")), "the autostart entry to go")
-    _wait_for(lambda: _mcp_status_without_token(app) != 401, "the server to drop the token")
+    wait_for(lambda: not any(autostart.glob("*.desktop")), "the autostart entry to go")
+    wait_for(lambda: _mcp_status_without_token(app) != 401, "the server to drop the token")
 
 
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
