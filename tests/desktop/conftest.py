@@ -118,10 +118,12 @@ class App:
     # later app never overwrite an earlier one's.
     _shot_numbers = itertools.count(1)
 
-    def __init__(self, driver: webdriver.Remote, home: pathlib.Path, port: int, sim: dict):
+    def __init__(self, driver: webdriver.Remote, where: AppHome, sim: dict):
         self.driver = driver
-        self.home = home
-        self.port = port
+        self.home = where.home
+        self.port = where.port
+        # The environment it was started with, for launching it again.
+        self.env = where.env
         self.sim = sim
 
     @property
@@ -218,7 +220,7 @@ def launched(sim: dict):
         options.set_capability("tauri:options", {"application": str(_need("DESKTOP_APP"))})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
         try:
-            yield App(driver, where.home, where.port, sim)
+            yield App(driver, where, sim)
         finally:
             driver.quit()
     finally:

@@ -292,6 +292,25 @@ class TestTrayMenu:
         wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
         app.screenshot("tray-dashboard-reopened")
 
+    def test_a_second_launch_shows_the_first_and_ends(self, tray):
+        """One instance only: launching the app again (from the desktop's
+        menu, say) brings back the running app's dashboard, and the second
+        process ends at once without a server or a tray item of its own."""
+        app = tray.app
+        main_window(app)
+        with XWindow(TITLE) as window:
+            window.close()
+            wait_for(lambda: not window.viewable(), "the dashboard to hide")
+            second = subprocess.run(
+                [str(_need("DESKTOP_APP"))], env=app.env, capture_output=True, text=True, timeout=READY_TIMEOUT
+            )
+            assert second.returncode == 0, second.stderr[-2000:]
+            wait_for(window.viewable, "the first app's dashboard to show")
+            wait_for(lambda: _page_visible(app), "the page to know it is shown")
+        assert len(tray.host.items) == 1, tray.host.items
+        wait_text(app, "server-state", lambda t: t == "running")
+        app.screenshot("second-launch-shows-the-first")
+
     def test_sign_in_again_can_be_closed(self, tray):
         app = tray.app
         user = text(app, "account-user")
