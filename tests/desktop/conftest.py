@@ -198,10 +198,12 @@ class AppHome:
 
 
 @contextlib.contextmanager
-def launched(sim: dict):
-    """Starts the app under tauri-driver in a fresh home; yields an `App`.
-    One at a time: the app is single-instance on the session bus."""
+def launched(sim: dict, env: dict[str, str] | None = None):
+    """Starts the app under tauri-driver in a fresh home (with `env` added
+    to its environment); yields an `App`. One at a time: the app is
+    single-instance on the session bus."""
     where = AppHome(sim)
+    where.env.update(env or {})
     driver_port = free_port()
     native_port = free_port()
     driver_log = open(OUT / "tauri-driver.log", "a")
