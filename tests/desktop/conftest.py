@@ -48,7 +48,7 @@ READY_TIMEOUT = 60.0
 TOKEN_KEY = "desktop-test-key-not-a-secret-0123456789"
 
 
-def _need(env: str) -> pathlib.Path:
+def need(env: str) -> pathlib.Path:
     value = os.environ.get(env)
     if not value or not pathlib.Path(value).is_file():
         pytest.exit(f"{env} must name a file (scripts/desktop-test sets it); got {value!r}", returncode=2)
@@ -64,7 +64,7 @@ def _read_line(stream, timeout: float) -> str | None:
         return None
 
 
-def _stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
+def stop_process(proc: subprocess.Popen, grace: float = 10.0) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -96,7 +96,7 @@ def sim():
     OUT.mkdir(exist_ok=True)
     log = open(OUT / "sim.stderr.log", "w")
     proc = subprocess.Popen(
-        [str(_need("WS_SIM_BIN")), "--port", "0", "--rps", "0", "--dataset", "demo"],
+        [str(need("WS_SIM_BIN")), "--port", "0", "--rps", "0", "--dataset", "demo"],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -107,7 +107,7 @@ def sim():
             pytest.exit("the simulator did not start; see tests/desktop/out/sim.stderr.log", returncode=2)
         yield json.loads(line)
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 
@@ -208,7 +208,7 @@ def launched(sim: dict, env: dict[str, str] | None = None):
     native_port = free_port()
     driver_log = open(OUT / "tauri-driver.log", "a")
     driver_proc = subprocess.Popen(
-        [str(_need("TAURI_DRIVER")), "--port", str(driver_port), "--native-port", str(native_port)],
+        [str(need("TAURI_DRIVER")), "--port", str(driver_port), "--native-port", str(native_port)],
         env=where.env,
         stdout=driver_log,
         stderr=subprocess.STDOUT,
@@ -219,14 +219,14 @@ def launched(sim: dict, env: dict[str, str] | None = None):
             pytest.exit("tauri-driver did not start; see tests/desktop/out/tauri-driver.log", returncode=2)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(_need("DESKTOP_APP"))})
+        options.set_capability("tauri:options", {"application": str(need("DESKTOP_APP"))})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
         try:
             yield App(driver, where, sim)
         finally:
             driver.quit()
     finally:
-        _stop(driver_proc)
+        stop_process(driver_proc)
         driver_log.close()
         where.remove()
 

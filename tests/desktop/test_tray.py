@@ -29,14 +29,14 @@ from conftest import (
     READY_TIMEOUT,
     WAIT,
     AppHome,
-    _need,
-    _stop,
     click,
     free_port,
     launched,
     main_window,
+    need,
     put_a_file_in_the_cache,
     set_port,
+    stop_process,
     text,
     wait,
     wait_for,
@@ -244,7 +244,7 @@ class TestTrayMenu:
         wait_for(lambda: _autostart_entries(app), "the autostart entry")
         (entry,) = _autostart_entries(app)
         desktop = entry.read_text()
-        assert _need("DESKTOP_APP").name in desktop, desktop
+        assert need("DESKTOP_APP").name in desktop, desktop
         assert "--minimized" in desktop, desktop
         tray.wait_entry("Start at login", lambda e: e.toggle_state == 1, "the check mark")
         # The dashboard's copy of the setting follows, and it is saved.
@@ -302,7 +302,7 @@ class TestTrayMenu:
             window.close()
             wait_for(lambda: not window.viewable(), "the dashboard to hide")
             second = subprocess.run(
-                [str(_need("DESKTOP_APP"))], env=app.env, capture_output=True, text=True, timeout=READY_TIMEOUT
+                [str(need("DESKTOP_APP"))], env=app.env, capture_output=True, text=True, timeout=READY_TIMEOUT
             )
             assert second.returncode == 0, second.stderr[-2000:]
             wait_for(window.viewable, "the first app's dashboard to show")
@@ -416,7 +416,7 @@ def test_quit_ends_the_app(sim):
     try:
         with StatusNotifierWatcher() as host:
             proc = subprocess.Popen(
-                [str(_need("DESKTOP_APP")), "--minimized"], env=where.env, stdout=log, stderr=subprocess.STDOUT
+                [str(need("DESKTOP_APP")), "--minimized"], env=where.env, stdout=log, stderr=subprocess.STDOUT
             )
             try:
                 with TrayItem(host.wait_for_item(READY_TIMEOUT)) as item:
@@ -426,7 +426,7 @@ def test_quit_ends_the_app(sim):
                 assert proc.wait(timeout=10) == 0
                 wait_for(lambda: not host.items, "the item to leave the tray", timeout=WAIT)
             finally:
-                _stop(proc)
+                stop_process(proc)
             assert not host.errors, host.errors
     finally:
         log.close()
