@@ -359,11 +359,14 @@ pub struct Throughput {
 /// `duration`.
 pub async fn throughput(
     server: &Server,
-    load: Load,
     request: &load::Request,
     clients: usize,
     duration: Duration,
 ) -> Result<Throughput> {
+    let load = match request {
+        load::Request::ToolsList { .. } => Load::ToolsList,
+        load::Request::Call { .. } => Load::CachedCall,
+    };
     let mut sessions = Vec::new();
     for _ in 0..clients {
         sessions.push(load::Session::open(&server.url).await?);
@@ -439,18 +442,16 @@ pub async fn hot_path(
         .context("tools/list with rmcp's client")?
         .len();
     let mut throughput = Vec::new();
-    for load in [Load::ToolsList, Load::CachedCall] {
-        let request = match load {
-            Load::ToolsList => load::Request::ToolsList { tools },
-            Load::CachedCall => load::Request::Call {
-                tool: call.tool.to_owned(),
-                args: call.args.clone(),
-            },
-        };
+    let requests = [
+        load::Request::ToolsList { tools },
+        load::Request::Call {
+            tool: call.tool.to_owned(),
+            args: call.args.clone(),
+        },
+    ];
+    for request in &requests {
         for &clients in levels {
-            throughput.push(
-                crate::measure::throughput(&server, load, &request, clients, duration).await?,
-            );
+            throughput.push(crate::measure::throughput(&server, request, clients, duration).await?);
         }
     }
     let upstream = up.stats().await?.total;

@@ -229,8 +229,14 @@ impl Account {
     /// account's only then: for an id that is no project, the account's
     /// answer would hold nothing instead of Worksection's "not found".
     fn is_listed(&self, id: u64) -> bool {
-        (0..1usize << PROJECT_EXTRAS.len()).any(|mask| {
-            let extras: Vec<ProjectExtra> = PROJECT_EXTRAS
+        // Every list is fetched with the teams, so the lists differ only in
+        // the other extras: one peek per set of those and status filter.
+        let optional: Vec<ProjectExtra> = PROJECT_EXTRAS
+            .into_iter()
+            .filter(|e| *e != ProjectExtra::Users)
+            .collect();
+        (0..1usize << optional.len()).any(|mask| {
+            let extras: Vec<ProjectExtra> = optional
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| mask & (1 << i) != 0)

@@ -210,38 +210,20 @@ impl Client {
         action: &'static str,
         params: Vec<(String, String)>,
     ) -> Result<Envelope<T>, Error> {
-        let mut unreadable = 0;
-        loop {
-            let resp = self.send(action, params.clone()).await?;
+        self.send_and_read(action, params, |resp| async move {
             let status = resp.status();
-            let body = match resp.bytes().await {
-                Ok(b) => b,
-                Err(e) => {
-                    unreadable += 1;
-                    let err = Error::Upstream {
-                        detail: format!("the answer was cut off: {}", e.without_url()),
-                        status: Some(status.as_u16()),
-                    };
-                    if unreadable >= self.inner.max_attempts {
-                        return Err(err);
-                    }
-                    tokio::time::sleep(self.backoff(unreadable)).await;
-                    continue;
-                }
-            };
-            match decode::<T>(&body) {
-                // An HTML page or broken JSON is a proxy or an outage talking:
-                // worth another try. Valid JSON of the wrong shape is not.
-                Err(e @ Error::BadResponse { .. })
-                    if unreadable + 1 < self.inner.max_attempts && !is_json(&body) =>
-                {
-                    unreadable += 1;
-                    debug!(action, "unreadable answer, retrying: {e}");
-                    tokio::time::sleep(self.backoff(unreadable)).await;
-                }
-                other => return other,
+            match resp.bytes().await {
+                Err(e) => Read::Unreadable(cut_off(e, status)),
+                Ok(body) => match decode::<T>(&body) {
+                    // An HTML page or broken JSON is a proxy or an outage
+                    // talking: worth another try. Valid JSON of the wrong
+                    // shape is not.
+                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
+                    other => Read::Done(other),
+                },
             }
-        }
+        })
+        .await
     }
 
     /// Sends a file action and returns the response once it carries a file
@@ -255,40 +237,59 @@ impl Client {
         params: Vec<(String, String)>,
         max_bytes: u64,
     ) -> Result<reqwest::Response, Error> {
-        let mut unreadable = 0;
-        loop {
-            let resp = self.send(action, params.clone()).await?;
+        self.send_and_read(action, params, |resp| async move {
             if resp
                 .headers()
                 .contains_key(reqwest::header::CONTENT_DISPOSITION)
             {
-                return Ok(resp);
+                return Read::Done(Ok(resp));
             }
             if resp.content_length().is_some_and(|n| n > max_bytes) {
-                return Err(Error::TooLarge { limit: max_bytes });
+                return Read::Done(Err(Error::TooLarge { limit: max_bytes }));
             }
             let status = resp.status();
-            let error = match resp.bytes().await {
-                Err(e) => Error::Upstream {
-                    detail: format!("the answer was cut off: {}", e.without_url()),
-                    status: Some(status.as_u16()),
-                },
+            match resp.bytes().await {
+                Err(e) => Read::Unreadable(cut_off(e, status)),
                 Ok(body) => match decode::<Value>(&body) {
-                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => e,
-                    Err(e) => return Err(e),
-                    Ok(_) => {
-                        return Err(Error::BadResponse {
-                            detail: "Worksection answered the download without a file".into(),
-                        });
-                    }
+                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
+                    Err(e) => Read::Done(Err(e)),
+                    Ok(_) => Read::Done(Err(Error::BadResponse {
+                        detail: "Worksection answered the download without a file".into(),
+                    })),
                 },
-            };
-            unreadable += 1;
-            if unreadable >= self.inner.max_attempts {
-                return Err(error);
             }
-            debug!(action, "unreadable download answer, retrying: {error}");
-            tokio::time::sleep(self.backoff(unreadable)).await;
+        })
+        .await
+    }
+
+    /// Sends `action` and reads its answer with `read`; an answer `read`
+    /// finds unreadable (cut off, or a proxy's page instead of
+    /// Worksection's) is asked for again after a backoff, up to the
+    /// client's attempts, and the last one's error is returned.
+    async fn send_and_read<T, F, Fut>(
+        &self,
+        action: &'static str,
+        params: Vec<(String, String)>,
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Read<T>>,
+    {
+        let mut unreadable = 0;
+        loop {
+            let resp = self.send(action, params.clone()).await?;
+            match read(resp).await {
+                Read::Done(result) => return result,
+                Read::Unreadable(error) => {
+                    unreadable += 1;
+                    if unreadable >= self.inner.max_attempts {
+                        return Err(error);
+                    }
+                    debug!(action, "unreadable answer, retrying: {error}");
+                    tokio::time::sleep(self.backoff(unreadable)).await;
+                }
+            }
         }
     }
 
@@ -301,6 +302,21 @@ impl Client {
                 said: None,
             }),
         }
+    }
+}
+
+/// What reading one answer came to.
+enum Read<T> {
+    /// The result to return, success or a final error.
+    Done(Result<T, Error>),
+    /// Not Worksection's answer, or not all of it: worth another request.
+    Unreadable(Error),
+}
+
+fn cut_off(e: reqwest::Error, status: reqwest::StatusCode) -> Error {
+    Error::Upstream {
+        detail: format!("the answer was cut off: {}", e.without_url()),
+        status: Some(status.as_u16()),
     }
 }
 
