@@ -108,14 +108,11 @@ pub struct ConnectView {
     pub entry_text: String,
 }
 
+/// The assistant the page names, by the same names as the CLI's
+/// `worksection-mcp connect <client>` (`claude-desktop`, `vscode`, ...).
 pub fn client_named(name: &str) -> Result<Client, String> {
-    match name {
-        "claude-desktop" => Ok(Client::ClaudeDesktop),
-        "claude-code" => Ok(Client::ClaudeCode),
-        "cursor" => Ok(Client::Cursor),
-        "vscode" => Ok(Client::VsCode),
-        _ => Err(format!("There is no assistant called {name:?} to connect.")),
-    }
+    <Client as clap::ValueEnum>::from_str(name, false)
+        .map_err(|_| format!("There is no assistant called {name:?} to connect."))
 }
 
 /// How an assistant starts this app: its own binary in bridge mode, which

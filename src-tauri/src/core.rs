@@ -156,6 +156,8 @@ struct Pending {
 pub struct Core {
     pub dir: PathBuf,
     env: EnvArgs,
+    /// The token store once opened (see [`Core::store`]).
+    store: Mutex<Option<Arc<dyn TokenStore>>>,
     settings: Mutex<AppSettings>,
     pub activity: Arc<Activity>,
     server: tokio::sync::Mutex<Option<Running>>,
@@ -189,6 +191,7 @@ impl Core {
         Self {
             dir,
             env,
+            store: Mutex::new(None),
             settings: Mutex::new(settings),
             activity: Arc::new(Activity::new()),
             server: tokio::sync::Mutex::new(None),
@@ -242,8 +245,19 @@ impl Core {
         self.env.store.settings().map_err(|e| e.to_string())
     }
 
+    /// The token store, opened on first use and kept: opening probes the
+    /// keychain or decrypts the token file, too slow to repeat for every
+    /// snapshot. Both read afresh on each call, so the kept store still
+    /// sees what the server (or the CLI) writes. A failed open is not
+    /// kept, so the next call tries again and says why.
     pub fn store(&self) -> Result<Arc<dyn TokenStore>, String> {
-        self.store_settings()?.open().map_err(|e| e.to_string())
+        let mut kept = lock(&self.store);
+        if let Some(store) = kept.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = self.store_settings()?.open().map_err(|e| e.to_string())?;
+        *kept = Some(store.clone());
+        Ok(store)
     }
 
     /// Whether the token store holds a sign-in. A store that cannot be
@@ -550,67 +564,22 @@ impl Core {
         let settings = self.settings();
         let server = self.server.lock().await;
         let health = lock(&self.health).clone();
-        let (server_view, cache, account) = match server.as_ref() {
-            Some(r) => {
-                let mut cache = None;
-                {
-                    let mut total: Option<FileCacheStats> = None;
-                    for (_, acc) in r.accounts() {
-                        let s = acc.files().stats().await;
-                        total = Some(match total {
-                            None => s,
-                            Some(mut t) => {
-                                t.files += s.files;
-                                t.bytes += s.bytes;
-                                t.hits += s.hits;
-                                t.misses += s.misses;
-                                t
-                            }
-                        });
-                    }
-                    if let Some(t) = total {
-                        let asked = t.hits + t.misses;
-                        cache = Some(CacheView {
-                            files: t.files,
-                            bytes: t.bytes,
-                            hits: t.hits,
-                            misses: t.misses,
-                            hit_rate: if asked == 0 {
-                                0.0
-                            } else {
-                                t.hits as f64 / asked as f64
-                            },
-                            retention_hours: t.retention_hours,
-                            max_total_size_mb: t.max_total_size_mb,
-                        });
-                    }
-                }
-                let account = self.account_view(r, &health);
-                (
-                    ServerView {
-                        running: !r.is_finished(),
-                        address: r.mcp_url(),
-                        sessions: r.sessions().await,
-                        uptime_seconds: r.uptime().as_secs(),
-                        error: lock(&self.server_error).clone(),
-                        local_token: settings.local_token,
-                    },
-                    cache,
-                    account,
-                )
-            }
-            None => (
-                ServerView {
-                    running: false,
-                    address: format!("http://127.0.0.1:{}/mcp", settings.port),
-                    sessions: 0,
-                    uptime_seconds: 0,
-                    error: lock(&self.server_error).clone(),
-                    local_token: settings.local_token,
-                },
-                None,
-                None,
-            ),
+        let (cache, account) = match server.as_ref() {
+            Some(r) => (cache_view(r).await, self.account_view(r, &health)),
+            None => (None, None),
+        };
+        let server_view = ServerView {
+            running: server.as_ref().is_some_and(|r| !r.is_finished()),
+            address: server
+                .as_ref()
+                .map_or_else(|| settings.mcp_url(), Running::mcp_url),
+            sessions: match server.as_ref() {
+                Some(r) => r.sessions().await,
+                None => 0,
+            },
+            uptime_seconds: server.as_ref().map_or(0, |r| r.uptime().as_secs()),
+            error: lock(&self.server_error).clone(),
+            local_token: settings.local_token,
         };
         let mut connected: Vec<Connected> = lock(&self.connected).values().cloned().collect();
         connected.sort_by_key(|c| c.client);
@@ -654,6 +623,41 @@ impl Core {
             demo: false,
         })
     }
+}
+
+/// The file cache figures summed over every served account; `None` when
+/// no account is served.
+async fn cache_view(r: &Running) -> Option<CacheView> {
+    let mut total: Option<FileCacheStats> = None;
+    for (_, account) in r.accounts() {
+        let s = account.files().stats().await;
+        total = Some(match total {
+            None => s,
+            Some(mut t) => {
+                t.files += s.files;
+                t.bytes += s.bytes;
+                t.hits += s.hits;
+                t.misses += s.misses;
+                t
+            }
+        });
+    }
+    let t = total?;
+    let asked = t.hits + t.misses;
+    Some(CacheView {
+        files: t.files,
+        bytes: t.bytes,
+        hits: t.hits,
+        misses: t.misses,
+        // Of the sums, not the accounts' own rates.
+        hit_rate: if asked == 0 {
+            0.0
+        } else {
+            t.hits as f64 / asked as f64
+        },
+        retention_hours: t.retention_hours,
+        max_total_size_mb: t.max_total_size_mb,
+    })
 }
 
 #[cfg(test)]

@@ -96,7 +96,7 @@ fn bridge() -> ExitCode {
             None
         };
         Ok(worksection_mcp::transport::bridge::BridgeTarget {
-            url: format!("http://127.0.0.1:{}/mcp", s.port),
+            url: s.mcp_url(),
             auth_token,
         })
     });

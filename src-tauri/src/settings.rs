@@ -98,6 +98,12 @@ impl AppSettings {
         Ok(settings)
     }
 
+    /// The address the app serves at on this computer; the bridge forwards
+    /// to it, and the dashboard shows it while the server is stopped.
+    pub fn mcp_url(&self) -> String {
+        format!("http://127.0.0.1:{}/mcp", self.port)
+    }
+
     /// Writes the settings atomically (a temporary file, then a rename).
     pub fn save(&self, dir: &Path) -> Result<(), String> {
         self.validate()?;

@@ -60,10 +60,13 @@ pub async fn host_exists() -> bool {
 fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
     let signed_in = snap.mode == Some(crate::settings::Mode::Account);
     let autostart = app.autolaunch().is_enabled().unwrap_or(false);
-    let status = MenuItem::with_id(app, "status", snap.status_line(), false, None::<&str>)?;
-    let open = MenuItem::with_id(app, "open", "Open dashboard", true, None::<&str>)?;
-    let sign_in = MenuItem::with_id(
-        app,
+    // Every entry but the checkbox is a plain item with no accelerator.
+    let item = |id: &str, label: &str, enabled: bool| {
+        MenuItem::with_id(app, id, label, enabled, None::<&str>)
+    };
+    let status = item("status", &snap.status_line(), false)?;
+    let open = item("open", "Open dashboard", true)?;
+    let sign_in = item(
         "sign_in",
         if signed_in {
             "Sign in again…"
@@ -71,29 +74,10 @@ fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
             "Sign in…"
         },
         true,
-        None::<&str>,
     )?;
-    let copy = MenuItem::with_id(
-        app,
-        "copy",
-        "Copy MCP address",
-        snap.server.running,
-        None::<&str>,
-    )?;
-    let connect = MenuItem::with_id(
-        app,
-        "connect",
-        "Connect Claude Desktop…",
-        true,
-        None::<&str>,
-    )?;
-    let clear = MenuItem::with_id(
-        app,
-        "clear_cache",
-        "Clear file cache",
-        snap.server.running,
-        None::<&str>,
-    )?;
+    let copy = item("copy", "Copy MCP address", snap.server.running)?;
+    let connect = item("connect", "Connect Claude Desktop…", true)?;
+    let clear = item("clear_cache", "Clear file cache", snap.server.running)?;
     let login = CheckMenuItem::with_id(
         app,
         "autostart",
@@ -102,7 +86,7 @@ fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
         autostart,
         None::<&str>,
     )?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let quit = item("quit", "Quit", true)?;
     let sep = || PredefinedMenuItem::separator(app);
     Menu::with_items(
         app,

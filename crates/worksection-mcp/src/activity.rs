@@ -99,13 +99,6 @@ impl Activity {
     pub fn subscribe(&self) -> broadcast::Receiver<ToolCall> {
         self.live.subscribe()
     }
-
-    pub fn clear(&self) {
-        self.recent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
-    }
 }
 
 tokio::task_local! {
