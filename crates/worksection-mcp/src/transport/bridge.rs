@@ -48,9 +48,7 @@ where
     R: tokio::io::AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let http = reqwest::Client::builder()
-        .build()
-        .map_err(std::io::Error::other)?;
+    let http = client_for(&target)?;
     let session = Arc::new(RwLock::new(Session::default()));
     let (tx, mut rx) = mpsc::channel::<String>(64);
     let writer = tokio::spawn(async move {
@@ -103,16 +101,38 @@ where
     writer.await.map_err(std::io::Error::other)?
 }
 
+/// The HTTP client, sending the bearer token (when there is one) on
+/// every request, so no request can go without it.
+fn client_for(target: &BridgeTarget) -> std::io::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = &target.auth_token {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).map_err(
+            |_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the bearer token holds characters an HTTP header cannot carry; use letters and digits only",
+                )
+            },
+        )?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .map_err(std::io::Error::other)
+}
+
 /// Tells the server the session is over, so it frees it at once.
 async fn end_session(http: &reqwest::Client, target: &BridgeTarget, session: &RwLock<Session>) {
     let Some(id) = session.read().await.id.clone() else {
         return;
     };
-    let mut req = http.delete(&target.url).header("mcp-session-id", id);
-    if let Some(t) = &target.auth_token {
-        req = req.bearer_auth(t);
-    }
-    let _ = req.send().await;
+    let _ = http
+        .delete(&target.url)
+        .header("mcp-session-id", id)
+        .send()
+        .await;
 }
 
 async fn forward(
@@ -154,9 +174,6 @@ async fn forward(
         if let Some(p) = &s.protocol {
             req = req.header("mcp-protocol-version", p);
         }
-    }
-    if let Some(t) = &target.auth_token {
-        req = req.bearer_auth(t);
     }
     let resp = match req.send().await {
         Ok(r) => r,
@@ -211,9 +228,13 @@ async fn forward(
     if is_sse {
         let mut stream = resp.bytes_stream();
         let mut buf = String::new();
+        // A chunk may end inside a character (Cyrillic is two bytes): its
+        // first bytes wait here for the rest.
+        let mut partial: Vec<u8> = Vec::new();
         while let Some(chunk) = stream.next().await {
             let Ok(chunk) = chunk else { break };
-            buf.push_str(&String::from_utf8_lossy(&chunk));
+            partial.extend_from_slice(&chunk);
+            push_utf8(&mut buf, &mut partial);
             while let Some(event) = take_event(&mut buf) {
                 if let Some(data) = event_data(&event) {
                     note_protocol(&session, &data).await;
@@ -225,8 +246,21 @@ async fn forward(
                 }
             }
         }
+        // Cut off before the answer: say so rather than leave the
+        // assistant waiting for it.
+        fail("The Worksection MCP server's answer was cut off; try again.".to_owned()).await;
     } else {
-        let body = resp.text().await.unwrap_or_default();
+        let body = match resp.text().await {
+            Ok(body) => body,
+            Err(e) => {
+                fail(format!(
+                    "The Worksection MCP server's answer could not be read: {}.",
+                    e.without_url()
+                ))
+                .await;
+                return;
+            }
+        };
         let body = body.trim();
         if !body.is_empty() {
             note_protocol(&session, body).await;
@@ -255,6 +289,20 @@ fn is_answer_to(data: &str, id: Option<&Value>) -> bool {
     serde_json::from_str::<Value>(data).is_ok_and(|v| {
         v.get("id") == Some(id) && (v.get("result").is_some() || v.get("error").is_some())
     })
+}
+
+/// Moves the whole characters at the front of `bytes` onto `buf`, leaving
+/// only an unfinished last character behind; bytes that can never be
+/// UTF-8 become U+FFFD, as before.
+fn push_utf8(buf: &mut String, bytes: &mut Vec<u8>) {
+    let whole = match std::str::from_utf8(bytes) {
+        Ok(text) => text.len(),
+        // `error_len() == None`: the bytes end inside a character.
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => bytes.len(),
+    };
+    buf.push_str(&String::from_utf8_lossy(&bytes[..whole]));
+    bytes.drain(..whole);
 }
 
 /// Takes one whole SSE event (up to a blank line) off the front of `buf`.
@@ -302,6 +350,18 @@ mod tests {
     }
 
     #[test]
+    fn a_character_split_across_chunks_is_kept_whole() {
+        let bytes = "{\"a\":\"Привіт\"}".as_bytes();
+        let (mut buf, mut partial) = (String::new(), Vec::new());
+        for chunk in bytes.chunks(3) {
+            partial.extend_from_slice(chunk);
+            push_utf8(&mut buf, &mut partial);
+        }
+        assert_eq!(buf, "{\"a\":\"Привіт\"}");
+        assert!(partial.is_empty());
+    }
+
+    #[test]
     fn answers_are_matched_by_id() {
         let id = json!(7);
         assert!(is_answer_to(
@@ -318,6 +378,58 @@ mod tests {
         ));
     }
 
+    /// The bridge's output for `input` against `target`, one string.
+    async fn bridged(target: BridgeTarget, input: &[u8]) -> String {
+        let (client, mut server) = tokio::io::duplex(4096);
+        run_with(target, input, client).await.expect("bridge");
+        let mut out = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut server, &mut out)
+            .await
+            .expect("read");
+        out
+    }
+
+    #[tokio::test]
+    async fn a_stream_cut_off_before_the_answer_is_reported_to_the_assistant() {
+        // A server whose event stream ends after a notification, before
+        // the answer to request 1.
+        let app = axum::Router::new().route(
+            "/mcp",
+            axum::routing::post(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+                    "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":\"Привіт\"}}\n\n",
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let target = BridgeTarget {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            auth_token: None,
+        };
+        let out = bridged(
+            target,
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n",
+        )
+        .await;
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert_eq!(lines[0]["params"]["data"], "Привіт");
+        assert_eq!(lines[1]["id"], 1);
+        assert!(
+            lines[1]["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cut off"))
+        );
+    }
+
     #[tokio::test]
     async fn a_stopped_server_is_reported_to_the_assistant() {
         // A port nothing listens on: bind one, then free it.
@@ -329,13 +441,11 @@ mod tests {
             url: format!("http://127.0.0.1:{port}/mcp"),
             auth_token: None,
         };
-        let input = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n".to_vec();
-        let (client, mut server) = tokio::io::duplex(4096);
-        run_with(target, &input[..], client).await.expect("bridge");
-        let mut out = String::new();
-        tokio::io::AsyncReadExt::read_to_string(&mut server, &mut out)
-            .await
-            .expect("read");
+        let out = bridged(
+            target,
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n",
+        )
+        .await;
         let v: Value = serde_json::from_str(out.trim()).expect("one JSON line");
         assert_eq!(v["id"], 1);
         assert!(
