@@ -23,12 +23,9 @@ import itertools
 import json
 import os
 import pathlib
-import queue
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 
@@ -39,6 +36,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from processes import free_port, simulator_process, stop_process, wait_port
 
 HERE = pathlib.Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -55,60 +54,14 @@ def need(env: str) -> pathlib.Path:
     return pathlib.Path(value)
 
 
-def _read_line(stream, timeout: float) -> str | None:
-    q: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: q.put(stream.readline()), daemon=True).start()
-    try:
-        return q.get(timeout=timeout)
-    except queue.Empty:
-        return None
-
-
-def stop_process(proc: subprocess.Popen, grace: float = 10.0) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=grace)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
 @pytest.fixture(scope="session")
 def sim():
     OUT.mkdir(exist_ok=True)
-    log = open(OUT / "sim.stderr.log", "w")
-    proc = subprocess.Popen(
-        [str(need("WS_SIM_BIN")), "--port", "0", "--rps", "0", "--dataset", "demo"],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    try:
-        line = _read_line(proc.stdout, READY_TIMEOUT)
-        if not line:
+    args = ("--port", "0", "--rps", "0", "--dataset", "demo")
+    with simulator_process(need("WS_SIM_BIN"), OUT / "sim.stderr.log", *args, timeout=READY_TIMEOUT) as (_, info):
+        if info is None:
             pytest.exit("the simulator did not start; see tests/desktop/out/sim.stderr.log", returncode=2)
-        yield json.loads(line)
-    finally:
-        stop_process(proc)
-        log.close()
+        yield info
 
 
 class App:
@@ -130,10 +83,13 @@ class App:
     def mcp_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/mcp"
 
-    def screenshot(self, name: str, show: str | None = None) -> pathlib.Path:
-        """Saves the window as OUT/NN-name.png, scrolled to element `show`."""
+    def screenshot(self, name: str, show: str | None = None, top: bool = False) -> pathlib.Path:
+        """Saves the window as OUT/NN-name.png, scrolled to element `show`
+        (or, with `top`, to the top of the page)."""
         if show:
             self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", show)
+        elif top:
+            self.driver.execute_script("window.scrollTo(0, 0)")
         # WebKit paints after the DOM settles: wait two frames, or the first
         # screenshot of a fresh window can come out blank.
         self.driver.execute_async_script(
@@ -215,7 +171,7 @@ def launched(sim: dict, env: dict[str, str] | None = None):
     )
     try:
         # tauri-driver forwards to WebKitWebDriver, which starts a moment later.
-        if not (_wait_port(driver_port, 30) and _wait_port(native_port, 30)):
+        if not (wait_port(driver_port, 30) and wait_port(native_port, 30)):
             pytest.exit("tauri-driver did not start; see tests/desktop/out/tauri-driver.log", returncode=2)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
@@ -322,6 +278,13 @@ def main_window(app) -> None:
         if app.driver.find_elements(By.ID, "dashboard"):
             return
     pytest.fail("the dashboard window is gone")
+
+
+def back_to(app, main: str, closing: str) -> None:
+    """Waits for window `closing` (the sign-in window) to go; switches to
+    window `main`."""
+    wait(app).until(lambda d: closing not in d.window_handles)
+    app.driver.switch_to.window(main)
 
 
 def set_port(app, port: int) -> None:

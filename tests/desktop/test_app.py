@@ -7,6 +7,7 @@ state is saved as a screenshot in tests/desktop/out/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,8 +24,8 @@ from selenium.webdriver.support import expected_conditions as EC
 from conftest import (
     OUT,
     TOKEN_KEY,
+    back_to,
     click,
-    free_port,
     main_window,
     put_a_file_in_the_cache,
     set_port,
@@ -33,6 +34,8 @@ from conftest import (
     wait_for,
     wait_text,
 )
+from processes import free_port
+
 
 def test_first_run_offers_two_choices(app):
     wait(app).until(EC.visibility_of_element_located((By.ID, "welcome")))
@@ -53,10 +56,9 @@ def test_sign_in_in_the_apps_own_window(app):
     app.screenshot("consent-page")
     allow.click()
     # The app takes the redirect, closes the window and finishes the sign-in.
-    wait(app).until(lambda d: signin not in d.window_handles)
-    app.driver.switch_to.window(main)
+    back_to(app, main, signin)
     wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
-    user = wait_text(app, "account-user", lambda t: t not in ("", "—"))
+    wait_text(app, "account-user", lambda t: t not in ("", "—"))
     assert wait_text(app, "account-url", lambda t: t.startswith("http"))
     wait_text(app, "server-state", lambda t: t == "running")
     assert text(app, "server-address") == app.mcp_url
@@ -126,8 +128,7 @@ def test_sign_out_returns_to_the_first_run(app):
     main_window(app)
     click(app, "sign-out")
     wait(app).until(EC.visibility_of_element_located((By.ID, "welcome")))
-    app.driver.execute_script("window.scrollTo(0, 0)")
-    app.screenshot("signed-out")
+    app.screenshot("signed-out", top=True)
 
 
 def _open_sign_in(app) -> tuple[str, str]:
@@ -143,8 +144,7 @@ def _open_sign_in(app) -> tuple[str, str]:
 def test_deny_ends_in_a_clear_message(app):
     main, signin = _open_sign_in(app)
     click(app, "deny")
-    wait(app).until(lambda d: signin not in d.window_handles)
-    app.driver.switch_to.window(main)
+    back_to(app, main, signin)
     notice = wait_text(app, "notice-text", lambda t: "Allow" in t)
     assert "nothing was saved" in notice
     assert app.driver.find_element(By.ID, "welcome").is_displayed()
@@ -154,8 +154,7 @@ def test_deny_ends_in_a_clear_message(app):
 def test_closing_the_sign_in_window_ends_in_a_clear_message(app):
     main, signin = _open_sign_in(app)
     app.driver.close()
-    wait(app).until(lambda d: signin not in d.window_handles)
-    app.driver.switch_to.window(main)
+    back_to(app, main, signin)
     notice = wait_text(app, "notice-text", lambda t: "closed" in t)
     assert "nothing was saved" in notice
     app.screenshot("sign-in-window-closed")
@@ -186,19 +185,28 @@ def test_settings_are_checked_and_a_new_port_restarts_the_server(app):
     assert text(app, "settings-error") == ""
 
 
-@pytest.mark.anyio
-async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
-    """What Connect Claude Desktop writes: the app's own binary with --bridge,
-    which finds the running app through its settings and forwards to it."""
+@contextlib.asynccontextmanager
+async def bridged(app, log_name: str):
+    """An MCP session through the app's own binary with --bridge (what
+    Connect Claude Desktop writes), run with the app's home and config
+    folders; its stderr goes to OUT/log_name."""
     params = StdioServerParameters(
         command=os.environ["DESKTOP_APP"],
         args=["--bridge"],
         env={"HOME": str(app.home), "XDG_CONFIG_HOME": str(app.home / ".config"), "PATH": os.environ.get("PATH", "")},
     )
-    with open(OUT / "bridge.stderr.log", "w") as errlog:
+    with open(OUT / log_name, "w") as errlog:
         async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as c:
-            result = await c.call_tool("get_project_groups", {})
-            assert not result.is_error
+            yield c
+
+
+@pytest.mark.anyio
+async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
+    """What Connect Claude Desktop writes: the app's own binary with --bridge,
+    which finds the running app through its settings and forwards to it."""
+    async with bridged(app, "bridge.stderr.log") as c:
+        result = await c.call_tool("get_project_groups", {})
+        assert not result.is_error
     main_window(app)
     wait(app).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#activity tr[data-tool='get_project_groups']"))
     app.screenshot("bridged-call", show="h-activity")
@@ -261,14 +269,8 @@ async def test_start_at_login_and_the_local_token(app):
     token_file = app.home / ".config" / "com.worksection.mcp" / "local-token"
     assert token_file.stat().st_mode & 0o777 == 0o600
     app.screenshot("autostart-and-token", show="h-settings")
-    params = StdioServerParameters(
-        command=os.environ["DESKTOP_APP"],
-        args=["--bridge"],
-        env={"HOME": str(app.home), "XDG_CONFIG_HOME": str(app.home / ".config"), "PATH": os.environ.get("PATH", "")},
-    )
-    with open(OUT / "bridge-token.stderr.log", "w") as errlog:
-        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as c:
-            assert not (await c.call_tool("get_project_groups", {})).is_error
+    async with bridged(app, "bridge-token.stderr.log") as c:
+        assert not (await c.call_tool("get_project_groups", {})).is_error
     _toggle(app, "set-autostart", False)
     _toggle(app, "set-token", False)
     click(app, "save-settings")

@@ -29,19 +29,19 @@ from conftest import (
     READY_TIMEOUT,
     WAIT,
     AppHome,
+    back_to,
     click,
-    free_port,
     launched,
     main_window,
     need,
     put_a_file_in_the_cache,
     set_port,
-    stop_process,
     text,
     wait,
     wait_for,
     wait_text,
 )
+from processes import free_port, stop_process
 from tray_host import MenuEntry, StatusNotifierWatcher, TrayItem
 
 TITLE = "Worksection MCP"
@@ -180,8 +180,7 @@ class TestTrayMenu:
         main, signin = _open_window(tray, "Sign in…")
         app.screenshot("tray-sign-in-window")
         app.driver.find_element(By.ID, "allow").click()
-        wait(app).until(lambda d: signin not in d.window_handles)
-        app.driver.switch_to.window(main)
+        back_to(app, main, signin)
         wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
         wait_text(app, "server-state", lambda t: t == "running")
         app.screenshot("tray-signed-in")
@@ -233,8 +232,7 @@ class TestTrayMenu:
         assert notice == f"Cleared the file cache ({files} file{'' if files == 1 else 's'})."
         wait_text(app, "cache-files", lambda t: t == "0")
         assert text(app, "cache-bytes") == "0 B"
-        app.driver.execute_script("window.scrollTo(0, 0)")
-        app.screenshot("tray-cache-cleared")
+        app.screenshot("tray-cache-cleared", top=True)
 
     def test_start_at_login_toggles_the_autostart_entry(self, tray):
         app = tray.app
@@ -271,8 +269,7 @@ class TestTrayMenu:
         assert str(config) in notice
         # Undo is on the dashboard, as the notice says.
         wait(app).until(EC.visibility_of_element_located((By.ID, "undo-claude-desktop")))
-        app.driver.execute_script("window.scrollTo(0, 0)")
-        app.screenshot("tray-connected")
+        app.screenshot("tray-connected", top=True)
 
     def test_open_dashboard_shows_the_hidden_dashboard(self, tray):
         app = tray.app
@@ -316,15 +313,13 @@ class TestTrayMenu:
         user = text(app, "account-user")
         main, signin = _open_window(tray, "Sign in again…")
         app.driver.close()
-        wait(app).until(lambda d: signin not in d.window_handles)
-        app.driver.switch_to.window(main)
+        back_to(app, main, signin)
         notice = wait_text(app, "notice-text", lambda t: "closed" in t)
         assert "nothing was saved" in notice
         # Still signed in, still serving.
         assert text(app, "account-user") == user
         assert text(app, "server-state") == "running"
-        app.driver.execute_script("window.scrollTo(0, 0)")
-        app.screenshot("tray-sign-in-closed")
+        app.screenshot("tray-sign-in-closed", top=True)
 
     def test_the_icon_tells_serving_from_error_from_signed_out(self, tray):
         app = tray.app
@@ -343,8 +338,7 @@ class TestTrayMenu:
             )
             assert not tray.item.entry("Copy MCP address").enabled
             assert not tray.item.entry("Clear file cache").enabled
-            app.driver.execute_script("window.scrollTo(0, 0)")
-            app.screenshot("tray-port-taken")
+            app.screenshot("tray-port-taken", top=True)
         # A free port: serving again, with the serving icon.
         app.port = free_port()
         _set_port(app, app.port)

@@ -18,13 +18,11 @@ import json
 import logging
 import os
 import pathlib
-import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -35,6 +33,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 import helpers
+from processes import simulator_process, stop_process
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -99,26 +98,6 @@ def binaries() -> dict[str, pathlib.Path]:
 # --------------------------------------------------------------- processes
 
 
-def _read_line(stream, timeout: float) -> str | None:
-    q: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: q.put(stream.readline()), daemon=True).start()
-    try:
-        return q.get(timeout=timeout)
-    except queue.Empty:
-        return None
-
-
-def _stop(proc: subprocess.Popen, grace: float = 10.0) -> int | None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=grace)
-    return proc.returncode
-
-
 class Sim:
     def __init__(self, info: dict, proc: subprocess.Popen):
         self.info = info
@@ -138,22 +117,11 @@ class Sim:
 @pytest.fixture(scope="session")
 def sim(binaries):
     OUT.mkdir(exist_ok=True)
-    log = open(OUT / "sim.stderr.log", "w")
-    proc = subprocess.Popen(
-        [str(binaries["sim"]), "--port", "0", "--rps", "0", "--dataset", "demo"],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    try:
-        line = _read_line(proc.stdout, READY_TIMEOUT)
-        if not line:
-            _stop(proc)
+    args = ("--port", "0", "--rps", "0", "--dataset", "demo")
+    with simulator_process(binaries["sim"], OUT / "sim.stderr.log", *args, timeout=READY_TIMEOUT) as (proc, info):
+        if info is None:
             pytest.exit(f"the simulator did not start; see {OUT / 'sim.stderr.log'}", returncode=2)
-        yield Sim(json.loads(line), proc)
-    finally:
-        _stop(proc)
-        log.close()
+        yield Sim(info, proc)
 
 
 class AdminApiError(Exception):
@@ -224,6 +192,21 @@ class HttpServer:
         return self.log_path.read_text(errors="replace")
 
 
+def wait_serving(proc: subprocess.Popen, log_path: pathlib.Path) -> re.Match:
+    """Waits for `worksection-mcp serve` to log where it serves; returns
+    that line's match of SERVING_RE (group 1 what it serves, group 2 the
+    port). Fails if the process ends first or READY_TIMEOUT passes."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        m = SERVING_RE.search(log_path.read_text(errors="replace"))
+        if m:
+            return m
+        if proc.poll() is not None:
+            raise AssertionError(f"worksection-mcp exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.05)
+    raise AssertionError(f"worksection-mcp did not start in {READY_TIMEOUT} s:\n{log_path.read_text()[-3000:]}")
+
+
 @pytest.fixture(scope="session")
 def workdir():
     """A scratch folder: the servers' working directory (so no stray .env is
@@ -247,20 +230,13 @@ def server(binaries, sim, workdir) -> HttpServer:
         stderr=log,
     )
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        match = None
-        while time.monotonic() < deadline and match is None:
-            match = SERVING_RE.search(log_path.read_text(errors="replace"))
-            if match is None:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        if match is None:
-            _stop(proc)
-            pytest.exit(f"worksection-mcp did not start; see {log_path}:\n{log_path.read_text()[-2000:]}", returncode=2)
+        try:
+            match = wait_serving(proc, log_path)
+        except AssertionError as e:
+            pytest.exit(f"see {log_path}: {e}", returncode=2)
         yield HttpServer(proc, f"http://127.0.0.1:{match.group(2)}/mcp", match.group(1), log_path)
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
 
 

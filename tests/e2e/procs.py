@@ -13,20 +13,14 @@ import http.client
 import json
 import os
 import pathlib
-import socket
 import subprocess
-import time
 import urllib.request
 from contextlib import contextmanager
 
 from mcp import Client
 
-from conftest import OUT, READY_TIMEOUT, SERVING_RE, Sim, _read_line, _stop, server_env, unwrapped
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import OUT, READY_TIMEOUT, SERVER_ENV_PREFIXES, Sim, server_env, unwrapped, wait_serving
+from processes import free_port, simulator_process, stop_process
 
 
 @contextmanager
@@ -34,21 +28,12 @@ def simulator(binaries, name: str, *args: str):
     """A simulator with its own flags (`--rps`, `--faults`, `--port`, ...);
     its log goes to out/<name>.stderr.log."""
     OUT.mkdir(exist_ok=True)
-    log = open(OUT / f"{name}.stderr.log", "w")
+    log_path = OUT / f"{name}.stderr.log"
     defaults = [] if "--port" in args else ["--port", "0"]
-    proc = subprocess.Popen(
-        [str(binaries["sim"]), *defaults, "--dataset", "demo", *args],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    try:
-        line = _read_line(proc.stdout, READY_TIMEOUT)
-        assert line, f"the simulator {name} did not start; see {OUT / (name + '.stderr.log')}"
-        yield Sim(json.loads(line), proc)
-    finally:
-        _stop(proc)
-        log.close()
+    all_args = [*defaults, "--dataset", "demo", *args]
+    with simulator_process(binaries["sim"], log_path, *all_args, timeout=READY_TIMEOUT) as (proc, info):
+        assert info, f"the simulator {name} did not start; see {log_path}"
+        yield Sim(info, proc)
 
 
 def set_faults(sim: Sim, spec: str) -> None:
@@ -90,22 +75,11 @@ def open_session(url: str, read_timeout: float = 90.0):
     return unwrapped(Client(url, mode="legacy", read_timeout_seconds=read_timeout))
 
 
-def wait_serving(proc: subprocess.Popen, log_path: pathlib.Path) -> int:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        m = SERVING_RE.search(log_path.read_text(errors="replace"))
-        if m:
-            return int(m.group(2))
-        if proc.poll() is not None:
-            raise AssertionError(f"worksection-mcp exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.05)
-    raise AssertionError(f"worksection-mcp did not start in {READY_TIMEOUT} s:\n{log_path.read_text()[-3000:]}")
-
-
 @contextmanager
-def server(binaries, sim: Sim | None, workdir: pathlib.Path, name: str, **env: str):
-    """`worksection-mcp serve` in admin-key mode against `sim` (or against
-    WORKSECTION_ACCOUNT_URL given in `env`), with extra settings in `env`;
+def server(binaries, sim: Sim | None, workdir: pathlib.Path, name: str, *args: str, **env: str):
+    """`worksection-mcp serve` in admin-key mode against `sim` (or, with
+    `sim` None, against WORKSECTION_ACCOUNT_URL given in `env`, or its own
+    demo account with `--demo` in `args`), with extra settings in `env`;
     its log goes to out/<name>.stderr.log."""
     OUT.mkdir(exist_ok=True)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -114,11 +88,11 @@ def server(binaries, sim: Sim | None, workdir: pathlib.Path, name: str, **env: s
     if sim is not None:
         full_env = server_env(sim, workdir / f"cache-{name}", **env)
     else:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKSECTION_", "MCP_", "FILE_CACHE_"))}
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_ENV_PREFIXES)}
         full_env.update(MCP_SERVER_PORT="0", FILE_CACHE_PATH=str(workdir / f"cache-{name}"), LOG_LEVEL="info")
         full_env.update(env)
     proc = subprocess.Popen(
-        [str(binaries["mcp"]), "serve"],
+        [str(binaries["mcp"]), "serve", *args],
         env=full_env,
         cwd=workdir,
         stdin=subprocess.DEVNULL,
@@ -126,11 +100,28 @@ def server(binaries, sim: Sim | None, workdir: pathlib.Path, name: str, **env: s
         stderr=log,
     )
     try:
-        port = wait_serving(proc, log_path)
+        port = int(wait_serving(proc, log_path).group(2))
         yield Served(proc, port, log_path)
     finally:
-        _stop(proc)
+        stop_process(proc)
         log.close()
+
+
+@contextmanager
+def signed_in(binaries, name: str, home: pathlib.Path, *args: str):
+    """A simulator of its own (`simulator`, with `args`) that accepts a
+    redirect to a free local port, and `worksection-mcp login` done against
+    it in `home`; yields the simulator and the signed-in `test_signin.Run`
+    (its `serve()` starts the server in OAuth2 mode)."""
+    from test_signin import Run
+
+    port = free_port()
+    redirect = f"https://localhost:{port}/oauth/callback"
+    with simulator(binaries, name, "--rps", "0", *args, "--redirect-uri", redirect) as osim:
+        run = Run(binaries, dict(osim.info, callback_port=port, redirect=redirect), home)
+        rc, err = run.login()
+        assert rc == 0, err
+        yield osim, run
 
 
 def rss_kb(pid: int) -> int:

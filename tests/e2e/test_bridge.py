@@ -6,16 +6,14 @@ Python SDK's stdio client."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-
 import pytest
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 import helpers as h
-from conftest import CALL_TIMEOUT, OUT, READY_TIMEOUT, SERVER_ENV_PREFIXES, SERVING_RE, _stop, unwrapped
+import procs
+from conftest import CALL_TIMEOUT, OUT, unwrapped
+from processes import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -23,30 +21,10 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture(scope="module")
 def demo_server(binaries, workdir):
     """`worksection-mcp serve --demo` on a free port; its MCP address."""
-    OUT.mkdir(exist_ok=True)
-    log_path = OUT / "server-demo-bridge.stderr.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SERVER_ENV_PREFIXES)}
-    env.update(MCP_SERVER_PORT="0", FILE_CACHE_PATH=str(workdir / "cache-bridge"), WORKSECTION_REQUESTS_PER_SECOND="20")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [str(binaries["mcp"]), "serve", "--demo"],
-            env=env,
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        try:
-            deadline = time.monotonic() + READY_TIMEOUT
-            match = None
-            while match is None and time.monotonic() < deadline and proc.poll() is None:
-                match = SERVING_RE.search(log_path.read_text(errors="replace"))
-                time.sleep(0.05)
-            if match is None:
-                pytest.fail(f"serve --demo did not start:\n{log_path.read_text()[-2000:]}")
-            yield f"http://127.0.0.1:{match.group(2)}/mcp"
-        finally:
-            _stop(proc)
+    with procs.server(
+        binaries, None, workdir, "server-demo-bridge", "--demo", WORKSECTION_REQUESTS_PER_SECOND="20"
+    ) as served:
+        yield served.url
 
 
 def bridge(binaries, url: str, errlog):
@@ -75,12 +53,7 @@ async def test_the_bridge_forwards_a_whole_session(binaries, demo_server):
 
 
 async def test_a_stopped_app_is_a_clear_error(binaries):
-    # A port nothing listens on.
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens on it
     with open(OUT / "bridge-stopped.stderr.log", "w") as errlog:
         with pytest.raises(MCPError) as e:
             async with bridge(binaries, f"http://127.0.0.1:{port}/mcp", errlog) as c:

@@ -33,6 +33,7 @@ import pytest
 import helpers as h
 import procs
 from conftest import AdminApi
+from processes import free_port, stop_process
 
 pytestmark = pytest.mark.anyio
 
@@ -310,7 +311,7 @@ async def test_unreachable_account_then_it_comes_back(binaries, sim, tmp_path):
     """Nothing listens at the account URL: a clear error in bounded time,
     the server keeps serving, and once Worksection is back the next call
     works without a restart."""
-    port = procs.free_port()
+    port = free_port()
     with procs.server(
         binaries,
         None,
@@ -344,15 +345,7 @@ async def test_tokens_revoked_mid_session(binaries, tmp_path):
     at once with "sign in again" (one refresh attempt, no loop), the server
     keeps serving, and after `worksection-mcp login` the running server
     works again without a restart."""
-    from test_signin import Run
-
-    port = procs.free_port()
-    redirect = f"https://localhost:{port}/oauth/callback"
-    with procs.simulator(binaries, "sim-faults-oauth", "--rps", "0", "--redirect-uri", redirect) as osim:
-        info = dict(osim.info, callback_port=port, redirect=redirect)
-        run = Run(binaries, info, tmp_path)
-        rc, err = run.login()
-        assert rc == 0, err
+    with procs.signed_in(binaries, "sim-faults-oauth", tmp_path) as (osim, run):
         proc, url, log = run.serve()
         try:
             me = h.payload(await procs_call(url, "get_current_user"), "get_current_user")
@@ -385,7 +378,7 @@ async def test_tokens_revoked_mid_session(binaries, tmp_path):
             )
             assert h.payload(back, "get_current_user")["id"] == me["id"]
         finally:
-            procs._stop(proc)
+            stop_process(proc)
         SUMMARY["revoked"] = round(took, 1)
 
 

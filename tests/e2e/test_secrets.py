@@ -28,7 +28,8 @@ import time
 import pytest
 
 import procs
-from conftest import OUT, _stop
+from conftest import OUT
+from processes import stop_process
 
 ACCESS_TTL = 3
 HEX64 = re.compile(rb"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
@@ -49,24 +50,17 @@ def port_of(url: str) -> int:
 
 
 def test_kill_9_during_a_token_refresh_never_corrupts_the_store(binaries, tmp_path):
-    from test_signin import Run
-
-    port = procs.free_port()
-    redirect = f"https://localhost:{port}/oauth/callback"
     outcomes = {"still works": 0, "sign in again": 0}
     by_point: list[tuple[float, str]] = []
-    with procs.simulator(binaries, "sim-crash", "--rps", "0", "--access-ttl", str(ACCESS_TTL), "--redirect-uri", redirect) as osim:
-        info = dict(osim.info, callback_port=port, redirect=redirect)
-        run = Run(binaries, info, tmp_path)
-        rc, err = run.login()
-        assert rc == 0, err
+    with procs.signed_in(binaries, "sim-crash", tmp_path, "--access-ttl", str(ACCESS_TTL)) as (_, run):
+        info = run.info
         proc, url, _ = run.serve()
         try:
             me = procs.raw_call(port_of(url), "get_current_user")
             assert not me.get("isError"), me
             me_id = me["structuredContent"]["id"]
         finally:
-            _stop(proc)
+            stop_process(proc)
 
         for point in KILL_POINTS:
             proc, url, log = run.serve()
@@ -91,7 +85,7 @@ def test_kill_9_during_a_token_refresh_never_corrupts_the_store(binaries, tmp_pa
             try:
                 result = procs.raw_call(port_of(url), "get_current_user")
             finally:
-                _stop(proc)
+                stop_process(proc)
             if not result.get("isError"):
                 assert result["structuredContent"]["id"] == me_id
                 outcomes["still works"] += 1

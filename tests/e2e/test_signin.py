@@ -15,7 +15,6 @@ import json
 import os
 import pathlib
 import re
-import socket
 import ssl
 import subprocess
 import time
@@ -26,15 +25,10 @@ import urllib.request
 import pytest
 from mcp import Client
 
-from conftest import OUT, READY_TIMEOUT, SERVING_RE, _read_line, _stop, unwrapped
+from conftest import OUT, READY_TIMEOUT, unwrapped, wait_serving
+from processes import free_port, read_line, simulator_process, stop_process
 
 ACCESS_TTL = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -73,21 +67,10 @@ def oauth_sim(binaries):
     port = free_port()
     redirect = f"https://localhost:{port}/oauth/callback"
     OUT.mkdir(exist_ok=True)
-    log = open(OUT / "sim-signin.stderr.log", "w")
-    proc = subprocess.Popen(
-        [str(binaries["sim"]), "--port", "0", "--rps", "0", "--access-ttl", str(ACCESS_TTL), "--redirect-uri", redirect],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    line = _read_line(proc.stdout, READY_TIMEOUT)
-    assert line, "the simulator did not start"
-    info = json.loads(line)
-    info["callback_port"] = port
-    info["redirect"] = redirect
-    yield info
-    _stop(proc)
-    log.close()
+    args = ("--port", "0", "--rps", "0", "--access-ttl", str(ACCESS_TTL), "--redirect-uri", redirect)
+    with simulator_process(binaries["sim"], OUT / "sim-signin.stderr.log", *args, timeout=READY_TIMEOUT) as (_, info):
+        assert info, "the simulator did not start"
+        yield dict(info, callback_port=port, redirect=redirect)
 
 
 class Run:
@@ -117,7 +100,7 @@ class Run:
 
     def login(self, decide=None, tamper=None) -> tuple[int, str]:
         proc = subprocess.Popen([self.bin, "login", "--no-browser"], env=self.env, cwd=self.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        url = _read_line(proc.stdout, READY_TIMEOUT)
+        url = read_line(proc.stdout, READY_TIMEOUT)
         assert url and url.startswith(self.info["oauth_url"]), url
         url = url.strip()
         location = consent(url, self.info["oauth_url"], decide or "allow")
@@ -137,14 +120,8 @@ class Run:
         log_path = self.home / f"serve-{self.serves}.log"
         log = open(log_path, "w")
         proc = subprocess.Popen([self.bin, "serve"], env=self.env, cwd=self.home, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            m = SERVING_RE.search(log_path.read_text())
-            if m:
-                return proc, f"http://127.0.0.1:{m.group(2)}/mcp", log_path
-            assert proc.poll() is None, log_path.read_text()
-            time.sleep(0.05)
-        raise AssertionError("serve did not start")
+        m = wait_serving(proc, log_path)
+        return proc, f"http://127.0.0.1:{m.group(2)}/mcp", log_path
 
 
 def stats(info) -> dict:
@@ -185,7 +162,7 @@ async def test_login_then_serve_across_expiry_restart_and_revocation(binaries, o
         assert again.structured_content["id"] == me["id"]
         assert stats(oauth_sim)["oauth"].get("refresh", 0) == before + 1
     finally:
-        _stop(proc)
+        stop_process(proc)
     run.outputs.append(log.read_text())
 
     # A restart reads the rotated tokens from the store.
@@ -205,7 +182,7 @@ async def test_login_then_serve_across_expiry_restart_and_revocation(binaries, o
         assert stats(oauth_sim)["oauth"].get("refresh", 0) <= refreshes + 1
         assert proc.poll() is None
     finally:
-        _stop(proc)
+        stop_process(proc)
     run.outputs.append(log.read_text())
 
     code = urllib.parse.parse_qs(urllib.parse.urlsplit(run.outputs[0]).query)["code"][0]
@@ -277,21 +254,10 @@ def test_reused_code_is_refused(binaries, oauth_sim, tmp_path):
 def second_sim(binaries, oauth_sim):
     """Another account (another seed, so other people and projects) that
     accepts the same redirect URI."""
-    log = open(OUT / "sim-signin-2.stderr.log", "w")
-    proc = subprocess.Popen(
-        [str(binaries["sim"]), "--port", "0", "--rps", "0", "--seed", "7", "--redirect-uri", oauth_sim["redirect"]],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    line = _read_line(proc.stdout, READY_TIMEOUT)
-    assert line, "the second simulator did not start"
-    info = json.loads(line)
-    info["callback_port"] = oauth_sim["callback_port"]
-    info["redirect"] = oauth_sim["redirect"]
-    yield info
-    _stop(proc)
-    log.close()
+    args = ("--port", "0", "--rps", "0", "--seed", "7", "--redirect-uri", oauth_sim["redirect"])
+    with simulator_process(binaries["sim"], OUT / "sim-signin-2.stderr.log", *args, timeout=READY_TIMEOUT) as (_, info):
+        assert info, "the second simulator did not start"
+        yield dict(info, callback_port=oauth_sim["callback_port"], redirect=oauth_sim["redirect"])
 
 
 def admin(info: dict, action: str, **params) -> list | dict:
@@ -333,7 +299,7 @@ async def test_two_accounts_are_served_side_by_side(binaries, oauth_sim, second_
         me_b = (await call(f"{url}/{host_b}", "get_current_user")).structured_content
         assert me_a["email"] != me_b["email"], "each account answers as its own user"
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def test_doctor_checks_a_signed_in_setup_and_names_fixes(binaries, oauth_sim, tmp_path):
