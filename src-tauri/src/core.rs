@@ -299,12 +299,8 @@ impl Core {
             Some(p) => p.clone(),
             None => worksection_mcp::config::default_cache_dir().map_err(|e| e.to_string())?,
         };
-        if !(0.05..=50.0).contains(&self.env.requests_per_second) {
-            return Err(
-                "WORKSECTION_REQUESTS_PER_SECOND must be between 0.05 and 50; Worksection allows about 1."
-                    .into(),
-            );
-        }
+        worksection_mcp::config::check_requests_per_second(self.env.requests_per_second)
+            .map_err(|e| e.to_string())?;
         Ok(Some(Settings {
             source,
             transport: Transport::Http,

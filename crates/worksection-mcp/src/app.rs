@@ -11,6 +11,7 @@ use worksection::auth::{Bearer, OAuthApp, RefreshingToken, TokenSet, read_scopes
 use worksection_sim::{SimConfig, SimInfo, Simulator};
 
 use crate::account::Account;
+use crate::activity::Activity;
 use crate::cache::ResponseCache;
 use crate::config::{ConfigError, Settings, Source, StoreSettings, Transport};
 use crate::file_cache::FileCache;
@@ -24,6 +25,26 @@ use crate::transport;
 pub struct Opened {
     pub accounts: Vec<(String, Arc<Account>)>,
     pub demo: Option<Simulator>,
+}
+
+impl Opened {
+    /// One MCP server per account, all sharing one tool registry; each
+    /// reports its calls to `activity` when there is one (the desktop app's
+    /// feed).
+    pub fn servers(&self, activity: Option<&Arc<Activity>>) -> Vec<(String, WorksectionServer)> {
+        let registry = Arc::new(Registry::new());
+        self.accounts
+            .iter()
+            .map(|(key, account)| {
+                let server = WorksectionServer::new(account.clone(), registry.clone());
+                let server = match activity {
+                    Some(a) => server.with_activity(a.clone()),
+                    None => server,
+                };
+                (key.clone(), server)
+            })
+            .collect()
+    }
 }
 
 pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
@@ -288,15 +309,7 @@ fn folder_name(url: &url::Url) -> String {
 /// Serves until `shutdown` is cancelled (or stdin closes, for stdio).
 pub async fn run(settings: &Settings, shutdown: CancellationToken) -> Result<(), ConfigError> {
     let opened = open(settings).await?;
-    let registry = Arc::new(Registry::new());
-    let servers: Vec<(String, WorksectionServer)> = opened
-        .accounts
-        .iter()
-        .map(|(key, account)| {
-            let server = WorksectionServer::new(account.clone(), registry.clone());
-            (key.clone(), server)
-        })
-        .collect();
+    let servers = opened.servers(None);
     let result = match settings.transport {
         Transport::Stdio => match servers.into_iter().next() {
             Some((_, server)) => {

@@ -371,6 +371,18 @@ fn bad(msg: impl Into<String>) -> ConfigError {
     ConfigError(msg.into())
 }
 
+/// The account's pace, as `WORKSECTION_REQUESTS_PER_SECOND` may set it
+/// (the CLI's settings and the desktop app's both check it here).
+pub fn check_requests_per_second(rps: f64) -> Result<(), ConfigError> {
+    if (0.05..=50.0).contains(&rps) {
+        Ok(())
+    } else {
+        Err(bad(
+            "WORKSECTION_REQUESTS_PER_SECOND must be between 0.05 and 50; Worksection allows about 1.",
+        ))
+    }
+}
+
 impl ServeArgs {
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         let source = self.source()?;
@@ -413,11 +425,7 @@ impl ServeArgs {
                 )));
             }
         }
-        if !(0.05..=50.0).contains(&self.requests_per_second) {
-            return Err(bad(
-                "WORKSECTION_REQUESTS_PER_SECOND must be between 0.05 and 50; Worksection allows about 1.",
-            ));
-        }
+        check_requests_per_second(self.requests_per_second)?;
         if !(1..=1024).contains(&self.max_file_size_mb) {
             return Err(bad("MAX_FILE_SIZE_MB must be between 1 and 1024."));
         }

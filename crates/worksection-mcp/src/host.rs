@@ -23,8 +23,6 @@ use crate::account::Account;
 use crate::activity::Activity;
 use crate::app;
 use crate::config::{ConfigError, Settings, Transport};
-use crate::server::WorksectionServer;
-use crate::tools::Registry;
 use crate::transport::http;
 
 /// How long [`Running::stop`] waits for open connections to finish before
@@ -60,16 +58,7 @@ pub async fn start(settings: &Settings, activity: Arc<Activity>) -> Result<Runni
         ));
     }
     let opened = app::open(settings).await?;
-    let registry = Arc::new(Registry::new());
-    let servers: Vec<(String, WorksectionServer)> = opened
-        .accounts
-        .iter()
-        .map(|(key, account)| {
-            let server = WorksectionServer::new(account.clone(), registry.clone())
-                .with_activity(activity.clone());
-            (key.clone(), server)
-        })
-        .collect();
+    let servers = opened.servers(Some(&activity));
     let listener = match http::bind(settings).await {
         Ok(l) => l,
         Err(e) => {
