@@ -13,7 +13,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
-use worksection_mcp::output::{List, RESPONSE_BUDGET};
+use worksection_mcp::{List, RESPONSE_BUDGET};
 
 #[derive(Debug, Arbitrary)]
 enum Item {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
-use worksection_mcp::activity::ToolCall;
+use worksection_mcp::ToolCall;
 use worksection_mcp::connect::{self, Client, Connected, Dirs, Launch};
 
 use crate::core::{Core, Snapshot};

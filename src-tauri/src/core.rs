@@ -15,15 +15,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use serde::Serialize;
-use worksection_mcp::activity::Activity;
-use worksection_mcp::config::{
-    ConfigError, OAuthArgs, Settings, Source, StoreArgs, StoreSettings, Transport,
-};
+use worksection_auth::{OAuthSettings, SignIn, StoreSettings, TokenStore};
 use worksection_mcp::connect::Connected;
-use worksection_mcp::file_cache::FileCacheStats;
 use worksection_mcp::host::{self, Running};
-use worksection_mcp::signin::{OAuthSettings, SignIn};
-use worksection_mcp::token_store::TokenStore;
+use worksection_mcp::{
+    Activity, ConfigError, FileCacheStats, OAuthArgs, Settings, Source, StoreArgs, Transport,
+};
 
 use crate::settings::{self, AppSettings, Mode};
 
@@ -297,9 +294,9 @@ impl Core {
         };
         let file_cache_root = match &self.env.file_cache_path {
             Some(p) => p.clone(),
-            None => worksection_mcp::config::default_cache_dir().map_err(|e| e.to_string())?,
+            None => worksection_mcp::default_cache_dir().map_err(|e| e.to_string())?,
         };
-        worksection_mcp::config::check_requests_per_second(self.env.requests_per_second)
+        worksection_mcp::check_requests_per_second(self.env.requests_per_second)
             .map_err(|e| e.to_string())?;
         Ok(Some(Settings {
             source,
@@ -499,7 +496,7 @@ impl Core {
                 .await
                 .map_err(|e| e.to_string())?;
             // The newest sign-in is the one served at /mcp.
-            if let Ok(key) = worksection_mcp::token_store::account_key(&signed.account_url) {
+            if let Ok(key) = worksection_auth::account_key(&signed.account_url) {
                 let _ = store.set_default(&key);
             }
             Ok::<_, String>(signed)
@@ -658,8 +655,8 @@ async fn cache_view(r: &Running) -> Option<CacheView> {
 
 #[cfg(test)]
 mod tests {
-    use worksection_mcp::signin::SignInError;
-    use worksection_mcp::token_store::FileStore;
+    use worksection_auth::FileStore;
+    use worksection_auth::SignInError;
 
     use super::*;
 

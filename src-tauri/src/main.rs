@@ -81,7 +81,7 @@ fn init_logs() {
                 .with_ansi(false)
                 .with_filter(filter),
         )
-        .with(worksection_mcp::activity::upstream_layer())
+        .with(worksection_mcp::upstream_layer())
         .try_init();
 }
 

@@ -22,8 +22,7 @@ use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use worksection::Secret;
-use worksection_mcp::signin::{OAuthSettings, SignIn};
-use worksection_mcp::token_store::FileStore;
+use worksection_auth::{FileStore, OAuthSettings, SignIn};
 use worksection_sim::{DatasetKind, SimConfig, SimInfo, Simulator, StatsSnapshot};
 
 /// An MCP session of rmcp's client.

@@ -20,11 +20,7 @@ use serde_json::json;
 use worksection::Client;
 use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::Task;
-use worksection_mcp::account::Account;
-use worksection_mcp::cache::ResponseCache;
-use worksection_mcp::file_cache::FileCache;
-use worksection_mcp::output::List;
-use worksection_mcp::tools::Registry;
+use worksection_mcp::{Account, FileCache, List, Registry, ResponseCache};
 use worksection_sim::{DatasetKind, SimConfig, Simulator};
 
 /// The simulator, an account on it, and what the benchmarks read.

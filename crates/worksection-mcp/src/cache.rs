@@ -6,37 +6,31 @@
 //! [`ResponseCache::get_or_fetch`] under a key made of the action and its
 //! parameters. While a fetch is in flight, identical calls wait for it
 //! instead of sending their own (ten concurrent `get_tasks` for one project
-//! make one request); once it lands, the answer is reused until the TTL runs
-//! out. Failures are shared with the callers that were already waiting but
-//! never kept, so the next call after a fault tries again; nor is a fetch
-//! every caller gave up on, so the next call never joins a hung one.
+//! make one request; see `flight`); once it lands, the answer is reused
+//! until the TTL runs out. Failures are shared with the callers that were
+//! already waiting but never kept, so the next call after a fault tries
+//! again; nor is a fetch every caller gave up on, so the next call never
+//! joins a hung one.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, Shared};
+use crate::flight::{Flights, Joined};
 
 type Value = Arc<dyn Any + Send + Sync>;
-type Outcome = Result<(Value, Instant), Arc<worksection::Error>>;
-type Flight = Shared<BoxFuture<'static, Outcome>>;
-
-struct Entry {
-    flight: Flight,
-    /// Tells this entry from a newer one under the same key, so a failed
-    /// fetch removes only itself.
-    generation: u64,
-}
+type Outcome = Result<Value, Arc<worksection::Error>>;
+/// Answers that landed, with when.
+type Landed = HashMap<String, (Value, Instant)>;
 
 /// Upstream answers by key, for a TTL, fetched once however many ask.
 pub struct ResponseCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
-    generation: AtomicU64,
+    landed: Arc<Mutex<Landed>>,
+    flights: Flights<String, Outcome>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -56,8 +50,8 @@ impl ResponseCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            entries: Mutex::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            landed: Arc::new(Mutex::new(HashMap::new())),
+            flights: Flights::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -75,68 +69,40 @@ impl ResponseCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, worksection::Error>> + Send + 'static,
     {
-        let (flight, generation) = {
-            let mut entries = self.lock();
-            let now = Instant::now();
-            let reusable = entries.get(&key).and_then(|e| match e.flight.peek() {
-                None => Some((e.flight.clone(), e.generation)),
-                Some(Ok((_, at))) if now.duration_since(*at) < self.ttl => {
-                    Some((e.flight.clone(), e.generation))
-                }
-                Some(_) => None,
-            });
-            match reusable {
-                Some(found) => {
-                    self.hits.fetch_add(1, Ordering::Relaxed);
-                    found
-                }
-                None => {
-                    self.misses.fetch_add(1, Ordering::Relaxed);
-                    if entries.len() > 256 {
-                        self.sweep(&mut entries, now);
-                    }
-                    let generation = self.generation.fetch_add(1, Ordering::Relaxed);
+        let (ttl, landed) = (self.ttl, self.landed.clone());
+        let flight_key = key.clone();
+        let (outcome, joined) = self
+            .flights
+            .run(
+                key.clone(),
+                || self.fresh(&key).map(Ok),
+                || {
                     let fut = fetch();
-                    let flight = async move {
-                        match fut.await {
-                            Ok(v) => Ok((Arc::new(v) as Value, Instant::now())),
-                            Err(e) => Err(Arc::new(e)),
+                    async move {
+                        let value = Arc::new(fut.await.map_err(Arc::new)?) as Value;
+                        // Kept before the flight lands, so nobody arriving
+                        // after it lands fetches again.
+                        if !ttl.is_zero() {
+                            let mut landed = lock(&landed);
+                            if landed.len() > 256 {
+                                landed.retain(|_, (_, at)| at.elapsed() < ttl);
+                            }
+                            landed.insert(flight_key, (value.clone(), Instant::now()));
                         }
+                        Ok(value)
                     }
-                    .boxed()
-                    .shared();
-                    entries.insert(
-                        key.clone(),
-                        Entry {
-                            flight: flight.clone(),
-                            generation,
-                        },
-                    );
-                    (flight, generation)
-                }
-            }
+                },
+            )
+            .await;
+        let counter = match joined {
+            Joined::Started => &self.misses,
+            Joined::Kept | Joined::Shared => &self.hits,
         };
-        let outcome = Waiter {
-            cache: self,
-            key: &key,
-            generation,
-            flight,
-        }
-        .await;
-        if outcome.is_err() || self.ttl.is_zero() {
-            let mut entries = self.lock();
-            if entries
-                .get(&key)
-                .is_some_and(|e| e.generation == generation)
-            {
-                entries.remove(&key);
-            }
-        }
-        let (value, _) = outcome?;
+        counter.fetch_add(1, Ordering::Relaxed);
         // The key names the action, and one action always stores one type;
         // a mismatch would be a bug in a caller's key, so fail loudly but
         // without a panic.
-        value.downcast::<T>().map_err(|_| {
+        outcome?.downcast::<T>().map_err(|_| {
             Arc::new(worksection::Error::Config(format!(
                 "internal: cache key {key} holds another type"
             )))
@@ -148,86 +114,36 @@ impl ResponseCache {
     /// wider answer already at hand (a project from the project list, say):
     /// when there is none, the caller asks upstream the usual way.
     pub fn peek<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
-        let entries = self.lock();
-        let value = match entries.get(key)?.flight.peek()? {
-            Ok((value, at)) if at.elapsed() < self.ttl => value.clone(),
-            _ => return None,
-        };
-        drop(entries);
-        let found = value.downcast::<T>().ok()?;
+        let found = self.fresh(key)?.downcast::<T>().ok()?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(found)
     }
 
     /// Forgets every answer (the tray's "Clear cache", or after a re-sign-in).
     pub fn clear(&self) {
-        self.lock().clear();
+        lock(&self.landed).clear();
     }
 
     pub fn stats(&self) -> CacheStats {
         CacheStats {
-            entries: self.lock().len(),
+            entries: lock(&self.landed).len() + self.flights.len(),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             ttl_seconds: self.ttl.as_secs(),
         }
     }
 
-    /// Forgets an unfinished fetch whose last waiter gives up (every caller
-    /// hit the tool-call time limit, say), so the next identical call starts
-    /// afresh instead of joining a fetch that may never end. Called while
-    /// that waiter still holds its share: two shares left (the map's and
-    /// the waiter's) means nobody else waits.
-    fn abandoned(&self, key: &str, generation: u64) {
-        let mut entries = self.lock();
-        let orphan = entries.get(key).is_some_and(|e| {
-            e.generation == generation
-                && e.flight.peek().is_none()
-                && e.flight.strong_count() == Some(2)
-        });
-        if orphan {
-            entries.remove(key);
-        }
-    }
-
-    fn sweep(&self, entries: &mut HashMap<String, Entry>, now: Instant) {
-        entries.retain(|_, e| match e.flight.peek() {
-            None => true,
-            Some(Ok((_, at))) => now.duration_since(*at) < self.ttl,
-            Some(Err(_)) => false,
-        });
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        // A panic while holding the lock cannot leave the map half-changed
-        // (every mutation is one call), so a poisoned lock is still usable.
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    fn fresh(&self, key: &str) -> Option<Value> {
+        let landed = lock(&self.landed);
+        let (value, at) = landed.get(key)?;
+        (at.elapsed() < self.ttl).then(|| value.clone())
     }
 }
 
-/// One caller's share of a flight; see [`ResponseCache::abandoned`].
-struct Waiter<'a> {
-    cache: &'a ResponseCache,
-    key: &'a str,
-    generation: u64,
-    flight: Flight,
-}
-
-impl Future for Waiter<'_> {
-    type Output = Outcome;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Outcome> {
-        self.flight.poll_unpin(cx)
-    }
-}
-
-impl Drop for Waiter<'_> {
-    fn drop(&mut self) {
-        self.cache.abandoned(self.key, self.generation);
-    }
+fn lock(landed: &Mutex<Landed>) -> MutexGuard<'_, Landed> {
+    // Every change to the map is one call, so a panic elsewhere while
+    // holding the lock cannot leave it half-changed.
+    landed.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

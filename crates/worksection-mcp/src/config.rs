@@ -15,8 +15,7 @@ use clap::{Args, ValueEnum};
 use url::Url;
 use worksection::Secret;
 
-use crate::signin::OAuthSettings;
-use crate::token_store::{self, StoreChoice, TokenStore};
+use worksection_auth::{OAuthSettings, StoreChoice, StoreSettings};
 
 /// How the assistant talks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,14 +224,6 @@ impl OAuthArgs {
     }
 }
 
-/// The token store the settings choose.
-#[derive(Debug, Clone)]
-pub struct StoreSettings {
-    pub choice: StoreChoice,
-    pub path: Option<PathBuf>,
-    pub key: Option<String>,
-}
-
 impl StoreArgs {
     pub fn settings(&self) -> Result<StoreSettings, ConfigError> {
         let choice = self
@@ -247,18 +238,11 @@ impl StoreArgs {
     }
 }
 
-impl StoreSettings {
-    pub fn open(&self) -> Result<std::sync::Arc<dyn TokenStore>, ConfigError> {
-        token_store::open(self.choice, self.path.clone(), self.key.clone())
-            .map(std::sync::Arc::from)
-            .map_err(|e| bad(e.to_string()))
-    }
-}
-
 /// Where the account's data comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
     /// The simulator's demo account, in process.
+    #[cfg(feature = "demo")]
     Demo,
     /// An account through its admin API key.
     ApiKey { account_url: Url, api_key: String },
@@ -269,72 +253,6 @@ pub enum Source {
         store: StoreSettings,
         account: Option<String>,
     },
-}
-
-/// `worksection-mcp login`.
-#[derive(Debug, Clone, Args)]
-pub struct LoginArgs {
-    #[command(flatten)]
-    pub oauth: OAuthArgs,
-
-    #[command(flatten)]
-    pub store: StoreArgs,
-
-    /// Print the sign-in address instead of opening the browser.
-    #[arg(long)]
-    pub no_browser: bool,
-
-    /// Address the HTTPS callback listens on.
-    #[arg(long, env = "OAUTH_CALLBACK_HOST", default_value = "127.0.0.1")]
-    pub callback_host: String,
-
-    /// Port of the callback (default: the redirect URI's).
-    #[arg(long, env = "OAUTH_CALLBACK_PORT")]
-    pub callback_port: Option<u16>,
-
-    /// Serve the callback over HTTPS (turn off only behind a TLS proxy).
-    #[arg(long, env = "OAUTH_CALLBACK_USE_SSL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub callback_use_ssl: bool,
-
-    /// A certificate (PEM) for the callback instead of the generated one.
-    #[arg(long, env = "OAUTH_SSL_CERT_PATH", requires = "ssl_key_path")]
-    pub ssl_cert_path: Option<PathBuf>,
-
-    /// The certificate's private key (PEM).
-    #[arg(long, env = "OAUTH_SSL_KEY_PATH", requires = "ssl_cert_path")]
-    pub ssl_key_path: Option<PathBuf>,
-}
-
-impl LoginArgs {
-    pub fn callback(&self, oauth: &OAuthSettings) -> Result<crate::login::Callback, ConfigError> {
-        let redirect = Url::parse(&oauth.redirect_uri)
-            .map_err(|_| bad("WORKSECTION_REDIRECT_URI is not a URL."))?;
-        let mut cb = crate::login::Callback::for_redirect(&redirect, data_dir()?);
-        cb.host = match self.callback_host.trim() {
-            "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            h => h.parse().map_err(|_| {
-                bad(format!(
-                    "OAUTH_CALLBACK_HOST `{h}` is not an IP address; use 127.0.0.1."
-                ))
-            })?,
-        };
-        if let Some(port) = self.callback_port {
-            cb.port = port;
-        }
-        cb.use_tls = self.callback_use_ssl;
-        if let (Some(c), Some(k)) = (&self.ssl_cert_path, &self.ssl_key_path) {
-            for p in [c, k] {
-                if !p.is_file() {
-                    return Err(bad(format!(
-                        "OAUTH_SSL_CERT_PATH/OAUTH_SSL_KEY_PATH: {} is not a readable file.",
-                        p.display()
-                    )));
-                }
-            }
-            cb.cert = Some((c.clone(), k.clone()));
-        }
-        Ok(cb)
-    }
 }
 
 /// This user's data folder for the app (generated certificates).
@@ -467,7 +385,12 @@ impl ServeArgs {
 
     fn source(&self) -> Result<Source, ConfigError> {
         if self.demo {
+            #[cfg(feature = "demo")]
             return Ok(Source::Demo);
+            #[cfg(not(feature = "demo"))]
+            return Err(bad(
+                "This build has no demo account (it was built without the `demo` feature).",
+            ));
         }
         let key = self
             .api_key

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use serde_json::{Map, Value, json};
+use worksection_auth::write_private;
 
 /// The name of our entry in every client's configuration.
 pub const ENTRY_NAME: &str = "worksection";
@@ -185,7 +186,7 @@ pub fn connect(client: Client, dirs: &Dirs, launch: &Launch) -> Result<Connected
     let backup = match existing {
         Some(bytes) => {
             let backup = backup_path(&path);
-            write_atomic(&backup, &bytes).map_err(write_err)?;
+            write_private(&backup, &bytes).map_err(write_err)?;
             Some(backup)
         }
         None => None,
@@ -198,7 +199,7 @@ pub fn connect(client: Client, dirs: &Dirs, launch: &Launch) -> Result<Connected
             reason: e.to_string(),
         })?;
     text.push('\n');
-    write_atomic(&path, text.as_bytes()).map_err(write_err)?;
+    write_private(&path, text.as_bytes()).map_err(write_err)?;
     Ok(Connected {
         client: client.label(),
         path,
@@ -219,7 +220,7 @@ pub fn undo(done: &Connected) -> Result<(), ConnectError> {
             let bytes = std::fs::read(backup).map_err(|_| ConnectError::NoBackup {
                 path: shown.clone(),
             })?;
-            write_atomic(&done.path, &bytes).map_err(err)
+            write_private(&done.path, &bytes).map_err(err)
         }
         None => match std::fs::remove_file(&done.path) {
             Ok(()) => Ok(()),
@@ -267,24 +268,6 @@ fn kind(v: &Value) -> &'static str {
         Value::Null => "null",
         Value::Object(_) => "an object",
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

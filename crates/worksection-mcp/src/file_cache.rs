@@ -11,10 +11,8 @@
 //! half-written file that a later read would trust, and concurrent requests
 //! for one file download it once.
 
-use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -22,8 +20,9 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::content;
 use crate::error::ToolError;
+use crate::flight::{Flights, Joined};
+use worksection_content as content;
 
 /// A file in the cache.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,15 +50,26 @@ pub struct FileCacheStats {
     pub max_total_size_mb: u64,
 }
 
+/// A download's outcome, shared by every caller waiting for that file; the
+/// flag says whether it was downloaded (rather than found on disk).
+type Fetched = Result<(CachedFile, Bytes, bool), ToolError>;
+
 pub struct FileCache {
-    dir: PathBuf,
-    retention: Duration,
+    disk: Disk,
     max_file_bytes: u64,
     max_total_bytes: u64,
-    /// One lock per file id being fetched, so concurrent calls download once.
-    inflight: std::sync::Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Downloads under way, so concurrent calls for one file download once.
+    flights: Flights<u64, Fetched>,
     hits: AtomicU64,
     misses: AtomicU64,
+}
+
+/// Where the files are and how long they stay fresh; what a download in
+/// flight needs to read and store a file on its own.
+#[derive(Debug, Clone)]
+struct Disk {
+    dir: PathBuf,
+    retention: Duration,
 }
 
 impl FileCache {
@@ -70,18 +80,17 @@ impl FileCache {
         max_total_bytes: u64,
     ) -> Self {
         Self {
-            dir,
-            retention,
+            disk: Disk { dir, retention },
             max_file_bytes,
             max_total_bytes,
-            inflight: std::sync::Mutex::new(HashMap::new()),
+            flights: Flights::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.disk.dir
     }
 
     pub fn max_file_bytes(&self) -> u64 {
@@ -99,27 +108,170 @@ impl FileCache {
     ) -> Result<(CachedFile, Bytes), ToolError>
     where
         F: FnOnce(u64) -> Fut,
-        Fut: std::future::Future<Output = Result<(Bytes, Option<String>), worksection::Error>>,
+        Fut: std::future::Future<Output = Result<(Bytes, Option<String>), worksection::Error>>
+            + Send
+            + 'static,
     {
-        let lock = {
-            let mut map = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(id).or_default().clone()
-        };
-        let _guard = lock.lock().await;
-        if let Some(found) = self.read(id).await {
+        if let Some(found) = self.disk.read(id).await {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(found);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        let (bytes, upstream_name) = fetch(self.max_file_bytes).await?;
-        if bytes.len() as u64 > self.max_file_bytes {
-            return Err(worksection::Error::TooLarge {
-                limit: self.max_file_bytes,
+        let (disk, limit) = (self.disk.clone(), self.max_file_bytes);
+        let name_hint = name_hint.map(str::to_owned);
+        let (outcome, joined) = self
+            .flights
+            .run(
+                id,
+                || None,
+                || {
+                    let download = fetch(limit);
+                    async move { disk.download(id, name_hint, limit, download).await }
+                },
+            )
+            .await;
+        let (meta, bytes, downloaded) = outcome?;
+        let counter = if downloaded && joined == Joined::Started {
+            &self.misses
+        } else {
+            &self.hits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if downloaded && joined == Joined::Started {
+            self.evict().await;
+        }
+        Ok((meta, bytes))
+    }
+
+    /// The facts of a cached file without reading its bytes.
+    pub async fn peek(&self, id: u64) -> Option<CachedFile> {
+        self.disk.peek(id).await
+    }
+
+    /// The fresh cached images, newest first: the ones recently looked at.
+    pub async fn cached_images(&self) -> Vec<CachedFile> {
+        let mut images: Vec<CachedFile> = self
+            .entries()
+            .await
+            .into_iter()
+            .filter(|m| self.disk.is_fresh(m) && content::is_image(&m.mime))
+            .collect();
+        images.reverse();
+        images.truncate(50);
+        images
+    }
+
+    /// Every cached file's facts, oldest first.
+    async fn entries(&self) -> Vec<CachedFile> {
+        let mut out = Vec::new();
+        let Ok(mut dir) = tokio::fs::read_dir(&self.disk.dir).await else {
+            return out;
+        };
+        while let Ok(Some(entry)) = dir.next_entry().await {
+            let name = entry.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if let Ok(raw) = tokio::fs::read(self.disk.meta_path(id)).await
+                && let Ok(meta) = serde_json::from_slice::<CachedFile>(&raw)
+            {
+                out.push(meta);
             }
-            .into());
+        }
+        out.sort_by_key(|m| m.fetched_at);
+        out
+    }
+
+    /// Drops expired files, then the oldest until the total fits.
+    async fn evict(&self) {
+        let entries = self.entries().await;
+        let mut total: u64 = entries.iter().map(|m| m.size).sum();
+        for meta in entries {
+            if self.disk.is_fresh(&meta) && total <= self.max_total_bytes {
+                continue;
+            }
+            total = total.saturating_sub(meta.size);
+            self.remove(meta.id).await;
+        }
+    }
+
+    async fn remove(&self, id: u64) {
+        // Facts first, so a half-removed pair is never read as valid.
+        let _ = tokio::fs::remove_file(self.disk.meta_path(id)).await;
+        let _ = tokio::fs::remove_file(self.disk.data_path(id)).await;
+    }
+
+    pub async fn stats(&self) -> FileCacheStats {
+        let entries: Vec<CachedFile> = self
+            .entries()
+            .await
+            .into_iter()
+            .filter(|m| self.disk.is_fresh(m))
+            .collect();
+        let hits = self.hits.load(Ordering::Relaxed);
+        let misses = self.misses.load(Ordering::Relaxed);
+        FileCacheStats {
+            files: entries.len() as u64,
+            bytes: entries.iter().map(|m| m.size).sum(),
+            hits,
+            misses,
+            hit_rate: if hits + misses == 0 {
+                0.0
+            } else {
+                hits as f64 / (hits + misses) as f64
+            },
+            oldest_entry: entries.first().map(|m| m.fetched_at),
+            retention_hours: self.disk.retention.as_secs() / 3600,
+            max_file_size_mb: self.max_file_bytes >> 20,
+            max_total_size_mb: self.max_total_bytes >> 20,
+        }
+    }
+
+    /// Removes every cached file (and stray temporary files); returns how
+    /// many files went.
+    pub async fn clear(&self) -> usize {
+        let mut removed = 0;
+        let Ok(mut dir) = tokio::fs::read_dir(&self.disk.dir).await else {
+            return 0;
+        };
+        while let Ok(Some(entry)) = dir.next_entry().await {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let ours = name.ends_with(".bin") || name.ends_with(".json") || name.ends_with(".tmp");
+            if ours && tokio::fs::remove_file(entry.path()).await.is_ok() && name.ends_with(".bin")
+            {
+                removed += 1;
+            }
+        }
+        self.hits.store(0, Ordering::Relaxed);
+        self.misses.store(0, Ordering::Relaxed);
+        removed
+    }
+}
+
+impl Disk {
+    /// The file from disk when fresh; else downloads it (`download`, limited
+    /// to `limit` bytes) and stores it. Checks the disk again first: a
+    /// flight that landed just before this one started may have stored it.
+    async fn download(
+        &self,
+        id: u64,
+        name_hint: Option<String>,
+        limit: u64,
+        download: impl std::future::Future<Output = Result<(Bytes, Option<String>), worksection::Error>>,
+    ) -> Fetched {
+        if let Some((meta, bytes)) = self.read(id).await {
+            return Ok((meta, bytes, false));
+        }
+        let (bytes, upstream_name) = download.await?;
+        if bytes.len() as u64 > limit {
+            return Err(worksection::Error::TooLarge { limit }.into());
         }
         let name = upstream_name
-            .or_else(|| name_hint.map(str::to_owned))
+            .or(name_hint)
             .unwrap_or_else(|| format!("file-{id}"));
         let meta = CachedFile {
             id,
@@ -133,17 +285,11 @@ impl FileCache {
                 "The file was downloaded but could not be stored in the file cache ({e}); free some disk space or set FILE_CACHE_PATH to a writable folder."
             ))
         })?;
-        drop(_guard);
-        self.inflight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
-        self.evict().await;
-        Ok((meta, bytes))
+        Ok((meta, bytes, true))
     }
 
     /// The facts of a cached file without reading its bytes.
-    pub async fn peek(&self, id: u64) -> Option<CachedFile> {
+    async fn peek(&self, id: u64) -> Option<CachedFile> {
         let raw = tokio::fs::read(self.meta_path(id)).await.ok()?;
         let meta: CachedFile = serde_json::from_slice(&raw).ok()?;
         self.is_fresh(&meta).then_some(meta)
@@ -187,134 +333,15 @@ impl FileCache {
     fn meta_path(&self, id: u64) -> PathBuf {
         self.dir.join(format!("{id}.json"))
     }
-
-    /// The fresh cached images, newest first: the ones recently looked at.
-    pub async fn cached_images(&self) -> Vec<CachedFile> {
-        let mut images: Vec<CachedFile> = self
-            .entries()
-            .await
-            .into_iter()
-            .filter(|m| self.is_fresh(m) && content::is_image(&m.mime))
-            .collect();
-        images.reverse();
-        images.truncate(50);
-        images
-    }
-
-    /// Every cached file's facts, oldest first.
-    async fn entries(&self) -> Vec<CachedFile> {
-        let mut out = Vec::new();
-        let Ok(mut dir) = tokio::fs::read_dir(&self.dir).await else {
-            return out;
-        };
-        while let Ok(Some(entry)) = dir.next_entry().await {
-            let name = entry.file_name();
-            let Some(id) = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .and_then(|n| n.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if let Ok(raw) = tokio::fs::read(self.meta_path(id)).await
-                && let Ok(meta) = serde_json::from_slice::<CachedFile>(&raw)
-            {
-                out.push(meta);
-            }
-        }
-        out.sort_by_key(|m| m.fetched_at);
-        out
-    }
-
-    /// Drops expired files, then the oldest until the total fits.
-    async fn evict(&self) {
-        let entries = self.entries().await;
-        let mut total: u64 = entries.iter().map(|m| m.size).sum();
-        for meta in entries {
-            if self.is_fresh(&meta) && total <= self.max_total_bytes {
-                continue;
-            }
-            total = total.saturating_sub(meta.size);
-            self.remove(meta.id).await;
-        }
-    }
-
-    async fn remove(&self, id: u64) {
-        // Facts first, so a half-removed pair is never read as valid.
-        let _ = tokio::fs::remove_file(self.meta_path(id)).await;
-        let _ = tokio::fs::remove_file(self.data_path(id)).await;
-    }
-
-    pub async fn stats(&self) -> FileCacheStats {
-        let entries: Vec<CachedFile> = self
-            .entries()
-            .await
-            .into_iter()
-            .filter(|m| self.is_fresh(m))
-            .collect();
-        let hits = self.hits.load(Ordering::Relaxed);
-        let misses = self.misses.load(Ordering::Relaxed);
-        FileCacheStats {
-            files: entries.len() as u64,
-            bytes: entries.iter().map(|m| m.size).sum(),
-            hits,
-            misses,
-            hit_rate: if hits + misses == 0 {
-                0.0
-            } else {
-                hits as f64 / (hits + misses) as f64
-            },
-            oldest_entry: entries.first().map(|m| m.fetched_at),
-            retention_hours: self.retention.as_secs() / 3600,
-            max_file_size_mb: self.max_file_bytes >> 20,
-            max_total_size_mb: self.max_total_bytes >> 20,
-        }
-    }
-
-    /// Removes every cached file (and stray temporary files); returns how
-    /// many files went.
-    pub async fn clear(&self) -> usize {
-        let mut removed = 0;
-        let Ok(mut dir) = tokio::fs::read_dir(&self.dir).await else {
-            return 0;
-        };
-        while let Ok(Some(entry)) = dir.next_entry().await {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let ours = name.ends_with(".bin") || name.ends_with(".json") || name.ends_with(".tmp");
-            if ours && tokio::fs::remove_file(entry.path()).await.is_ok() && name.ends_with(".bin")
-            {
-                removed += 1;
-            }
-        }
-        self.hits.store(0, Ordering::Relaxed);
-        self.misses.store(0, Ordering::Relaxed);
-        removed
-    }
 }
 
+/// Writes a cached file whole or not at all, readable by this user only
+/// (attachments are the account's data), off the async threads.
 async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let result = async {
-        let mut opts = tokio::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        opts.mode(0o600);
-        let mut f = opts.open(&tmp).await?;
-        f.write_all(bytes).await?;
-        // tokio's file writes in the background; flush surfaces its error
-        // (a full disk) instead of dropping it.
-        f.flush().await?;
-        f.sync_data().await?;
-        drop(f);
-        tokio::fs::rename(&tmp, path).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    result
+    let (path, bytes) = (path.to_owned(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || worksection_auth::write_private(&path, &bytes))
+        .await
+        .map_err(io::Error::other)?
 }
 
 #[cfg(test)]

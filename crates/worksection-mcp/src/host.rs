@@ -2,7 +2,7 @@
 //! accounts, tools and HTTP transport as `worksection-mcp serve`, started
 //! and stopped on demand, with handles the host can watch.
 //!
-//! [`start`] opens the accounts the settings describe (`app::open`: the
+//! [`start`] opens the accounts the settings describe ([`open`]: the
 //! demo simulator, an admin key, or the signed-in accounts), binds the
 //! port, and serves in a task of its own; the returned [`Running`] tells
 //! the bound address, the accounts (for health and cache figures) and the
@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+#[cfg(feature = "demo")]
 use worksection_sim::{SimInfo, Simulator};
 
 use crate::account::Account;
 use crate::activity::Activity;
-use crate::app;
 use crate::config::{ConfigError, Settings, Transport};
+use crate::open::{Opened, open};
 use crate::transport::http;
 
 /// How long [`Running::stop`] waits for open connections to finish before
@@ -33,9 +34,8 @@ pub const STOP_GRACE: Duration = Duration::from_secs(5);
 /// A server serving in the background.
 pub struct Running {
     address: SocketAddr,
-    accounts: Vec<(String, Arc<Account>)>,
+    opened: Opened,
     sessions: Vec<Arc<LocalSessionManager>>,
-    demo: Option<Simulator>,
     started: Instant,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), ConfigError>>,
@@ -57,14 +57,12 @@ pub async fn start(settings: &Settings, activity: Arc<Activity>) -> Result<Runni
             "internal: a hosted server always speaks HTTP".into(),
         ));
     }
-    let opened = app::open(settings).await?;
+    let opened = open(settings).await?;
     let servers = opened.servers(Some(&activity));
     let listener = match http::bind(settings).await {
         Ok(l) => l,
         Err(e) => {
-            if let Some(sim) = opened.demo {
-                sim.shutdown().await;
-            }
+            opened.close().await;
             return Err(e);
         }
     };
@@ -80,9 +78,8 @@ pub async fn start(settings: &Settings, activity: Arc<Activity>) -> Result<Runni
     let task = tokio::spawn(http::serve_on(listener, router, shutdown.clone()));
     Ok(Running {
         address,
-        accounts: opened.accounts,
+        opened,
         sessions,
-        demo: opened.demo,
         started: Instant::now(),
         shutdown,
         task,
@@ -102,12 +99,13 @@ impl Running {
 
     /// The served accounts, the default (`/mcp`) first.
     pub fn accounts(&self) -> &[(String, Arc<Account>)] {
-        &self.accounts
+        &self.opened.accounts
     }
 
     /// The demo simulator's details when the demo account is served.
+    #[cfg(feature = "demo")]
     pub fn demo(&self) -> Option<&SimInfo> {
-        self.demo.as_ref().map(Simulator::info)
+        self.opened.demo.as_ref().map(Simulator::info)
     }
 
     pub fn uptime(&self) -> Duration {
@@ -141,13 +139,11 @@ impl Running {
                 let _ = task.await;
             }
         }
-        if let Some(sim) = self.demo {
-            sim.shutdown().await;
-        }
+        self.opened.close().await;
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use std::net::{IpAddr, Ipv4Addr};
 

@@ -1,46 +1,57 @@
 //! The Worksection MCP server: every tool, resource and prompt of
-//! `TOOLS.md` for one Worksection account, over streamable HTTP or stdio.
+//! `TOOLS.md` for one or more Worksection accounts, over streamable HTTP or
+//! stdio.
 //!
-//! How a request flows: a transport (`transport::http`, `transport::stdio`)
-//! hands MCP requests to [`server::WorksectionServer`], which finds the
-//! tool in the registry (`tools`, one file per area), checks its arguments
-//! (`args`), and runs it against the [`account::Account`]. The account
-//! answers from the response cache (`cache`) or makes one upstream request
-//! through the `worksection` client; files go through the file cache on
-//! disk (`file_cache`) and are read by `content`. Answers are shaped and
-//! size-capped by `output`. `config` reads and checks the settings, `app`
-//! opens the accounts (the in-process demo simulator, an admin API key, or
-//! every account signed in with OAuth2) and runs the chosen transport.
+//! How a request flows: a transport ([`transport::http`],
+//! [`transport::stdio`]) hands MCP requests to a [`WorksectionServer`],
+//! which finds the tool in the [`Registry`] (`tools/`, one file per area),
+//! checks its arguments (`args`), and runs it against the [`Account`]. The
+//! account answers from the response cache (`cache`) or makes one upstream
+//! request through the `worksection` client; files go through the file
+//! cache on disk (`file_cache`) and are read by the `worksection-content`
+//! crate. Answers are shaped and size-capped by `output`.
 //!
-//! Signing in: `signin` is the OAuth2 flow the CLI and the desktop app
-//! share (authorize URL, state check, code exchange, account discovery);
-//! `token_store` keeps the tokens (OS keychain or an encrypted file);
-//! `login` runs the flow in the system browser with an HTTPS callback, and
-//! `doctor` checks a setup end to end.
+//! Setting up: [`ServeArgs`] are the raw flags and environment, checked
+//! into [`Settings`] (`config`); [`open`] opens the accounts they describe
+//! (the in-process demo simulator behind the `demo` feature, an admin API
+//! key, or every account signed in through `worksection-auth`).
 //!
-//! Hosting: `host` runs the same server inside another program (the
-//! desktop app) and restarts it on demand; `activity` is the feed of recent
-//! tool calls it watches; `transport::bridge` forwards an assistant's stdio
-//! to a server already running over HTTP.
+//! Hosting: [`host`] runs the same server inside another program (the
+//! desktop app) and restarts it on demand; [`Activity`] is the feed of
+//! recent tool calls it watches; [`transport::bridge`] forwards an
+//! assistant's stdio to a server already running over HTTP; [`connect`]
+//! writes this server into an assistant's settings. The headless binary
+//! lives in `cli/` and uses only what is exported here.
 
-pub mod account;
-pub mod activity;
-pub mod app;
+mod account;
+mod activity;
 pub mod args;
-pub mod cache;
-pub mod config;
+mod cache;
+mod config;
 pub mod connect;
-pub mod content;
-pub mod doctor;
-pub mod error;
-pub mod file_cache;
+mod error;
+mod file_cache;
+mod flight;
 pub mod host;
-pub mod login;
-pub mod output;
-pub mod prompts;
-pub mod resources;
-pub mod server;
-pub mod signin;
-pub mod token_store;
-pub mod tools;
+mod open;
+mod output;
+mod prompts;
+mod resources;
+mod server;
+mod tools;
 pub mod transport;
+
+pub use account::Account;
+pub use activity::{Activity, ToolCall, upstream_layer};
+pub use cache::ResponseCache;
+pub use config::{
+    ConfigError, OAuthArgs, ServeArgs, Settings, Source, StoreArgs, Transport,
+    check_requests_per_second, data_dir, default_cache_dir,
+};
+pub use file_cache::{FileCache, FileCacheStats};
+pub use open::{Opened, open};
+pub use output::{List, RESPONSE_BUDGET};
+pub use prompts::list as prompts;
+pub use resources::templates as resource_templates;
+pub use server::WorksectionServer;
+pub use tools::Registry;

@@ -15,10 +15,10 @@ use serde_json::json;
 
 use crate::account::Account;
 use crate::args::{self, IdArg};
-use crate::content;
 use crate::error::ToolError;
 use crate::output::MCP_MESSAGE_LIMIT;
 use crate::tools::file_uri;
+use worksection_content as content;
 
 pub const CACHE_STATS_URI: &str = "worksection://cache/stats";
 

@@ -20,9 +20,9 @@ use worksection::models::{Comment, FileRef, Task};
 use super::{Shape, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
-use crate::content;
 use crate::error::ToolError;
 use crate::output::{Answer, List};
+use worksection_content as content;
 
 /// Text longer than this is cut (and the answer says so); it keeps a
 /// document answer well inside MCP's 1 MB even when every character is

@@ -23,6 +23,7 @@ use axum::serve::ListenerExt as _;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ConfigError, Settings};
@@ -221,13 +222,7 @@ async fn require_token(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| Sha256::digest(t.trim().as_bytes()).to_vec());
-    let ok = given.is_some_and(|g| {
-        g.len() == expected.len()
-            && g.iter()
-                .zip(expected.iter())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    });
+    let ok = given.is_some_and(|g| bool::from(g.as_slice().ct_eq(expected.as_slice())));
     if ok {
         next.run(request).await
     } else {

@@ -1,33 +1,45 @@
-//! Opening the account the settings describe: the demo simulator in
-//! process, or a real account through its admin API key; and running the
-//! server on the chosen transport until shutdown.
+//! Opening the accounts the settings describe: the demo simulator in
+//! process, a real account through its admin API key, or every account
+//! signed in with OAuth2. The CLI (`cli/serve.rs`) and the desktop app's
+//! host (`host.rs`) both serve what [`open`] returns.
 
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
 use worksection::Client;
-use worksection::auth::token::{OnRotate, Reload};
-use worksection::auth::{Bearer, OAuthApp, RefreshingToken, TokenSet, read_scopes};
-use worksection_sim::{SimConfig, SimInfo, Simulator};
+#[cfg(feature = "demo")]
+use worksection::auth::{Bearer, OAuthApp, RefreshingToken};
+use worksection_auth::{OAuthSettings, StoreSettings, saving_bearer};
+#[cfg(feature = "demo")]
+use worksection_sim::{SimConfig, Simulator};
 
 use crate::account::Account;
 use crate::activity::Activity;
 use crate::cache::ResponseCache;
-use crate::config::{ConfigError, Settings, Source, StoreSettings, Transport};
+use crate::config::{ConfigError, Settings, Source};
 use crate::file_cache::FileCache;
 use crate::server::WorksectionServer;
-use crate::signin::OAuthSettings;
 use crate::tools::Registry;
-use crate::transport;
 
 /// The served accounts (the first is the default, served at `/mcp`; each
 /// is also at `/mcp/<key>`), and the demo simulator when there is one.
 pub struct Opened {
     pub accounts: Vec<(String, Arc<Account>)>,
+    /// The in-process simulator behind the demo account, running while it
+    /// is served.
+    #[cfg(feature = "demo")]
     pub demo: Option<Simulator>,
 }
 
 impl Opened {
+    /// Stops what opening started (the demo simulator); the accounts need
+    /// nothing.
+    pub async fn close(self) {
+        #[cfg(feature = "demo")]
+        if let Some(sim) = self.demo {
+            sim.shutdown().await;
+        }
+    }
+
     /// One MCP server per account, all sharing one tool registry; each
     /// reports its calls to `activity` when there is one (the desktop app's
     /// feed).
@@ -49,6 +61,7 @@ impl Opened {
 
 pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
     match &settings.source {
+        #[cfg(feature = "demo")]
         Source::Demo => open_demo(settings).await,
         Source::ApiKey {
             account_url,
@@ -64,6 +77,7 @@ pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
 
 /// The simulator's demo account, in process, signed in through its own
 /// consent page.
+#[cfg(feature = "demo")]
 async fn open_demo(settings: &Settings) -> Result<Opened, ConfigError> {
     let sim = Simulator::start(SimConfig {
         // The simulator does not limit; our own client keeps to
@@ -74,7 +88,17 @@ async fn open_demo(settings: &Settings) -> Result<Opened, ConfigError> {
     .await
     .map_err(|e| ConfigError(format!("The demo account could not start: {e}")))?;
     let info = sim.info().clone();
-    let (app, tokens) = demo_sign_in(&info)
+    let signed_in = async {
+        let app = OAuthApp::new(
+            &info.client_id,
+            info.client_secret.as_str(),
+            &info.redirect_uri,
+            &info.oauth_url,
+        )?;
+        let tokens = worksection_auth::demo_sign_in(&app, &info.oauth_url).await?;
+        Ok::<_, worksection::Error>((app, tokens))
+    };
+    let (app, tokens) = signed_in
         .await
         .map_err(|e| ConfigError(format!("Signing in to the demo account failed: {e}")))?;
     let client = client_builder(settings)
@@ -108,6 +132,7 @@ fn open_api_key(
     let served = account(settings, client, key.clone(), &folder_name(account_url));
     Ok(Opened {
         accounts: vec![(key, served)],
+        #[cfg(feature = "demo")]
         demo: None,
     })
 }
@@ -138,7 +163,7 @@ async fn open_signed_in(
     store: &StoreSettings,
     only: Option<&str>,
 ) -> Result<Opened, ConfigError> {
-    let store = store.open()?;
+    let store = store.open().map_err(|e| ConfigError(e.to_string()))?;
     let mut keys = store.accounts().map_err(|e| ConfigError(e.to_string()))?;
     if keys.is_empty() {
         return Err(ConfigError(
@@ -161,49 +186,10 @@ async fn open_signed_in(
             continue;
         };
         let app = oauth.app().map_err(|e| ConfigError(e.to_string()))?;
-        let hook_store = store.clone();
-        let hook_record = record.clone();
-        let on_rotate: OnRotate = Arc::new(move |tokens: TokenSet| {
-            let store = hook_store.clone();
-            let mut record = hook_record.clone();
-            Box::pin(async move {
-                record.tokens = tokens;
-                record.saved_at = chrono::Utc::now();
-                tokio::task::spawn_blocking(move || store.save(&record))
-                    .await
-                    .map_err(|e| {
-                        worksection::Error::Config(format!(
-                            "saving the renewed sign-in failed: {e}"
-                        ))
-                    })?
-                    .map_err(|e| {
-                        worksection::Error::Config(format!(
-                            "saving the renewed sign-in failed: {e}"
-                        ))
-                    })
-            })
-        });
-        let reload_store = store.clone();
-        let reload_key = key.clone();
-        let reload: Reload = Arc::new(move || {
-            let (store, key) = (reload_store.clone(), reload_key.clone());
-            Box::pin(async move {
-                let loaded = tokio::task::spawn_blocking(move || store.load(&key))
-                    .await
-                    .map_err(|e| {
-                        worksection::Error::Config(format!("reading the sign-in failed: {e}"))
-                    })?;
-                loaded
-                    .map(|record| record.map(|r| r.tokens))
-                    .map_err(|e| worksection::Error::Config(e.to_string()))
-            })
-        });
-        let source = RefreshingToken::new(app, record.tokens.clone())
-            .on_rotate(on_rotate)
-            .reload(reload);
+        let bearer = saving_bearer(app, store.clone(), key.clone(), record.clone());
         let client = client_builder(settings)
             .account_url(record.account_url.as_str())
-            .bearer(Bearer::new(Arc::new(source)))
+            .bearer(bearer)
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
         let folder = url::Url::parse(&record.account_url)
@@ -219,66 +205,9 @@ async fn open_signed_in(
     }
     Ok(Opened {
         accounts,
+        #[cfg(feature = "demo")]
         demo: None,
     })
-}
-
-/// Signs in to the demo account the way a person would (consent page,
-/// "Allow", code, tokens), only without the browser, so the demo runs in
-/// OAuth2 mode like the desktop app: `me` and the user-only actions work.
-async fn demo_sign_in(info: &SimInfo) -> Result<(OAuthApp, TokenSet), worksection::Error> {
-    let app = OAuthApp::new(
-        &info.client_id,
-        info.client_secret.as_str(),
-        &info.redirect_uri,
-        &info.oauth_url,
-    )?;
-    let mut scopes = read_scopes();
-    scopes.push("administrative");
-    let (url, state) = app.authorize_url(&scopes)?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| worksection::Error::Config(format!("no HTTP client: {e}")))?;
-    let mut form: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    form.push(("decision".into(), "allow".into()));
-    let unreachable = |e: reqwest::Error| worksection::Error::Upstream {
-        detail: e.without_url().to_string(),
-        status: None,
-    };
-    let resp = http
-        .post(format!("{}/oauth2/authorize", info.oauth_url))
-        .form(&form)
-        .send()
-        .await
-        .map_err(unreachable)?;
-    let redirect = resp
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| url::Url::parse(v).ok())
-        .ok_or_else(|| worksection::Error::BadResponse {
-            detail: "the consent page did not redirect".into(),
-        })?;
-    let param = |k: &str| {
-        redirect
-            .query_pairs()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.into_owned())
-    };
-    if param("state").as_deref() != Some(state.expose()) {
-        return Err(worksection::Error::BadResponse {
-            detail: "the sign-in came back with another state".into(),
-        });
-    }
-    let code = param("code").ok_or_else(|| worksection::Error::BadResponse {
-        detail: "the sign-in came back without a code".into(),
-    })?;
-    let tokens = app.exchange_code(&code).await?;
-    Ok((app, tokens))
 }
 
 fn client_builder(settings: &Settings) -> worksection::ClientBuilder {
@@ -304,27 +233,6 @@ fn folder_name(url: &url::Url) -> String {
         name.push_str(&format!("_{port}"));
     }
     name.trim_start_matches('.').to_owned()
-}
-
-/// Serves until `shutdown` is cancelled (or stdin closes, for stdio).
-pub async fn run(settings: &Settings, shutdown: CancellationToken) -> Result<(), ConfigError> {
-    let opened = open(settings).await?;
-    let servers = opened.servers(None);
-    let result = match settings.transport {
-        Transport::Stdio => match servers.into_iter().next() {
-            Some((_, server)) => {
-                let label = server.account().label().to_owned();
-                eprintln!("Worksection MCP: serving {label} over stdio");
-                transport::stdio::serve(server, shutdown).await
-            }
-            None => Err(ConfigError("internal: no account to serve".into())),
-        },
-        Transport::Http => transport::http::serve(servers, settings, shutdown).await,
-    };
-    if let Some(sim) = opened.demo {
-        sim.shutdown().await;
-    }
-    result
 }
 
 #[cfg(test)]

@@ -95,67 +95,40 @@ pub(super) fn essence(mime: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Binary formats by magic number. ZIP and OLE containers, PDF (whose
+/// header may come late) and BMP (whose two-byte signature could start a
+/// text file) are told here; every other signature comes from `infer`'s
+/// table, of which only the pictures, sound, video, archives and fonts are
+/// taken: its text and document guesses are weaker than the checks here.
 fn magic(b: &[u8], file_name: &str) -> Option<&'static str> {
-    let starts = |sig: &[u8]| b.starts_with(sig);
-    let at = |offset: usize, sig: &[u8]| b.get(offset..).is_some_and(|s| s.starts_with(sig));
-    let mime = if starts(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if starts(b"\xFF\xD8\xFF") {
-        "image/jpeg"
-    } else if starts(b"GIF87a") || starts(b"GIF89a") {
-        "image/gif"
-    } else if starts(b"RIFF") && at(8, b"WEBP") {
-        "image/webp"
-    } else if starts(b"II*\0") || starts(b"MM\0*") {
-        "image/tiff"
-    } else if is_bmp(b) {
-        "image/bmp"
-    } else if at(4, b"ftyp") {
-        iso_media(b)?
-    } else if starts(b"%PDF-") {
-        PDF
-    } else if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
+    if b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") {
         // The ZIP reader parses hostile bytes here; should it ever panic,
         // the file is still a ZIP of some kind.
-        catch_unwind(|| zip_package(b)).unwrap_or(ZIP)
-    } else if starts(b"\xD0\xCF\x11\xE0\xA1\xB0\x1A\xE1") {
+        return Some(catch_unwind(|| zip_package(b)).unwrap_or(ZIP));
+    }
+    if b.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB0\x1A\xE1") {
         // Old Office files share one container (also used by .msg and
         // others); only the name tells them apart without parsing it.
-        match extension(file_name).as_deref() {
+        return Some(match extension(file_name).as_deref() {
             Some("doc") => "application/msword",
             Some("xls") => "application/vnd.ms-excel",
             Some("ppt") => "application/vnd.ms-powerpoint",
             Some("msg") => "application/vnd.ms-outlook",
             _ => "application/x-ole-storage",
-        }
-    } else if starts(b"{\\rtf") {
-        "application/rtf"
-    } else if starts(b"\x1F\x8B") {
-        "application/gzip"
-    } else if starts(b"7z\xBC\xAF\x27\x1C") {
-        "application/x-7z-compressed"
-    } else if starts(b"Rar!\x1A\x07") {
-        "application/vnd.rar"
-    } else if at(257, b"ustar") {
-        "application/x-tar"
-    } else if starts(b"ID3")
-        || [b"\xFF\xFB", b"\xFF\xF3", b"\xFF\xF2"]
-            .iter()
-            .any(|s| starts(*s))
-    {
-        "audio/mpeg"
-    } else if starts(b"OggS") {
-        "audio/ogg"
-    } else if starts(b"RIFF") && at(8, b"WAVE") {
-        "audio/wav"
-    } else if starts(b"\x1A\x45\xDF\xA3") {
-        "video/webm"
-    } else if late_pdf_header(b) {
-        PDF
-    } else {
+        });
+    }
+    if b.starts_with(b"%PDF-") || late_pdf_header(b) {
+        return Some(PDF);
+    }
+    let kind = infer::get(b)?;
+    use infer::MatcherType::{Archive, Audio, Font, Image, Video};
+    if !matches!(kind.matcher_type(), Image | Audio | Video | Archive | Font) {
         return None;
-    };
-    Some(mime)
+    }
+    match kind.mime_type() {
+        "image/bmp" if !is_bmp(b) => None,
+        mime => Some(mime),
+    }
 }
 
 /// Readers accept a PDF header anywhere in the first kilobyte (after junk
@@ -174,19 +147,6 @@ fn is_bmp(b: &[u8]) -> bool {
         && b.get(14..18)
             .and_then(|s| <[u8; 4]>::try_from(s).ok())
             .is_some_and(|s| matches!(u32::from_le_bytes(s), 12 | 40 | 52 | 56 | 64 | 108 | 124))
-}
-
-/// ISO base media files (`ftyp` box): HEIF/AVIF pictures, MP4/QuickTime.
-fn iso_media(b: &[u8]) -> Option<&'static str> {
-    let brand = b.get(8..12)?;
-    Some(match brand {
-        b"avif" | b"avis" => "image/avif",
-        b"heic" | b"heix" | b"heim" | b"heis" => "image/heic",
-        b"mif1" | b"msf1" => "image/heif",
-        b"qt  " => "video/quicktime",
-        b"M4A " => "audio/mp4",
-        _ => "video/mp4",
-    })
 }
 
 /// A ZIP file: an Office or OpenDocument package, EPUB, or just an archive.

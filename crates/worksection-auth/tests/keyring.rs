@@ -23,9 +23,21 @@ use std::sync::Mutex;
 use chrono::Utc;
 use worksection::Secret;
 use worksection::auth::TokenSet;
-use worksection_mcp::token_store::{
-    self, KeyringStore, StoreChoice, StoreError, StoreKind, StoredSignIn, TokenStore,
+use worksection_auth::{
+    KeyringStore, StoreChoice, StoreError, StoreKind, StoreSettings, StoredSignIn, TokenStore,
 };
+
+fn open(
+    choice: StoreChoice,
+    path: Option<std::path::PathBuf>,
+) -> Result<std::sync::Arc<dyn TokenStore>, StoreError> {
+    StoreSettings {
+        choice,
+        path,
+        key: None,
+    }
+    .open()
+}
 
 /// Every test shares the keychain's one list of accounts.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -75,7 +87,7 @@ fn roundtrip_index_and_delete() {
         return;
     }
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let store = token_store::open(StoreChoice::Keyring, None, None).expect("open the keychain");
+    let store = open(StoreChoice::Keyring, None).expect("open the keychain");
     assert_eq!(store.kind(), StoreKind::Keyring);
     let before = store.accounts().expect("accounts");
     let (a, b) = (host("a"), host("b"));
@@ -148,14 +160,13 @@ fn open_keyring_and_auto() {
         return;
     }
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let store = token_store::open(StoreChoice::Keyring, None, None).expect("open the keychain");
+    let store = open(StoreChoice::Keyring, None).expect("open the keychain");
     assert_eq!(store.kind(), StoreKind::Keyring);
     assert!(format!("{store:?}").contains("worksection-mcp"));
 
     // With no token file yet, auto probes the keychain and takes it.
     let dir = tempfile::tempdir().expect("tempdir");
-    let auto = token_store::open(StoreChoice::Auto, Some(dir.path().join("tokens.enc")), None)
-        .expect("open auto");
+    let auto = open(StoreChoice::Auto, Some(dir.path().join("tokens.enc"))).expect("open auto");
     assert_eq!(auto.kind(), StoreKind::Keyring);
     // The probe left nothing behind, not even a file.
     assert!(!dir.path().join("tokens.enc").exists());
@@ -224,7 +235,7 @@ fn unavailable_child() {
     };
     let dir = std::path::PathBuf::from(dir);
 
-    let err = token_store::open(StoreChoice::Keyring, None, None).expect_err("no keychain here");
+    let err = open(StoreChoice::Keyring, None).expect_err("no keychain here");
     let message = err.to_string();
     assert!(
         matches!(err, StoreError::KeychainUnavailable { .. }),
@@ -242,11 +253,12 @@ fn unavailable_child() {
     );
 
     // Auto falls back to the encrypted file.
-    let auto = token_store::open(
-        StoreChoice::Auto,
-        Some(dir.join("tokens.enc")),
-        Some("a passphrase for this test only".into()),
-    )
+    let auto = StoreSettings {
+        choice: StoreChoice::Auto,
+        path: Some(dir.join("tokens.enc")),
+        key: Some("a passphrase for this test only".into()),
+    }
+    .open()
     .expect("auto falls back");
     assert_eq!(auto.kind(), StoreKind::File);
     println!("CHILD-CHECKED: {message}");

@@ -31,6 +31,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::private_file::{sync_dir, write_private};
+
 use super::crypto::{self, DecodeError, Key, KeyOrigin, UserKey};
 use super::{
     StoreError, StoreKind, StoredSignIn, TokenStore, account_key, json_error_summary,
@@ -292,30 +294,7 @@ impl FileStore {
 
     /// Writes `bytes` to `path` through a temporary file and a rename.
     fn write_atomically(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        let mut suffix = [0u8; 6];
-        crypto::fill_random(&mut suffix)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let temp = self.dir().join(format!(
-            ".{}.{}.{}.tmp",
-            name.as_deref().unwrap_or(FILE_NAME),
-            std::process::id(),
-            hex::encode(suffix)
-        ));
-        let written = (|| {
-            let mut file = private_file().create_new(true).open(&temp)?;
-            file.write_all(bytes)?;
-            file.sync_all()
-        })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&temp);
-            return Err(self.io("write", &temp, e));
-        }
-        if let Err(e) = fs::rename(&temp, path) {
-            let _ = fs::remove_file(&temp);
-            return Err(self.io("replace", path, e));
-        }
-        sync_dir(self.dir());
-        Ok(())
+        write_private(path, bytes).map_err(|e| self.io("write", path, e))
     }
 
     /// Holds the cross-process lock until the returned file is dropped.
@@ -467,16 +446,4 @@ fn private_file() -> OpenOptions {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
-}
-
-/// Makes a rename or a new file in `dir` durable. Best effort: some file
-/// systems refuse to fsync a directory, and the data itself is already
-/// synced.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-        tracing::debug!("could not fsync the token directory: {e}");
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }

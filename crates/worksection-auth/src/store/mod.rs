@@ -31,6 +31,7 @@ mod tests;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -247,6 +248,22 @@ impl fmt::Display for StoreChoice {
     }
 }
 
+/// The token store a setup chooses (`TOKEN_STORE`, `TOKEN_STORAGE_PATH`,
+/// `TOKEN_ENCRYPTION_KEY`).
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub choice: StoreChoice,
+    pub path: Option<PathBuf>,
+    pub key: Option<String>,
+}
+
+impl StoreSettings {
+    /// Opens the store these settings choose; see [`open`].
+    pub fn open(&self) -> Result<Arc<dyn TokenStore>, StoreError> {
+        open(self.choice, self.path.clone(), self.key.clone()).map(Arc::from)
+    }
+}
+
 /// Opens the store the settings choose.
 ///
 /// `file_path` (`TOKEN_STORAGE_PATH`) and `encryption_key`
@@ -258,7 +275,7 @@ impl fmt::Display for StoreChoice {
 /// `Auto` keeps using an existing token file, so sign-ins made while the
 /// keychain was missing do not vanish once it appears; otherwise it probes
 /// the keychain with a throwaway entry and falls back to a new file.
-pub fn open(
+fn open(
     choice: StoreChoice,
     file_path: Option<PathBuf>,
     encryption_key: Option<String>,

@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::config::{ServeArgs, Settings, Source};
+use worksection_mcp::{ServeArgs, Settings, Source, data_dir, open};
 
 /// One line of the report.
 pub struct Check {
@@ -53,10 +53,11 @@ pub async fn run(args: &ServeArgs) -> Vec<Check> {
     };
     out.push(port_check(&settings));
     out.push(writable("file cache folder", &settings.file_cache_root));
-    if let Ok(dir) = crate::config::data_dir() {
+    if let Ok(dir) = data_dir() {
         out.push(writable("data folder", &dir));
     }
     match &settings.source {
+        #[cfg(feature = "demo")]
         Source::Demo => out.push(pass(
             "account",
             "the built-in demo account (no network needed)",
@@ -90,6 +91,7 @@ pub async fn run(args: &ServeArgs) -> Vec<Check> {
 
 fn describe(s: &Settings) -> String {
     let source = match &s.source {
+        #[cfg(feature = "demo")]
         Source::Demo => "demo account".to_owned(),
         Source::ApiKey { account_url, .. } => format!("admin API key for {account_url}"),
         Source::OAuth { oauth, .. } => format!(
@@ -176,7 +178,7 @@ async fn reach(name: &str, url: &str) -> Check {
 
 /// One real call through the server's own client.
 async fn api_call(settings: &Settings) -> Check {
-    let opened = match crate::app::open(settings).await {
+    let opened = match open(settings).await {
         Ok(o) => o,
         Err(e) => return fail("API call", e.to_string()),
     };
@@ -194,8 +196,6 @@ async fn api_call(settings: &Settings) -> Check {
             break;
         }
     }
-    if let Some(sim) = opened.demo {
-        sim.shutdown().await;
-    }
+    opened.close().await;
     result
 }

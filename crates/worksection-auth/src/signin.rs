@@ -11,11 +11,12 @@
 //! failed sign-in never leaves a half-written token set behind.
 
 use chrono::Utc;
+use subtle::ConstantTimeEq;
 use url::Url;
 use worksection::Secret;
 use worksection::auth::{OAuthApp, read_scopes};
 
-use crate::token_store::{StoredSignIn, TokenStore};
+use crate::store::{StoredSignIn, TokenStore};
 
 /// The OAuth2 app a person signs in through.
 #[derive(Debug, Clone)]
@@ -128,7 +129,7 @@ impl SignIn {
                 .map(|(_, v)| v.into_owned())
         };
         let state_ok = param("state")
-            .is_some_and(|s| constant_time_eq(s.as_bytes(), self.state.expose().as_bytes()));
+            .is_some_and(|s| bool::from(s.as_bytes().ct_eq(self.state.expose().as_bytes())));
         if !state_ok {
             return Err(SignInError::WrongState);
         }
@@ -179,8 +180,4 @@ impl SignIn {
             .map_err(|e| SignInError::Store(e.to_string()))?;
         Ok(signed_in)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

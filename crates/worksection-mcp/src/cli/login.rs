@@ -1,4 +1,5 @@
-//! `worksection-mcp login`: the sign-in flow of [`crate::signin`] in the
+//! `worksection-mcp login` and `logout`: the sign-in flow of
+//! [`worksection_auth::SignIn`] in the
 //! system browser, with the redirect received on a local HTTPS callback.
 //!
 //! Worksection only redirects to `https://` URIs, so the callback listens
@@ -20,11 +21,179 @@ use axum::response::Html;
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::signin::{OAuthSettings, SignIn, SignInError};
-use crate::token_store::{StoredSignIn, TokenStore};
+use std::process::ExitCode;
+
+use clap::Args;
+use worksection_auth::{
+    OAuthSettings, SignIn, SignInError, StoredSignIn, TokenStore, write_private,
+};
+use worksection_mcp::{ConfigError, OAuthArgs, StoreArgs, data_dir};
 
 /// How long `login` waits for the person to click Allow.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// `worksection-mcp login`.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Print the sign-in address instead of opening the browser.
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Address the HTTPS callback listens on.
+    #[arg(long, env = "OAUTH_CALLBACK_HOST", default_value = "127.0.0.1")]
+    pub callback_host: String,
+
+    /// Port of the callback (default: the redirect URI's).
+    #[arg(long, env = "OAUTH_CALLBACK_PORT")]
+    pub callback_port: Option<u16>,
+
+    /// Serve the callback over HTTPS (turn off only behind a TLS proxy).
+    #[arg(long, env = "OAUTH_CALLBACK_USE_SSL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub callback_use_ssl: bool,
+
+    /// A certificate (PEM) for the callback instead of the generated one.
+    #[arg(long, env = "OAUTH_SSL_CERT_PATH", requires = "ssl_key_path")]
+    pub ssl_cert_path: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "OAUTH_SSL_KEY_PATH", requires = "ssl_cert_path")]
+    pub ssl_key_path: Option<PathBuf>,
+}
+
+impl LoginArgs {
+    pub fn callback(&self, oauth: &OAuthSettings) -> Result<Callback, ConfigError> {
+        let redirect = Url::parse(&oauth.redirect_uri)
+            .map_err(|_| bad("WORKSECTION_REDIRECT_URI is not a URL."))?;
+        let mut cb = Callback::for_redirect(&redirect, data_dir()?);
+        cb.host = match self.callback_host.trim() {
+            "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            h => h.parse().map_err(|_| {
+                bad(format!(
+                    "OAUTH_CALLBACK_HOST `{h}` is not an IP address; use 127.0.0.1."
+                ))
+            })?,
+        };
+        if let Some(port) = self.callback_port {
+            cb.port = port;
+        }
+        cb.use_tls = self.callback_use_ssl;
+        if let (Some(c), Some(k)) = (&self.ssl_cert_path, &self.ssl_key_path) {
+            for p in [c, k] {
+                if !p.is_file() {
+                    return Err(bad(format!(
+                        "OAUTH_SSL_CERT_PATH/OAUTH_SSL_KEY_PATH: {} is not a readable file.",
+                        p.display()
+                    )));
+                }
+            }
+            cb.cert = Some((c.clone(), k.clone()));
+        }
+        Ok(cb)
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ConfigError {
+    ConfigError(msg.into())
+}
+
+/// Runs `worksection-mcp login`.
+pub async fn command(args: LoginArgs) -> ExitCode {
+    let prepared = args.oauth.settings().and_then(|oauth| {
+        let callback = args.callback(&oauth)?;
+        let store = args
+            .store
+            .settings()?
+            .open()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Ok((oauth, callback, store))
+    });
+    let (oauth, callback, store) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let no_browser = args.no_browser;
+    let announce = |url: &url::Url| {
+        if no_browser || webbrowser::open(url.as_str()).is_err() {
+            eprintln!("Open this address in your browser and click Allow:");
+            println!("{url}");
+        } else {
+            eprintln!("Your browser shows Worksection's sign-in page; click Allow there.");
+        }
+        eprintln!("Waiting for Worksection's answer...");
+    };
+    match login(&oauth, &callback, store.as_ref(), announce).await {
+        Ok(signed_in) => {
+            eprintln!(
+                "Signed in to {} as {} ({}); the sign-in is saved in {}.",
+                signed_in.account_url,
+                signed_in.user_name,
+                signed_in.user_email,
+                store.kind()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs `worksection-mcp logout`.
+pub fn logout(store: StoreArgs, account: Option<String>, all: bool) -> ExitCode {
+    let store = match store
+        .settings()
+        .and_then(|s| s.open().map_err(|e| ConfigError(e.to_string())))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let accounts = match store.accounts() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let targets: Vec<String> = if all {
+        accounts
+    } else {
+        match account
+            .map(|a| a.trim().to_ascii_lowercase())
+            .or_else(|| accounts.first().cloned())
+        {
+            Some(a) => vec![a],
+            None => Vec::new(),
+        }
+    };
+    if targets.is_empty() {
+        eprintln!("No sign-in is saved; nothing to forget.");
+        return ExitCode::SUCCESS;
+    }
+    for t in targets {
+        match store.delete(&t) {
+            Ok(true) => eprintln!("Forgot the sign-in for {t}."),
+            Ok(false) => eprintln!("No sign-in is saved for {t}."),
+            Err(e) => {
+                eprintln!("worksection-mcp: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
 
 /// Where the callback listens.
 #[derive(Debug, Clone)]
@@ -171,20 +340,4 @@ fn generated_certificate(dir: &Path) -> Result<(PathBuf, PathBuf), LoginError> {
     write_private(&key, made.signing_key.serialize_pem().as_bytes()).map_err(|e| fail(&e))?;
     write_private(&cert, made.cert.pem().as_bytes()).map_err(|e| fail(&e))?;
     Ok((cert, key))
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(tmp, path)
 }
