@@ -206,7 +206,7 @@ mod tests {
         let (v, j) = flights.run(1, || Some(5), || async { 6 }).await;
         assert_eq!((v, j), (5, Joined::Kept));
 
-        let hung = flights.run(2, || None, || std::future::pending::<u32>());
+        let hung = flights.run(2, || None, std::future::pending::<u32>);
         assert!(
             tokio::time::timeout(Duration::from_millis(20), hung)
                 .await
