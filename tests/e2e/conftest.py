@@ -33,7 +33,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 import helpers
-from processes import simulator_process, stop_process
+from processes import QUIRKS_OFF, simulator_process, stop_process
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -138,6 +138,7 @@ class AdminApi:
         self.key = api_key
 
     def raw(self, action: str, **params) -> bytes:
+        params = {**params, **QUIRKS_OFF}
         pairs = [("action", action)] + [(k, str(v)) for k, v in params.items() if v is not None]
         signing = "&".join(f"{k}={v}" for k, v in pairs)
         digest = hashlib.md5((signing + self.key).encode("utf-8")).hexdigest()

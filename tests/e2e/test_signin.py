@@ -26,7 +26,7 @@ import pytest
 from mcp import Client
 
 from conftest import OUT, READY_TIMEOUT, unwrapped, wait_serving
-from processes import free_port, read_line, simulator_process, stop_process
+from processes import QUIRKS_OFF, free_port, read_line, simulator_process, stop_process
 
 ACCESS_TTL = 4
 
@@ -263,6 +263,7 @@ def second_sim(binaries, oauth_sim):
 def admin(info: dict, action: str, **params) -> list | dict:
     import hashlib
 
+    params = {**params, **QUIRKS_OFF}
     query = urllib.parse.urlencode({"action": action, **params}, safe="")
     raw = "&".join(f"{k}={v}" for k, v in {"action": action, **params}.items())
     digest = hashlib.md5((raw + info["api_key"]).encode()).hexdigest()

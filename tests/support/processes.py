@@ -3,6 +3,12 @@ tests/desktop): reading a child's first line with a timeout, stopping a
 child, a free local port, waiting for a port to listen, and running the
 simulator (`worksection-sim`).
 
+With WS_SIM_QUIRKS=1 in the environment every simulator runs with
+`--quirks`: it answers in the odd shapes real accounts send (see the
+simulator's `quirks` module), and the suites run once that way too. The
+tests' own view of the account then asks with `quirks=off` (`QUIRKS_OFF`),
+so expectations stay those of the plain data.
+
 A plain module on purpose: each suite has its own venv and runs on its own,
 and each suite's pytest.ini puts this folder on sys.path (`pythonpath =
 ../support`).
@@ -12,12 +18,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import pathlib
 import queue
 import socket
 import subprocess
 import threading
 import time
+
+QUIRKS = os.environ.get("WS_SIM_QUIRKS", "") not in ("", "0")
+# A query parameter that answers one request plainly under `--quirks`.
+QUIRKS_OFF = {"quirks": "off"} if QUIRKS else {}
 
 
 def read_line(stream, timeout: float) -> str | None:
@@ -69,7 +80,8 @@ def simulator_process(binary, log_path: pathlib.Path, *args: str, timeout: float
     process and the account it prints first (a dict), or None for the
     account if it printed none within `timeout` s. Stopped on leaving."""
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([str(binary), *args], stdout=subprocess.PIPE, stderr=log, text=True)
+        argv = [str(binary), *args, *(["--quirks"] if QUIRKS and "--quirks" not in args else [])]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True)
         try:
             line = read_line(proc.stdout, timeout)
             yield proc, (json.loads(line) if line else None)

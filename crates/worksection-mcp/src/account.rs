@@ -27,6 +27,7 @@
 //! without one, the narrower request is made as usual, so a cold call never
 //! makes more requests than TOOLS.md allows.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ use worksection::api::tags::TagQuery;
 use worksection::api::tasks::{GetAllTasks, GetTask, GetTasks, SearchTasks, TaskExtra};
 use worksection::models::{
     Comment, Contact, ContactGroup, Cost, CostTotals, Costs, Event, FileRef, Minutes, Money,
-    MyTimer, Project, ProjectGroup, Tag, TagGroup, Task, Timer, User, UserGroup, Webhook,
+    MyTimer, Place, Project, ProjectGroup, Tag, TagGroup, Task, Timer, User, UserGroup, Webhook,
 };
 use worksection::{Client, Error};
 
@@ -392,10 +393,12 @@ impl Account {
 
     pub async fn task_tags(&self, q: TagQuery) -> Result<Arc<Vec<Tag>>, ToolError> {
         let c = self.client.clone();
-        self.cached("get_task_tags", q.clone(), async move {
-            c.get_task_tags(q).await
-        })
-        .await
+        let tags = self
+            .cached("get_task_tags", q.clone(), async move {
+                c.get_task_tags(q).await
+            })
+            .await?;
+        self.with_tag_groups(tags, false).await
     }
 
     pub async fn task_tag_groups(&self, q: TagQuery) -> Result<Arc<Vec<TagGroup>>, ToolError> {
@@ -408,10 +411,57 @@ impl Account {
 
     pub async fn project_tags(&self, q: TagQuery) -> Result<Arc<Vec<Tag>>, ToolError> {
         let c = self.client.clone();
-        self.cached("get_project_tags", q.clone(), async move {
-            c.get_project_tags(q).await
-        })
-        .await
+        let tags = self
+            .cached("get_project_tags", q.clone(), async move {
+                c.get_project_tags(q).await
+            })
+            .await?;
+        self.with_tag_groups(tags, true).await
+    }
+
+    /// Tags whose group came as its name alone (as the official SDKs model
+    /// it) get the group's id, type and access, matched by a name no other
+    /// group has: from the other tags of the same answer whose group came
+    /// whole, else from the tag groups, asked for only then. A name two
+    /// groups share stays as it came.
+    async fn with_tag_groups(
+        &self,
+        tags: Arc<Vec<Tag>>,
+        of_projects: bool,
+    ) -> Result<Arc<Vec<Tag>>, ToolError> {
+        let named_only = |t: &Tag| t.group.as_ref().is_some_and(|g| g.id.is_empty());
+        if !tags.iter().any(named_only) {
+            return Ok(tags);
+        }
+        let mut groups: Vec<TagGroup> = tags
+            .iter()
+            .filter_map(|t| t.group.as_ref().filter(|g| !g.id.is_empty()))
+            .map(|g| TagGroup {
+                id: g.id.clone(),
+                title: g.title.clone(),
+                kind: g.kind.clone(),
+                access: g.access.clone(),
+                ..TagGroup::default()
+            })
+            .collect();
+        groups.sort_by(|a, b| a.id.cmp(&b.id));
+        groups.dedup_by(|a, b| a.id == b.id);
+        let known = |t: &Tag| {
+            t.group
+                .as_ref()
+                .is_none_or(|g| !g.id.is_empty() || groups.iter().any(|x| x.title == g.title))
+        };
+        if !tags.iter().all(known) {
+            groups = if of_projects {
+                self.project_tag_groups(TagQuery::new()).await?
+            } else {
+                self.task_tag_groups(TagQuery::new()).await?
+            }
+            .to_vec();
+        }
+        Ok(Arc::new(
+            tags.iter().map(|t| named_group(t, &groups)).collect(),
+        ))
     }
 
     pub async fn project_tag_groups(&self, q: TagQuery) -> Result<Arc<Vec<TagGroup>>, ToolError> {
@@ -445,18 +495,42 @@ impl Account {
                 .await;
         }
         match self.fetch_events(GetEvents::new(period)).await {
-            Ok(all) => Ok(Arc::new(
-                all.iter()
-                    .filter(|e| event_project(e) == Some(project))
-                    .cloned()
-                    .collect(),
-            )),
+            Ok(all) => {
+                let places = self.task_places(&all).await?;
+                Ok(Arc::new(
+                    all.iter()
+                        .filter(|e| event_project(e, &places) == Some(project))
+                        .cloned()
+                        .collect(),
+                ))
+            }
             Err(e) if too_many_records(&e) => {
                 self.fetch_events(GetEvents::new(period).project(project))
                     .await
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The project of every task, when some event's page is of the
+    /// `/task/{t}/` form, which names no project: from the account's task
+    /// list with subtasks and archived projects' tasks (asked for only
+    /// then). Empty when every page says its project.
+    async fn task_places(&self, events: &[Event]) -> Result<HashMap<u64, u64>, ToolError> {
+        let task_pages = events
+            .iter()
+            .any(|e| matches!(e.object.place(), Some(Place::Task { .. })));
+        if !task_pages {
+            return Ok(HashMap::new());
+        }
+        let tasks = self
+            .all_tasks(GetAllTasks::new().extra([TaskExtra::Subtasks, TaskExtra::Archive]))
+            .await?;
+        Ok(tasks
+            .iter()
+            .flat_map(|t| t.flatten())
+            .filter_map(|t| Some((t.id.as_u64()?, t.project.as_ref()?.id.as_u64()?)))
+            .collect())
     }
 
     async fn fetch_events(&self, p: GetEvents) -> Result<Arc<Vec<Event>>, ToolError> {
@@ -650,13 +724,30 @@ fn costs_of_project(all: &Costs, project: u64) -> Costs {
     Costs { lines, total }
 }
 
-/// The project an event's object is in, from its page
-/// (`/project/<id>/...`); `None` for an object Worksection no longer
-/// places (a deleted task's events have no page), which its project filter
-/// leaves out too.
-fn event_project(e: &Event) -> Option<u64> {
-    let (_, rest) = e.object.page.split_once("/project/")?;
-    rest.split('/').next()?.parse().ok()
+/// The project an event's object is in, from its page (`/project/<id>/...`),
+/// or for a `/task/<id>/` page from `places` (task to project); `None` for an
+/// object Worksection no longer places (a deleted task's events have no
+/// page), which its project filter leaves out too.
+fn event_project(e: &Event, places: &HashMap<u64, u64>) -> Option<u64> {
+    match e.object.place()? {
+        Place::Project { project, .. } => Some(project),
+        Place::Task { task } => places.get(&task).copied(),
+    }
+}
+
+/// `t` with its group filled in from `groups` when the group came as its
+/// name alone and exactly one group has that name.
+fn named_group(t: &Tag, groups: &[TagGroup]) -> Tag {
+    let mut t = t.clone();
+    if let Some(g) = t.group.as_mut().filter(|g| g.id.is_empty()) {
+        let mut same = groups.iter().filter(|x| x.title == g.title);
+        if let (Some(found), None) = (same.next(), same.next()) {
+            g.id = found.id.clone();
+            g.kind = found.kind.clone();
+            g.access = found.access.clone();
+        }
+    }
+    t
 }
 
 /// Worksection's "Too many records" (status 9): more match than one answer

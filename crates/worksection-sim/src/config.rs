@@ -36,6 +36,9 @@ pub struct SimConfig {
     pub now: Option<NaiveDateTime>,
     /// Redirect URIs the app accepts besides `REDIRECT_URI`.
     pub extra_redirect_uris: Vec<String>,
+    /// Answer in the odd shapes real accounts send, at random by `seed`
+    /// (see `quirks`).
+    pub quirks: bool,
 }
 
 impl Default for SimConfig {
@@ -51,6 +54,7 @@ impl Default for SimConfig {
             faults: FaultSpec::default(),
             now: None,
             extra_redirect_uris: Vec::new(),
+            quirks: false,
         }
     }
 }

@@ -20,6 +20,7 @@
 //! The pieces: `data` (the account: model, generators, attachment bytes),
 //! `oauth` (sign-in), `api` (the client API: params, actions, rendering),
 //! `filter` (the `filter=` query grammar), `faults` and `stats` (for tests),
+//! `quirks` (the odd shapes real accounts answer in, on request),
 //! and `server` (routes and the running simulator).
 
 pub mod api;
@@ -28,6 +29,7 @@ pub mod data;
 pub mod faults;
 pub mod filter;
 pub mod oauth;
+pub mod quirks;
 pub mod server;
 pub mod stats;
 

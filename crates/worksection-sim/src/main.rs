@@ -49,6 +49,12 @@ struct Args {
     /// `https://localhost:8080/oauth/callback`.
     #[arg(long = "redirect-uri")]
     redirect_uris: Vec<String>,
+    /// Answer in the odd shapes real accounts send (one-element lists for
+    /// one object, numbers for strings, `null`s, PHP's `[]`, `/task/` pages,
+    /// tag groups by name), at random by `--seed`; `quirks=off` in a
+    /// request's query answers it plainly.
+    #[arg(long)]
+    quirks: bool,
 }
 
 fn parse_dataset(s: &str) -> Result<DatasetKind, String> {
@@ -85,6 +91,7 @@ async fn main() -> ExitCode {
         faults: args.faults,
         now: args.now,
         extra_redirect_uris: args.redirect_uris,
+        quirks: args.quirks,
     };
     let sim = match Simulator::start(config).await {
         Ok(sim) => sim,

@@ -27,6 +27,7 @@ use crate::config::{API_KEY, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, SimConfig, 
 use crate::data::{Account, Dataset, generate};
 use crate::faults::{FaultSpec, Faults};
 use crate::oauth::{self, Grant, TokenProblem, Tokens};
+use crate::quirks::Quirks;
 use crate::stats::{Stats, StatsSnapshot};
 
 /// Everything a request handler may need.
@@ -37,6 +38,8 @@ pub struct AppState {
     pub stats: Stats,
     pub faults: Faults,
     pub redirect_uris: Vec<String>,
+    /// `--quirks`: reshapes answers (see `quirks`).
+    pub quirks: Option<Quirks>,
     tokens: Mutex<Tokens>,
     limiter: Option<DefaultDirectRateLimiter>,
     /// The dataset's `now` and the instant it was taken, so the simulated
@@ -165,6 +168,7 @@ impl Simulator {
             stats: Stats::default(),
             faults: Faults::new(&config.faults, config.seed),
             redirect_uris,
+            quirks: config.quirks.then(|| Quirks::new(config.seed)),
             tokens: Mutex::new(Tokens::new(config.access_ttl, config.refresh_ttl)),
             limiter,
             epoch: (now, Instant::now()),

@@ -25,7 +25,9 @@
 //! Modules: `client` (the client and its builder), `transport` (one request:
 //! limiter, retries, decoding), `auth` (API key, bearer tokens, OAuth2
 //! sign-in), `api` (actions and their parameters, by area), `models`
-//! (answers, by area), `filter` (safe filter expressions), `error`.
+//! (answers, by area), `filter` (safe filter expressions), `error`, and
+//! `reconciliation` (how all this compares with Worksection's own SDKs and
+//! API pages, row by row).
 
 pub mod api;
 pub mod auth;
@@ -33,6 +35,8 @@ pub mod client;
 pub mod error;
 pub mod filter;
 pub mod models;
+#[doc = include_str!("../docs/reconciliation.md")]
+pub mod reconciliation {}
 mod secret;
 pub mod transport;
 

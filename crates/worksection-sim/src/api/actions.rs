@@ -183,7 +183,9 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
                 None => None,
                 Some("active") => Some(ProjectStatus::Active),
                 Some("pending") => Some(ProjectStatus::Pending),
-                Some("archive") => Some(ProjectStatus::Archive),
+                // The collection writes `archive`, the API pages and the
+                // SDKs' docstrings `archived`.
+                Some("archive" | "archived") => Some(ProjectStatus::Archive),
                 Some(other) => return Err(ApiError::invalid("filter", other)),
             };
             list(

@@ -113,7 +113,12 @@ async fn handle(state: &AppState, mode: AuthMode<'_>, params: Params) -> Respons
         Err(e) => return error(e),
     };
     match answer {
-        Answer::Json(v) => {
+        Answer::Json(mut v) => {
+            if let Some(q) = state.quirks
+                && params.get(crate::quirks::OFF_PARAM) != Some("off")
+            {
+                q.apply(action, &mut v);
+            }
             let body = serde_json::to_vec(&v).unwrap_or_default();
             match slow_body {
                 Some(d) => dribble(body, "application/json; charset=utf-8", d),

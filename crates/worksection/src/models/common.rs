@@ -2,10 +2,18 @@
 //!
 //! Worksection's shapes are loose: ids are strings except where they are
 //! numbers, priorities and sizes are strings, money is a decimal string,
-//! time is `H:MM`, flags are booleans or 0/1, and an empty object may come as
-//! `[]` (PHP's empty array). These helpers accept every form seen and never
-//! fail a whole answer over one odd field: an unreadable optional value
-//! becomes `None`.
+//! time is `H:MM`, flags are booleans or 0/1, an empty object may come as
+//! `[]` (PHP's empty array), `null` may stand where a string is usual, and a
+//! one-object answer may come as a one-element list. The `lenient`
+//! deserializers accept every such form (`reconciliation` lists them, with
+//! their sources).
+//!
+//! What no form explains is never guessed at: a record with a field that
+//! does not decode is still kept ([`Record`]), with that field left out of
+//! its typed fields and kept as it came in [`Undecoded`], together with the
+//! field's name, what was expected and what kind of value came (never the
+//! value itself), and a `debug!` line. One odd record never fails a list,
+//! and a tool can show what it could not read instead of hiding it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,6 +22,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
+use tracing::debug;
 
 /// Fields a type does not model, kept as they came.
 pub type Extra = Map<String, Value>;
@@ -55,20 +64,175 @@ impl<'de> Deserialize<'de> for Id {
             Value::String(s) => Ok(Self(s)),
             Value::Number(n) => Ok(Self(n.to_string())),
             other => Err(de::Error::custom(format!(
-                "an id must be a string or a number, not {other}"
+                "invalid type: {}, expected an id (a string or a number)",
+                kind(&other)
             ))),
         }
     }
 }
+
+impl Id {
+    /// No id: a record Worksection sent without one (see [`Undecoded`]).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What kind of JSON value `v` is, for messages that must not repeat the
+/// value itself (it is account data).
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(s) if s.is_empty() => "an empty string",
+        Value::String(_) => "a string",
+        Value::Array(a) if a.is_empty() => "an empty list",
+        Value::Array(_) => "a list",
+        Value::Object(m) if m.is_empty() => "an empty object",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The fields of a record that did not decode, kept as they came.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Undecoded {
+    /// One line per field: its name, what was expected, what kind of value
+    /// came (`"user_from: expected struct UserRef, got a number"`); `.` for
+    /// the record as a whole (a required field missing).
+    pub problems: Vec<String>,
+    /// Those fields as Worksection sent them (every field, when the record
+    /// as a whole did not decode).
+    pub fields: Extra,
+}
+
+/// A record of Worksection's answers (a task, a project, a cost line...):
+/// it decodes leniently, field by field, and keeps what it could not read
+/// in [`Undecoded`] instead of failing the answer it is in.
+pub trait Record: Default {
+    /// What of this record did not decode; `None` for a whole record.
+    fn undecoded(&self) -> Option<&Undecoded>;
+}
+
+/// Decodes one record: the strict derive first; when that fails, the record
+/// without each field that does not decode, those fields kept in
+/// [`Undecoded`]. A one-element list is its one element (one-object actions
+/// answer so at times, and the official SDKs take the first item); any other
+/// non-object is an error, for the caller (a list, the envelope) to report.
+pub(crate) fn decode_record<T: Record>(
+    raw: Value,
+    strict: fn(&Value) -> Result<T, serde_json::Error>,
+    set: fn(&mut T, Undecoded),
+    type_name: &str,
+) -> Result<T, String> {
+    let raw = match raw {
+        Value::Array(mut a) if a.len() == 1 => a.remove(0),
+        other => other,
+    };
+    let first = match strict(&raw) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let Value::Object(mut fields) = raw else {
+        return Err(format!("expected {type_name}, got {}", kind(&raw)));
+    };
+    let mut undecoded = Undecoded::default();
+    let mut error = first;
+    loop {
+        // The field whose absence changes the error is the one that caused it.
+        let culprit = fields.keys().find_map(|k| {
+            let mut without = fields.clone();
+            let v = without.remove(k)?;
+            match strict(&Value::Object(without)) {
+                Ok(_) => Some((k.clone(), v)),
+                // Leaving out a required field changes the error too, but
+                // says nothing about this one.
+                Err(e) if e.to_string().starts_with("missing field") => None,
+                Err(e) if e.to_string() != error.to_string() => Some((k.clone(), v)),
+                Err(_) => None,
+            }
+        });
+        let Some((key, value)) = culprit else {
+            // Nothing to leave out helps: a required field is missing or
+            // unreadable. The whole record is kept as it came.
+            undecoded
+                .problems
+                .push(format!(". ({type_name}): {}", expected(&error)));
+            undecoded.fields = fields;
+            let mut t = T::default();
+            debug!(record = type_name, problems = ?undecoded.problems, "kept a record that did not decode");
+            set(&mut t, undecoded);
+            return Ok(t);
+        };
+        undecoded
+            .problems
+            .push(format!("{key}: {}, got {}", expected(&error), kind(&value)));
+        fields.remove(&key);
+        undecoded.fields.insert(key, value);
+        match strict(&Value::Object(fields.clone())) {
+            Ok(mut t) => {
+                debug!(record = type_name, problems = ?undecoded.problems, "kept a record with fields that did not decode");
+                set(&mut t, undecoded);
+                return Ok(t);
+            }
+            Err(e) => error = e,
+        }
+    }
+}
+
+/// What a serde error says was expected, without the value it saw.
+fn expected(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    // The last ", expected" is serde's: a value quoted before it may hold one.
+    match msg.rsplit_once(", expected ") {
+        Some((_, exp)) => format!("expected {exp}"),
+        None if msg.starts_with("missing field") => msg.clone(),
+        None => "not readable".to_owned(),
+    }
+}
+
+/// Makes a model type a [`Record`]: its `#[serde(remote = "Self")]` derive
+/// is the strict decode, and the trait impls decode through
+/// [`decode_record`]. The type needs `undecoded: Option<Undecoded>` with
+/// `#[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]`.
+macro_rules! record {
+    ($($t:ident),* $(,)?) => {$(
+        impl<'de> ::serde::Deserialize<'de> for $t {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <::serde_json::Value as ::serde::Deserialize>::deserialize(d)?;
+                $crate::models::common::decode_record(
+                    raw,
+                    |v: &::serde_json::Value| $t::deserialize(v),
+                    |t: &mut $t, u| t.undecoded = Some(u),
+                    stringify!($t),
+                )
+                .map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+
+        impl ::serde::Serialize for $t {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $t::serialize(self, s)
+            }
+        }
+
+        impl $crate::models::common::Record for $t {
+            fn undecoded(&self) -> Option<&$crate::models::common::Undecoded> {
+                self.undecoded.as_ref()
+            }
+        }
+    )*};
+}
+pub(crate) use record;
 
 /// A person as Worksection embeds them: `{"id","email","name"}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserRef {
     #[serde(default)]
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub email: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
     #[serde(flatten)]
     pub extra: Extra,
@@ -230,85 +394,194 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
 
 /// Lenient deserializers, for `#[serde(deserialize_with = "...")]` together
 /// with `#[serde(default)]`.
+///
+/// Absent, `null` and `""` are "not set" (`None`, or an empty string); every
+/// form Worksection is known to send is read; anything else is an error,
+/// which the enclosing [`Record`] keeps in its [`Undecoded`] rather than
+/// guess a value.
 pub(crate) mod lenient {
     use super::*;
 
-    fn number(v: &Value) -> Option<f64> {
+    fn unreadable<E: de::Error>(v: &Value, expected: &str) -> E {
+        E::custom(format!("invalid type: {}, expected {expected}", kind(v)))
+    }
+
+    fn is_unset(v: &Value) -> bool {
+        matches!(v, Value::Null) || v.as_str().is_some_and(|s| s.trim().is_empty())
+    }
+
+    /// A string; `null` is empty, a number or a boolean is written out.
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(String::new()),
+            Value::String(s) => Ok(s),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            other => Err(unreadable(&other, "a string")),
+        }
+    }
+
+    /// An optional string: `null` is `None`.
+    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            Value::Number(n) => Ok(Some(n.to_string())),
+            Value::Bool(b) => Ok(Some(b.to_string())),
+            other => Err(unreadable(&other, "a string")),
+        }
+    }
+
+    /// An optional block (a person, a project, a task...): `null`, `[]`,
+    /// `{}`, `""` and `false` mean none (PHP writes an empty array for an
+    /// empty object, and an empty value where there is nothing).
+    pub fn opt_block<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null | Value::Bool(false) => Ok(None),
+            Value::Array(a) if a.is_empty() => Ok(None),
+            Value::Object(m) if m.is_empty() => Ok(None),
+            Value::String(s) if s.is_empty() => Ok(None),
+            v => serde_json::from_value(v)
+                .map(Some)
+                .map_err(de::Error::custom),
+        }
+    }
+
+    /// Any value, where nothing (`null`, `[]`, `{}`) is `None`: an event's
+    /// `new` and `old`.
+    pub fn opt_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Null => None,
+            Value::Array(a) if a.is_empty() => None,
+            Value::Object(m) if m.is_empty() => None,
+            v => Some(v),
+        })
+    }
+
+    /// A map of flags or values (`options`): `[]` is an empty map.
+    pub fn opt_map<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<BTreeMap<String, Value>>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::Object(m) => Ok(Some(m.into_iter().collect())),
+            Value::Array(a) if a.is_empty() => Ok(Some(BTreeMap::new())),
+            other => Err(unreadable(&other, "a map")),
+        }
+    }
+
+    fn number<E: de::Error>(v: &Value) -> Result<Option<f64>, E> {
         match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
+            _ if is_unset(v) => Ok(None),
+            Value::Number(n) => Ok(n.as_f64()),
+            Value::String(s) => s.trim().parse().map(Some).map_err(|_| {
+                E::custom("invalid value: a string that is not a number, expected a number")
+            }),
+            other => Err(unreadable(other, "a number")),
         }
     }
 
     pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        Ok(number(&Value::deserialize(d)?))
+        number(&Value::deserialize(d)?)
     }
 
     pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        Ok(number(&Value::deserialize(d)?)
-            .filter(|n| *n >= 0.0 && n.fract() == 0.0)
-            .map(|n| n as u64))
+        match number::<D::Error>(&Value::deserialize(d)?)? {
+            None => Ok(None),
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u64::MAX as f64 => Ok(Some(n as u64)),
+            Some(_) => Err(de::Error::custom(
+                "invalid value: a number, expected a whole number of at least 0",
+            )),
+        }
     }
 
     pub fn opt_u8<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-        Ok(opt_u64(d)?.and_then(|n| u8::try_from(n).ok()))
+        match opt_u64(d)? {
+            None => Ok(None),
+            Some(n) => u8::try_from(n).map(Some).map_err(|_| {
+                de::Error::custom("invalid value: a number, expected a number from 0 to 255")
+            }),
+        }
     }
 
     pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Bool(b) => Some(b),
-            Value::Number(n) => n.as_i64().map(|n| n != 0),
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(b)),
+            Value::Number(n) if n.as_i64().is_some() => Ok(n.as_i64().map(|n| n != 0)),
             Value::String(s) => match s.trim() {
-                "1" | "true" => Some(true),
-                "0" | "false" | "" => Some(false),
-                _ => None,
+                "1" | "true" => Ok(Some(true)),
+                "0" | "false" | "" => Ok(Some(false)),
+                _ => Err(de::Error::custom(
+                    "invalid value: a string, expected a flag (0/1, true/false)",
+                )),
             },
-            _ => None,
-        })
+            other => Err(unreadable(&other, "a flag (0/1, true/false)")),
+        }
     }
 
+    /// `"75.17"`, or a number (`75.17`).
     pub fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) => Money::parse(&s),
-            Value::Number(n) => n.as_f64().map(|f| Money {
-                cents: (f * 100.0).round() as i64,
+        match Value::deserialize(d)? {
+            v if is_unset(&v) => Ok(None),
+            Value::String(s) => Money::parse(&s).map(Some).ok_or_else(|| {
+                de::Error::custom("invalid value: a string, expected an amount like 75.17")
             }),
-            _ => None,
-        })
+            Value::Number(n) => Money::parse(&n.to_string()).map(Some).ok_or_else(|| {
+                de::Error::custom("invalid value: a number, expected an amount in cents at most")
+            }),
+            other => Err(unreadable(&other, "an amount like 75.17")),
+        }
     }
 
+    /// `"H:MM"`. A bare number is not read: Worksection's inputs take hours
+    /// there, its timers seconds, so a number would be a guess.
     pub fn opt_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Minutes>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::String(s) => Minutes::parse(&s),
-            _ => None,
-        })
+        match Value::deserialize(d)? {
+            v if is_unset(&v) => Ok(None),
+            Value::String(s) => Minutes::parse(&s).map(Some).ok_or_else(|| {
+                de::Error::custom("invalid value: a string, expected a time like 6:50")
+            }),
+            other => Err(unreadable(&other, "a time like 6:50")),
+        }
     }
 
-    /// `{"105554": "inner"}`, or `[]` when empty (PHP).
+    /// `{"105554": "inner"}`, or a list of `{"id", "title"}` (or `"name"`)
+    /// blocks. No tags (`[]`, PHP's empty array, or `{}`) is `None`, as when
+    /// Worksection leaves the field out.
     pub fn opt_tag_map<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<BTreeMap<String, String>>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Object(m) => Some(
-                m.into_iter()
-                    .map(|(k, v)| {
-                        (
-                            k,
-                            v.as_str()
-                                .map(str::to_owned)
-                                .unwrap_or_else(|| v.to_string()),
-                        )
-                    })
-                    .collect(),
-            ),
-            Value::Array(a) if a.is_empty() => Some(BTreeMap::new()),
-            _ => None,
-        })
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string())
+        };
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::Array(a) if a.is_empty() => Ok(None),
+            Value::Object(m) if m.is_empty() => Ok(None),
+            Value::Object(m) => Ok(Some(m.iter().map(|(k, v)| (k.clone(), text(v))).collect())),
+            Value::Array(a) => a
+                .iter()
+                .map(|item| {
+                    let id = item.get("id").filter(|v| v.is_string() || v.is_number());
+                    let name = item.get("title").or_else(|| item.get("name"));
+                    match (id, name) {
+                        (Some(id), Some(name)) => Ok((text(id), text(name))),
+                        _ => Err(unreadable(item, "tags as id: name")),
+                    }
+                })
+                .collect::<Result<_, _>>()
+                .map(Some),
+            other => Err(unreadable(&other, "tags as id: name")),
+        }
     }
 
-    /// A list, or nothing; a list with an unreadable item is an error, since
-    /// silently dropping records would hide data.
+    /// A list, or nothing (`null`; `{}` is an empty list). Each item decodes
+    /// on its own, so a [`Record`] item that is odd is kept, not dropped.
     pub fn opt_vec<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
         d: D,
     ) -> Result<Option<Vec<T>>, D::Error> {
@@ -320,7 +593,7 @@ pub(crate) mod lenient {
                 .map(Some),
             Value::Null => Ok(None),
             Value::Object(m) if m.is_empty() => Ok(Some(Vec::new())),
-            other => Err(de::Error::custom(format!("expected a list, got {other}"))),
+            other => Err(unreadable(&other, "a list")),
         }
     }
 }

@@ -3,14 +3,15 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Minutes, Money, UserRef, lenient, parse_date};
+use super::common::{Extra, Id, Minutes, Money, Undecoded, UserRef, lenient, parse_date, record};
 use super::tasks::Task;
 
 /// One cost line.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Cost {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub comment: String,
     /// Logged time (`H:MM`).
     #[serde(
@@ -25,7 +26,7 @@ pub struct Cost {
         skip_serializing_if = "Option::is_none"
     )]
     pub money: Option<Money>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub date: String,
     /// From the timer rather than entered by hand.
     #[serde(
@@ -34,10 +35,21 @@ pub struct Cost {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_timer: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_from: Option<UserRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task: Option<Task>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -73,3 +85,5 @@ pub struct Costs {
     pub lines: Vec<Cost>,
     pub total: CostTotals,
 }
+
+record!(Cost);

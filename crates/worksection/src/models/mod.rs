@@ -2,7 +2,9 @@
 //!
 //! Every record keeps the fields it does not model in `extra`, so nothing
 //! Worksection sends is lost, and optional blocks (those `extra=` asks for)
-//! are `Option`s that stay `None` when absent.
+//! are `Option`s that stay `None` when absent. Every record is a [`Record`]:
+//! a field that does not decode is kept in its `undecoded` instead of failing
+//! the answer (see `common`).
 
 pub mod comments;
 pub mod common;
@@ -17,9 +19,11 @@ pub mod timers;
 pub mod webhooks;
 
 pub use comments::Comment;
-pub use common::{Extra, Id, Minutes, Money, PseudoUser, UserRef, parse_date, parse_datetime};
+pub use common::{
+    Extra, Id, Minutes, Money, PseudoUser, Record, Undecoded, UserRef, parse_date, parse_datetime,
+};
 pub use costs::{Cost, CostTotals, Costs};
-pub use events::{Event, EventObject};
+pub use events::{Event, EventObject, Place};
 pub use files::FileRef;
 pub use members::{Contact, ContactGroup, User, UserGroup};
 pub use projects::{Project, ProjectGroup, ProjectRef};

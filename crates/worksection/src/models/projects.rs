@@ -5,37 +5,62 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, UserRef, lenient, parse_date};
+use super::common::{Extra, Id, Undecoded, UserRef, lenient, parse_date, record};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Project {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub page: String,
     /// `active`, `pending` (sleeping) or `archive`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub status: String,
     /// The folder or team the project is in.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub company: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_from: Option<UserRef>,
     /// The manager; the `NOONE` pseudo-user when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_to: Option<UserRef>,
     /// `extra=text` (or `html`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub text: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub date_added: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_end: Option<String>,
     /// `extra=options`: restriction flags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_map",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub options: Option<BTreeMap<String, serde_json::Value>>,
     /// Planned hours.
     #[serde(
@@ -65,6 +90,9 @@ pub struct Project {
         skip_serializing_if = "Option::is_none"
     )]
     pub users: Option<Vec<UserRef>>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -83,9 +111,9 @@ impl Project {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProjectRef {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub page: String,
     #[serde(flatten)]
     pub extra: Extra,
@@ -93,11 +121,12 @@ pub struct ProjectRef {
 
 /// A project folder (`type: folder`) or a team shown as one (`type: company`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct ProjectGroup {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub title: String,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
     pub kind: String,
     #[serde(
         default,
@@ -105,6 +134,11 @@ pub struct ProjectGroup {
         skip_serializing_if = "Option::is_none"
     )]
     pub client: Option<bool>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+record!(Project, ProjectGroup);

@@ -2,47 +2,92 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id};
+use super::common::{Extra, Id, Undecoded, lenient, record};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Tag {
     /// A number in Worksection's answers.
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub group: Option<TagGroupRef>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-/// The group block inside a tag.
+/// The group block inside a tag. The official SDKs model it as the
+/// group's name alone (a plain string), which is read as a group with only
+/// its `title`; the id, type and access are then empty and not written out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TagGroupRef {
+    #[serde(default, skip_serializing_if = "Id::is_empty")]
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_group: Option<Id>,
     /// `status` or `label`.
-    #[serde(rename = "type", default)]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "lenient::string",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub kind: String,
     /// `public` or `private`.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "lenient::string",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub access: String,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct TagGroup {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub title: String,
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub access: String,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+record!(Tag, TagGroup);
+
+impl<'de> Deserialize<'de> for TagGroupRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(title) => Ok(Self {
+                title,
+                ..Self::default()
+            }),
+            other => TagGroupRef::deserialize(other).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl Serialize for TagGroupRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        TagGroupRef::serialize(self, s)
+    }
 }

@@ -6,19 +6,20 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::comments::Comment;
-use super::common::{Extra, Id, UserRef, lenient, parse_date, parse_datetime};
+use super::common::{Extra, Id, Undecoded, UserRef, lenient, parse_date, parse_datetime, record};
 use super::files::FileRef;
 use super::projects::ProjectRef;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Task {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub page: String,
     /// `active` or `done`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub status: String,
     /// 0..=10 (Worksection sends a string).
     #[serde(
@@ -27,27 +28,67 @@ pub struct Task {
         skip_serializing_if = "Option::is_none"
     )]
     pub priority: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_from: Option<UserRef>,
     /// The assignee; a pseudo-user (`NOONE`, `ANY`) when nobody in particular.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_to: Option<UserRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub project: Option<ProjectRef>,
     /// `extra=text` (or `html`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_added: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_end: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_end: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_closed: Option<String>,
     /// Planned hours.
     #[serde(
@@ -91,7 +132,11 @@ pub struct Task {
     )]
     pub comments: Option<Vec<Comment>>,
     /// `extra=relations`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub relations: Option<Relations>,
     /// `extra=subtasks`, recursively.
     #[serde(
@@ -107,6 +152,9 @@ pub struct Task {
         skip_serializing_if = "Option::is_none"
     )]
     pub subscribers: Option<Vec<UserRef>>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -163,7 +211,7 @@ pub struct Relations {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Relation {
     /// `finish-to-start`, `start-to-start`, ...
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
     pub kind: String,
     pub task: TaskRef,
 }
@@ -172,11 +220,11 @@ pub struct Relation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskRef {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub page: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub status: String,
     #[serde(
         default,
@@ -187,3 +235,5 @@ pub struct TaskRef {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+record!(Task);

@@ -4,21 +4,33 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, UserRef, lenient};
+use super::common::{Extra, Id, Undecoded, UserRef, lenient, record};
 use super::tasks::Task;
 
 /// A running timer (`get_timers`): `time` is `HH:MM:SS`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Timer {
     pub id: Id,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub time: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub date_started: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_from: Option<UserRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task: Option<Task>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -34,6 +46,7 @@ impl Timer {
 
 /// The signed-in user's timer (`get_my_timer`): `time` in seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct MyTimer {
     #[serde(
         default,
@@ -41,10 +54,19 @@ pub struct MyTimer {
         skip_serializing_if = "Option::is_none"
     )]
     pub time: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub date_started: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_block",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task: Option<Task>,
+    /// What did not decode, kept as it came (see `Record`).
+    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+record!(Timer, MyTimer);
