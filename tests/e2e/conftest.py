@@ -130,6 +130,15 @@ class AdminApiError(Exception):
         self.body = body
 
 
+def md5_query(pairs) -> str:
+    """A query for the md5 scheme: what the query syntax allows as data is
+    sent as itself, so the hash over the query as sent (the simulator's
+    default `--md5-over received`) and over its decoded values agree
+    wherever they can."""
+    safe = "-._~!$()*,:@/?"
+    return "&".join(f"{urllib.parse.quote(k, safe=safe)}={urllib.parse.quote(v, safe=safe)}" for k, v in pairs)
+
+
 class AdminApi:
     """The simulator's admin API, md5-signed like Worksection's."""
 
@@ -140,10 +149,9 @@ class AdminApi:
     def raw(self, action: str, **params) -> bytes:
         params = {**params, **QUIRKS_OFF}
         pairs = [("action", action)] + [(k, str(v)) for k, v in params.items() if v is not None]
-        signing = "&".join(f"{k}={v}" for k, v in pairs)
-        digest = hashlib.md5((signing + self.key).encode("utf-8")).hexdigest()
-        query = urllib.parse.urlencode(pairs + [("hash", digest)])
-        req = urllib.request.Request(f"{self.base}?{query}", method="POST", data=b"")
+        query = md5_query(pairs)
+        digest = hashlib.md5((query + self.key).encode("utf-8")).hexdigest()
+        req = urllib.request.Request(f"{self.base}?{query}&hash={digest}", method="POST", data=b"")
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.read()
 

@@ -25,7 +25,7 @@ import urllib.request
 import pytest
 from mcp import Client
 
-from conftest import OUT, READY_TIMEOUT, unwrapped, wait_serving
+from conftest import OUT, READY_TIMEOUT, md5_query, unwrapped, wait_serving
 from processes import QUIRKS_OFF, free_port, read_line, simulator_process, stop_process
 
 ACCESS_TTL = 4
@@ -264,9 +264,8 @@ def admin(info: dict, action: str, **params) -> list | dict:
     import hashlib
 
     params = {**params, **QUIRKS_OFF}
-    query = urllib.parse.urlencode({"action": action, **params}, safe="")
-    raw = "&".join(f"{k}={v}" for k, v in {"action": action, **params}.items())
-    digest = hashlib.md5((raw + info["api_key"]).encode()).hexdigest()
+    query = md5_query([(k, str(v)) for k, v in {"action": action, **params}.items()])
+    digest = hashlib.md5((query + info["api_key"]).encode()).hexdigest()
     req = urllib.request.Request(f"{info['account_url']}/api/admin/v2?{query}&hash={digest}", method="POST", data=b"")
     with urllib.request.urlopen(req, timeout=10) as r:
         body = json.loads(r.read())

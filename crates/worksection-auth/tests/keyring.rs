@@ -69,6 +69,7 @@ fn sign_in(host: &str, tag: &str) -> StoredSignIn {
             expires_at: Some(Utc::now()),
             account_url: Some(url),
             scopes: vec!["projects_read".into()],
+            expires_in: None,
         },
         saved_at: Utc::now(),
     }

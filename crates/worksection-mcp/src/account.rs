@@ -4,7 +4,9 @@
 //! Tools never call the Worksection client directly; they ask the
 //! [`Account`], which answers from the response cache when it can and
 //! otherwise makes exactly one upstream request for however many tools are
-//! asking at the same moment. Keys are the action and its full parameters,
+//! asking at the same moment ([`Account::fetch`], for any
+//! [`worksection::Action`]). Keys are the action's name and its parameters
+//! as serialized for the request,
 //! so two tools that need the same answer (the analytics tools all read a
 //! project's task list with its subtasks) share one request.
 //!
@@ -28,24 +30,30 @@
 //! makes more requests than TOOLS.md allows.
 
 use std::collections::HashMap;
-use std::fmt::Debug;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use chrono::NaiveDate;
-use worksection::api::costs::GetCosts;
+use worksection::api::comments::GetComments;
+use worksection::api::costs::{GetCosts, GetCostsTotal};
 use worksection::api::events::{GetEvents, Period};
 use worksection::api::files::GetFiles;
-use worksection::api::projects::{GetProject, GetProjects, ProjectExtra, ProjectState};
-use worksection::api::tags::TagQuery;
+use worksection::api::members::{GetContactGroups, GetContacts, GetUserGroups, GetUsers, Me};
+use worksection::api::projects::{
+    GetProject, GetProjectGroups, GetProjects, ProjectExtra, ProjectState,
+};
+use worksection::api::tags::{
+    GetProjectTagGroups, GetProjectTags, GetTaskTagGroups, GetTaskTags, TagQuery,
+};
 use worksection::api::tasks::{GetAllTasks, GetTask, GetTasks, SearchTasks, TaskExtra};
+use worksection::api::timers::{GetMyTimer, GetTimers};
+use worksection::api::webhooks::GetWebhooks;
 use worksection::models::{
     Comment, Contact, ContactGroup, Cost, CostTotals, Costs, Event, FileRef, Minutes, Money,
     MyTimer, Place, Project, ProjectGroup, Tag, TagGroup, Task, Timer, User, UserGroup, Webhook,
 };
-use worksection::{Client, Error};
+use worksection::{Action, Client, Params};
 
 use crate::cache::ResponseCache;
 use crate::error::ToolError;
@@ -99,27 +107,33 @@ impl Account {
         chrono::Local::now().date_naive()
     }
 
-    async fn cached<T, Fut>(
-        &self,
-        action: &str,
-        params: impl Debug,
-        fut: Fut,
-    ) -> Result<Arc<T>, ToolError>
+    /// One upstream read through the response cache: the cached answer
+    /// of the same action with the same parameters, or one request for
+    /// however many ask at the same moment.
+    pub async fn fetch<A>(&self, action: A) -> Result<Arc<A::Answer>, ToolError>
     where
-        T: Send + Sync + 'static,
-        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+        A: Action + 'static,
+        A::Answer: Sync,
     {
-        Ok(self.cache.get_or_fetch(key(action, params), || fut).await?)
+        let key = key(&action)?;
+        let c = self.client.clone();
+        Ok(self
+            .cache
+            .get_or_fetch(key, || async move { c.send(&action).await })
+            .await?)
     }
 
     /// A fresh answer already at hand for this request, without fetching.
-    fn peek<T: Send + Sync + 'static>(&self, action: &str, params: impl Debug) -> Option<Arc<T>> {
-        self.cache.peek(&key(action, params))
+    fn peek<A>(&self, action: &A) -> Option<Arc<A::Answer>>
+    where
+        A: Action,
+        A::Answer: Sync,
+    {
+        self.cache.peek(&key(action).ok()?)
     }
 
     pub async fn me(&self) -> Result<Arc<User>, ToolError> {
-        let c = self.client.clone();
-        self.cached("me", (), async move { c.me().await }).await
+        self.fetch(Me {}).await
     }
 
     /// One uncached round trip, for the health check: `me` when a user is
@@ -135,33 +149,19 @@ impl Account {
     }
 
     pub async fn users(&self) -> Result<Arc<Vec<User>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_users", (), async move { c.get_users().await })
-            .await
+        self.fetch(GetUsers {}).await
     }
 
     pub async fn user_groups(&self) -> Result<Arc<Vec<UserGroup>>, ToolError> {
-        let c = self.client.clone();
-        self.cached(
-            "get_user_groups",
-            (),
-            async move { c.get_user_groups().await },
-        )
-        .await
+        self.fetch(GetUserGroups {}).await
     }
 
     pub async fn contacts(&self) -> Result<Arc<Vec<Contact>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_contacts", (), async move { c.get_contacts().await })
-            .await
+        self.fetch(GetContacts {}).await
     }
 
     pub async fn contact_groups(&self) -> Result<Arc<Vec<ContactGroup>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_contact_groups", (), async move {
-            c.get_contact_groups().await
-        })
-        .await
+        self.fetch(GetContactGroups {}).await
     }
 
     /// The project list. Always fetched with the teams (`extra=users`),
@@ -174,15 +174,7 @@ impl Account {
         state: Option<ProjectState>,
         extras: &[ProjectExtra],
     ) -> Result<Arc<Vec<Project>>, ToolError> {
-        let p = projects_request(state, extras);
-        let c = self.client.clone();
-        let listed: Arc<Vec<Project>> = self
-            .cached(
-                "get_projects",
-                p.clone(),
-                async move { c.get_projects(p).await },
-            )
-            .await?;
+        let listed = self.fetch(projects_request(state, extras)).await?;
         if extras.contains(&ProjectExtra::Users) {
             return Ok(listed);
         }
@@ -200,22 +192,15 @@ impl Account {
         if let Some(listed) = self.project_from_a_list(id, extras) {
             return Ok(Arc::new(listed));
         }
-        let p = GetProject::new(id).extra(in_order(&PROJECT_EXTRAS, |e| extras.contains(&e)));
-        let c = self.client.clone();
-        self.cached(
-            "get_project",
-            p.clone(),
-            async move { c.get_project(p).await },
-        )
-        .await
+        self.fetch(GetProject::new(id).extra(in_order(&PROJECT_EXTRAS, |e| extras.contains(&e))))
+            .await
     }
 
     /// The project as a fresh list of any status filter has it, with the
     /// same extras (plus the team, which every list carries).
     fn project_from_a_list(&self, id: u64, extras: &[ProjectExtra]) -> Option<Project> {
         PROJECT_STATES.into_iter().find_map(|state| {
-            let list: Arc<Vec<Project>> =
-                self.peek("get_projects", projects_request(state, extras))?;
+            let list = self.peek(&projects_request(state, extras))?;
             let found = list.iter().find(|p| p.id.as_u64() == Some(id))?.clone();
             Some(if extras.contains(&ProjectExtra::Users) {
                 found
@@ -244,26 +229,18 @@ impl Account {
                 .map(|(_, e)| *e)
                 .collect();
             PROJECT_STATES.into_iter().any(|state| {
-                self.peek::<Vec<Project>>("get_projects", projects_request(state, &extras))
+                self.peek(&projects_request(state, &extras))
                     .is_some_and(|list| list.iter().any(|p| p.id.as_u64() == Some(id)))
             })
         })
     }
 
     pub async fn project_groups(&self) -> Result<Arc<Vec<ProjectGroup>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_project_groups", (), async move {
-            c.get_project_groups().await
-        })
-        .await
+        self.fetch(GetProjectGroups {}).await
     }
 
     pub async fn all_tasks(&self, p: GetAllTasks) -> Result<Arc<Vec<Task>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_all_tasks", p.clone(), async move {
-            c.get_all_tasks(p).await
-        })
-        .await
+        self.fetch(p).await
     }
 
     /// A project's tasks. Without subtasks, the list is the top level of
@@ -280,30 +257,20 @@ impl Account {
     ) -> Result<Arc<Vec<Task>>, ToolError> {
         if !extras.contains(&TaskExtra::Subtasks) {
             let nested = tasks_request(project, extras, Some(TaskExtra::Subtasks), false);
-            if let Some(nested) = self.peek::<Vec<Task>>("get_tasks", nested) {
+            if let Some(nested) = self.peek(&nested) {
                 return Ok(Arc::new(top_level(&nested, active_only)));
             }
         }
-        let p = tasks_request(project, extras, None, active_only);
-        let c = self.client.clone();
-        self.cached("get_tasks", p.clone(), async move { c.get_tasks(p).await })
+        self.fetch(tasks_request(project, extras, None, active_only))
             .await
     }
 
     pub async fn task(&self, p: GetTask) -> Result<Arc<Task>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_task", p.clone(), async move { c.get_task(p).await })
-            .await
+        self.fetch(p).await
     }
 
     pub async fn search_tasks(&self, p: SearchTasks) -> Result<Arc<Vec<Task>>, ToolError> {
-        let c = self.client.clone();
-        self.cached(
-            "search_tasks",
-            p.clone(),
-            async move { c.search_tasks(p).await },
-        )
-        .await
+        self.fetch(p).await
     }
 
     pub async fn comments(
@@ -311,25 +278,16 @@ impl Account {
         task: u64,
         with_files: bool,
     ) -> Result<Arc<Vec<Comment>>, ToolError> {
-        use worksection::api::comments::GetComments;
-        let c = self.client.clone();
         let p = if with_files {
             GetComments::new(task).with_files()
         } else {
             GetComments::new(task)
         };
-        self.cached(
-            "get_comments",
-            p.clone(),
-            async move { c.get_comments(p).await },
-        )
-        .await
+        self.fetch(p).await
     }
 
     pub async fn files_of(&self, of: GetFiles) -> Result<Arc<Vec<FileRef>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_files", of, async move { c.get_files(of).await })
-            .await
+        self.fetch(of).await
     }
 
     /// Cost lines. One project's lines over a short window of days are
@@ -352,9 +310,7 @@ impl Account {
     }
 
     async fn fetch_costs(&self, p: GetCosts) -> Result<Arc<Costs>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_costs", p.clone(), async move { c.get_costs(p).await })
-            .await
+        self.fetch(p).await
     }
 
     /// Cost totals: the total a fresh answer of the same cost lines already
@@ -362,60 +318,38 @@ impl Account {
     /// the sum of a project's lines kept from the account's (as
     /// [`Account::costs`] does), else the cheap `get_costs_total`.
     pub async fn costs_total(&self, q: CostQuery) -> Result<Arc<CostTotals>, ToolError> {
-        if let Some(costs) = self.peek::<Costs>("get_costs", q.request()) {
+        if let Some(costs) = self.peek(&q.request()) {
             return Ok(Arc::new(costs.total.clone()));
         }
         if let Some((project, account_wide)) = q.project_window()
             && self.is_listed(project)
-            && let Some(all) = self.peek::<Costs>("get_costs", account_wide)
+            && let Some(all) = self.peek(&account_wide)
         {
             return Ok(Arc::new(costs_of_project(&all, project).total));
         }
-        let p = q.request();
-        let c = self.client.clone();
-        self.cached("get_costs_total", p.clone(), async move {
-            c.get_costs_total(p).await
-        })
-        .await
+        let total = self.fetch(GetCostsTotal::new(q.request())).await?;
+        Ok(Arc::new(total.total.clone()))
     }
 
     pub async fn timers(&self) -> Result<Arc<Vec<Timer>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_timers", (), async move { c.get_timers().await })
-            .await
+        self.fetch(GetTimers {}).await
     }
 
     pub async fn my_timer(&self) -> Result<Arc<Option<MyTimer>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_my_timer", (), async move { c.get_my_timer().await })
-            .await
+        self.fetch(GetMyTimer {}).await
     }
 
     pub async fn task_tags(&self, q: TagQuery) -> Result<Arc<Vec<Tag>>, ToolError> {
-        let c = self.client.clone();
-        let tags = self
-            .cached("get_task_tags", q.clone(), async move {
-                c.get_task_tags(q).await
-            })
-            .await?;
+        let tags = self.fetch(GetTaskTags(q)).await?;
         self.with_tag_groups(tags, false).await
     }
 
     pub async fn task_tag_groups(&self, q: TagQuery) -> Result<Arc<Vec<TagGroup>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_task_tag_groups", q.clone(), async move {
-            c.get_task_tag_groups(q).await
-        })
-        .await
+        self.fetch(GetTaskTagGroups::new(q)).await
     }
 
     pub async fn project_tags(&self, q: TagQuery) -> Result<Arc<Vec<Tag>>, ToolError> {
-        let c = self.client.clone();
-        let tags = self
-            .cached("get_project_tags", q.clone(), async move {
-                c.get_project_tags(q).await
-            })
-            .await?;
+        let tags = self.fetch(GetProjectTags(q)).await?;
         self.with_tag_groups(tags, true).await
     }
 
@@ -465,11 +399,7 @@ impl Account {
     }
 
     pub async fn project_tag_groups(&self, q: TagQuery) -> Result<Arc<Vec<TagGroup>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_project_tag_groups", q.clone(), async move {
-            c.get_project_tag_groups(q).await
-        })
-        .await
+        self.fetch(GetProjectTagGroups::new(q)).await
     }
 
     /// The activity of a period, of the account or of one project. A
@@ -534,19 +464,11 @@ impl Account {
     }
 
     async fn fetch_events(&self, p: GetEvents) -> Result<Arc<Vec<Event>>, ToolError> {
-        let c = self.client.clone();
-        self.cached(
-            "get_events",
-            p.clone(),
-            async move { c.get_events(p).await },
-        )
-        .await
+        self.fetch(p).await
     }
 
     pub async fn webhooks(&self) -> Result<Arc<Vec<Webhook>>, ToolError> {
-        let c = self.client.clone();
-        self.cached("get_webhooks", (), async move { c.get_webhooks().await })
-            .await
+        self.fetch(GetWebhooks {}).await
     }
 
     /// A file's bytes and facts, through the file cache.
@@ -566,9 +488,12 @@ impl Account {
     }
 }
 
-/// The cache key of a request: the action and its full parameters.
-fn key(action: &str, params: impl Debug) -> String {
-    format!("{action} {params:?}")
+/// The cache key of a request: the action's name and its parameters as
+/// sent (`name k=v&k=v`, values as they are), so two requests that send
+/// the same share one key.
+fn key<A: Action>(action: &A) -> Result<String, ToolError> {
+    let params = Params::of(action)?;
+    Ok(format!("{} {}", A::NAME, params.canonical()))
 }
 
 /// Every status filter a project list may have been fetched with.

@@ -5,6 +5,9 @@
 //! show the former to the model, which can then fix its arguments or tell
 //! the person what to do. The sentence names the bad argument, or carries
 //! Worksection's own message with the fix (enable a scope, sign in again).
+//! The client's errors say what went wrong; the advice that depends on how
+//! this server is run (the tray's menu, the `worksection-mcp` commands, its
+//! settings) is added here.
 
 use std::fmt;
 use std::sync::Arc;
@@ -37,13 +40,33 @@ impl fmt::Display for ToolError {
             Self::Argument { name, problem } => {
                 write!(f, "Invalid argument `{name}`: {}", bounded(problem))
             }
-            Self::Upstream(e) => write!(f, "{e}"),
+            Self::Upstream(e) => match advice(e) {
+                Some(advice) => write!(f, "{e} {advice}"),
+                None => write!(f, "{e}"),
+            },
             Self::NotFound(what) | Self::File(what) => f.write_str(what),
         }
     }
 }
 
 impl std::error::Error for ToolError {}
+
+/// What a person of this server can do about a client error.
+fn advice(e: &worksection::Error) -> Option<&'static str> {
+    use worksection::{AuthProblem, Error};
+    if e.needs_sign_in() {
+        return Some("Use \"Sign in\" in the tray menu, or run `worksection-mcp login`.");
+    }
+    match e {
+        Error::Auth {
+            problem: AuthProblem::BadApiKey,
+            ..
+        } => Some("Check that WORKSECTION_API_KEY is the account's current admin API key."),
+        Error::TooLarge { .. } => Some("Raise MAX_FILE_SIZE_MB to fetch it."),
+        Error::RateLimited { .. } => Some("Try again in a minute."),
+        _ => None,
+    }
+}
 
 /// A problem quoted back to the model at a bounded length: arguments can be
 /// a megabyte long, and an error quoting one whole would not fit in an MCP

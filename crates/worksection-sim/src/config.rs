@@ -20,6 +20,61 @@ pub const API_KEY: &str = "ws-sim-apikey-8e2d47";
 /// The redirect URI registered for the app, as in the desktop app's default.
 pub const REDIRECT_URI: &str = "https://localhost:8080/oauth/callback";
 
+/// How far the time in an `Authorization: Admin <time>_<hmac>` header may
+/// be from the simulator's clock, either way, before the header is refused
+/// as stale (a replayed header is useless after this long).
+pub const HMAC_WINDOW_SECS: u64 = 300;
+
+/// Which admin-key schemes the simulator accepts (`--admin-auth`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AdminAuth {
+    /// Only `Authorization: Admin <time>_<hmac>`, as the SDKs send it.
+    Hmac,
+    /// Only the md5 `hash` query parameter, as the documentation has it
+    /// (an account that predates the header).
+    Md5,
+    /// Either.
+    #[default]
+    Both,
+}
+
+/// What the md5 hash is checked over (`--md5-over`): Worksection does not
+/// document whether it hashes the query as it arrives or its decoded
+/// values, so the simulator does either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Md5Over {
+    /// The query string as received, percent-escapes and all (less the
+    /// `hash` pair).
+    #[default]
+    Received,
+    /// `key=value` pairs of the decoded values, as the collection's
+    /// pre-request script builds them.
+    Decoded,
+}
+
+impl std::str::FromStr for AdminAuth {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "hmac" => Ok(Self::Hmac),
+            "md5" => Ok(Self::Md5),
+            "both" => Ok(Self::Both),
+            _ => Err(format!("`{s}` is not one of hmac, md5, both")),
+        }
+    }
+}
+
+impl std::str::FromStr for Md5Over {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "received" => Ok(Self::Received),
+            "decoded" => Ok(Self::Decoded),
+            _ => Err(format!("`{s}` is not one of received, decoded")),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     pub host: String,
@@ -39,6 +94,10 @@ pub struct SimConfig {
     /// Answer in the odd shapes real accounts send, at random by `seed`
     /// (see `quirks`).
     pub quirks: bool,
+    /// The admin-key schemes accepted.
+    pub admin_auth: AdminAuth,
+    /// What an md5 hash is checked over.
+    pub md5_over: Md5Over,
 }
 
 impl Default for SimConfig {
@@ -55,6 +114,8 @@ impl Default for SimConfig {
             now: None,
             extra_redirect_uris: Vec::new(),
             quirks: false,
+            admin_auth: AdminAuth::default(),
+            md5_over: Md5Over::default(),
         }
     }
 }

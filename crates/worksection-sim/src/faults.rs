@@ -8,6 +8,7 @@
 //! every token once, and `none` clears everything.
 //!
 //! Fault names: `500`, `429` (with `Retry-After: 1`), `429bare` (without it),
+//! `429ok` (the rate limit answered as HTTP 200 with `status: error`),
 //! `slow:MS` (answers after MS milliseconds), `slowbody:MS` (sends the body in
 //! pieces over MS milliseconds), `malformed` (200 with truncated JSON), `html`
 //! (200 with an HTML error page), `drop` (the connection closes mid-answer),
@@ -25,7 +26,8 @@ use rand_chacha::ChaCha8Rng;
 
 /// The `--faults` syntax, for `--help`.
 pub const SPEC_HELP: &str = "Comma-separated faults, each NAME=P (probability per request) or NAME*N \
-(the next N requests). Names: 500, 429 (Retry-After: 1), 429bare (no Retry-After), slow:MS, \
+(the next N requests). Names: 500, 429 (Retry-After: 1), 429bare (no Retry-After), 429ok \
+(HTTP 200 with status: error \"Too many requests\"), slow:MS, \
 slowbody:MS, malformed (truncated JSON), html (HTML error page), drop (connection closed \
 mid-answer), hang (never answers). Flags: revoke (revoke all tokens), none (clear). \
 Example: 500=0.1,429*3,slow:1500=0.2";
@@ -33,7 +35,11 @@ Example: 500=0.1,429*3,slow:1500=0.2";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
     Status500,
-    TooManyRequests { retry_after: bool },
+    TooManyRequests {
+        retry_after: bool,
+    },
+    /// The rate limit answered as HTTP 200 with `status: error`.
+    TooManyRequestsOk,
     Slow(Duration),
     SlowBody(Duration),
     Malformed,
@@ -48,6 +54,7 @@ impl fmt::Display for FaultKind {
             Self::Status500 => f.write_str("500"),
             Self::TooManyRequests { retry_after: true } => f.write_str("429"),
             Self::TooManyRequests { retry_after: false } => f.write_str("429bare"),
+            Self::TooManyRequestsOk => f.write_str("429ok"),
             Self::Slow(d) => write!(f, "slow:{}", d.as_millis()),
             Self::SlowBody(d) => write!(f, "slowbody:{}", d.as_millis()),
             Self::Malformed => f.write_str("malformed"),
@@ -143,6 +150,7 @@ fn parse_kind(name: &str) -> Result<FaultKind, String> {
         "500" => FaultKind::Status500,
         "429" => FaultKind::TooManyRequests { retry_after: true },
         "429bare" => FaultKind::TooManyRequests { retry_after: false },
+        "429ok" => FaultKind::TooManyRequestsOk,
         "malformed" => FaultKind::Malformed,
         "html" => FaultKind::Html,
         "drop" => FaultKind::Drop,
@@ -154,7 +162,7 @@ fn parse_kind(name: &str) -> Result<FaultKind, String> {
                 FaultKind::SlowBody(millis(ms)?)
             } else {
                 return Err(format!(
-                    "unknown fault `{name}`; known: 500, 429, 429bare, slow:MS, slowbody:MS, \
+                    "unknown fault `{name}`; known: 500, 429, 429bare, 429ok, slow:MS, slowbody:MS, \
                      malformed, html, drop, hang"
                 ));
             }

@@ -2,7 +2,8 @@
 //!
 //! It serves what Worksection serves — the OAuth2 consent page and token
 //! endpoints, and every read action of the client API under both
-//! `/api/oauth2` (bearer tokens) and `/api/admin/v2` (md5-signed admin key) —
+//! `/api/oauth2` (bearer tokens) and `/api/admin/v2` (the admin key, in the
+//! SDKs' HMAC header or the documentation's md5 query hash) —
 //! with Worksection's shapes, quirks and errors, over a seeded, deterministic
 //! dataset. It is the test double for every test of the project, the demo
 //! account a new user tries first, and the load target for benchmarks.
@@ -18,22 +19,28 @@
 //! ```
 //!
 //! The pieces: `data` (the account: model, generators, attachment bytes),
-//! `oauth` (sign-in), `api` (the client API: params, actions, rendering),
+//! `tokens` (issued codes and tokens), `oauth` (sign-in pages and
+//! endpoints), `api` (the client API: params, auth, actions, rendering),
 //! `filter` (the `filter=` query grammar), `faults` and `stats` (for tests),
 //! `quirks` (the odd shapes real accounts answer in, on request),
-//! and `server` (routes and the running simulator).
+//! `state` (what handlers share), `html` (page frame and escaping), and
+//! `server` (routes and the running simulator). Imports point one way:
+//! `server` → `api`, `oauth` → `state` → `tokens`.
 
 pub mod api;
 pub mod config;
 pub mod data;
 pub mod faults;
 pub mod filter;
+pub mod html;
 pub mod oauth;
 pub mod quirks;
 pub mod server;
+pub mod state;
 pub mod stats;
+pub mod tokens;
 
-pub use config::{SimConfig, SimInfo};
+pub use config::{AdminAuth, HMAC_WINDOW_SECS, Md5Over, SimConfig, SimInfo};
 pub use data::DatasetKind;
 pub use faults::FaultSpec;
 pub use server::{Simulator, StartError};

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use clap::Parser;
 use worksection_sim::faults::SPEC_HELP;
-use worksection_sim::{DatasetKind, FaultSpec, SimConfig, Simulator};
+use worksection_sim::{AdminAuth, DatasetKind, FaultSpec, Md5Over, SimConfig, Simulator};
 
 /// A faithful Worksection simulator: OAuth2 pages and the client API over a
 /// seeded dataset, with Worksection's own rate limit and switchable faults.
@@ -55,6 +55,15 @@ struct Args {
     /// request's query answers it plainly.
     #[arg(long)]
     quirks: bool,
+    /// Admin-key schemes accepted: `hmac` (the SDKs' `Authorization:
+    /// Admin <time>_<hmac>` header, within 300 s of this clock), `md5` (the
+    /// `hash` query parameter) or `both`.
+    #[arg(long, default_value = "both")]
+    admin_auth: AdminAuth,
+    /// What an md5 hash is checked over: the query as `received` or its
+    /// `decoded` values.
+    #[arg(long, default_value = "received")]
+    md5_over: Md5Over,
 }
 
 fn parse_dataset(s: &str) -> Result<DatasetKind, String> {
@@ -92,6 +101,8 @@ async fn main() -> ExitCode {
         now: args.now,
         extra_redirect_uris: args.redirect_uris,
         quirks: args.quirks,
+        admin_auth: args.admin_auth,
+        md5_over: args.md5_over,
     };
     let sim = match Simulator::start(config).await {
         Ok(sim) => sim,

@@ -4,24 +4,23 @@
 //! Worksection answers OAuth2 errors with HTTP 200 and a camelCase body,
 //! `{"error": "...", "errorDescription": "..."}`, and refreshes at
 //! `/oauth2/refresh` rather than `/oauth2/token`; the simulator does the same
-//! so that clients are tested against the quirks they will meet. Codes are
-//! single-use and live 10 minutes; refreshing rotates the refresh token and
-//! revokes the access token it replaced.
+//! so that clients are tested against the quirks they will meet. The codes
+//! and tokens themselves are kept in `tokens`. Token and refresh answers
+//! both carry the `account_url`, as Worksection's do.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use rand::RngCore;
 use serde_json::{Value, json};
 
-use crate::api::{AllParams, Params};
+use crate::api::params::{AllParams, Params};
 use crate::config::{CLIENT_ID, CLIENT_SECRET};
-use crate::server::AppState;
+use crate::html::{escape, page};
+use crate::state::AppState;
+use crate::tokens::{Grant, Refusal};
 
 /// Every scope Worksection knows, with what it lets an app do.
 pub const SCOPES: &[(&str, &str)] = &[
@@ -44,127 +43,6 @@ pub const SCOPES: &[(&str, &str)] = &[
     ("administrative", "Administer the account (webhooks)"),
 ];
 
-const CODE_TTL: Duration = Duration::from_secs(600);
-
-/// What a user allowed an app to do.
-#[derive(Debug, Clone)]
-pub struct Grant {
-    pub user: u64,
-    pub scopes: Vec<String>,
-}
-
-impl Grant {
-    pub fn allows(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
-    }
-}
-
-#[derive(Debug)]
-struct CodeEntry {
-    grant: Grant,
-    redirect_uri: String,
-    expires: Instant,
-    used: bool,
-}
-
-#[derive(Debug)]
-struct RefreshEntry {
-    grant: Grant,
-    expires: Instant,
-    /// The access token issued with this refresh token; revoked when the
-    /// refresh token is used.
-    access_token: String,
-}
-
-/// Why a bearer token was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenProblem {
-    Missing,
-    Unknown,
-    Expired,
-}
-
-/// Issued codes and tokens.
-#[derive(Debug)]
-pub struct Tokens {
-    access_ttl: Duration,
-    refresh_ttl: Duration,
-    codes: HashMap<String, CodeEntry>,
-    access: HashMap<String, (Grant, Instant)>,
-    refresh: HashMap<String, RefreshEntry>,
-    /// Refresh tokens already used, so a replay is told it was revoked.
-    spent_refresh: HashMap<String, Instant>,
-}
-
-impl Tokens {
-    pub fn new(access_ttl: Duration, refresh_ttl: Duration) -> Self {
-        Self {
-            access_ttl,
-            refresh_ttl,
-            codes: HashMap::new(),
-            access: HashMap::new(),
-            refresh: HashMap::new(),
-            spent_refresh: HashMap::new(),
-        }
-    }
-
-    /// Looks up a bearer token.
-    pub fn check(&self, token: &str) -> Result<Grant, TokenProblem> {
-        match self.access.get(token) {
-            None => Err(TokenProblem::Unknown),
-            Some((_, expires)) if *expires <= Instant::now() => Err(TokenProblem::Expired),
-            Some((grant, _)) => Ok(grant.clone()),
-        }
-    }
-
-    /// Forgets every access and refresh token (a password change, an admin
-    /// revoking the app, ...).
-    pub fn revoke_all(&mut self) {
-        self.access.clear();
-        let now = Instant::now();
-        for (token, _) in self.refresh.drain() {
-            self.spent_refresh.insert(token, now);
-        }
-    }
-
-    fn issue_code(&mut self, grant: Grant, redirect_uri: &str) -> String {
-        let code = random_token("");
-        self.codes.insert(
-            code.clone(),
-            CodeEntry {
-                grant,
-                redirect_uri: redirect_uri.to_owned(),
-                expires: Instant::now() + CODE_TTL,
-                used: false,
-            },
-        );
-        code
-    }
-
-    fn issue_tokens(&mut self, grant: Grant) -> (String, String) {
-        let access = random_token("");
-        let refresh = random_token("def50200");
-        let now = Instant::now();
-        self.access
-            .insert(access.clone(), (grant.clone(), now + self.access_ttl));
-        self.refresh.insert(
-            refresh.clone(),
-            RefreshEntry {
-                grant,
-                expires: now + self.refresh_ttl,
-                access_token: access.clone(),
-            },
-        );
-        (access, refresh)
-    }
-}
-
-fn random_token(prefix: &str) -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", hex::encode(bytes))
-}
-
 /// Worksection's OAuth2 error answer: HTTP 200, camelCase description.
 #[derive(Debug)]
 pub struct OAuthError {
@@ -178,6 +56,12 @@ impl OAuthError {
             error,
             description: description.into(),
         }
+    }
+}
+
+impl From<Refusal> for OAuthError {
+    fn from((error, description): Refusal) -> Self {
+        Self::new(error, description)
     }
 }
 
@@ -408,30 +292,10 @@ pub async fn token(
     let code = required(&p, "code")?;
     let redirect_uri = required(&p, "redirect_uri")?;
     let mut tokens = state.tokens();
-    let entry = tokens.codes.get_mut(code).ok_or_else(|| {
-        OAuthError::new("invalid_request", "Cannot decrypt the authorization code")
-    })?;
-    if entry.used {
-        return Err(OAuthError::new(
-            "invalid_request",
-            "Authorization code has been revoked",
-        ));
-    }
-    if entry.expires <= Instant::now() {
-        return Err(OAuthError::new(
-            "invalid_request",
-            "Authorization code has expired",
-        ));
-    }
-    if entry.redirect_uri != redirect_uri {
-        return Err(OAuthError::new("invalid_request", "Invalid redirect URI"));
-    }
-    entry.used = true;
-    let grant = entry.grant.clone();
-    let (access, refresh) = tokens.issue_tokens(grant);
+    let (access, refresh) = tokens.exchange_code(code, redirect_uri)?;
     Ok(Json(json!({
         "token_type": "Bearer",
-        "expires_in": tokens.access_ttl.as_secs(),
+        "expires_in": tokens.access_ttl().as_secs(),
         "access_token": access,
         "refresh_token": refresh,
         "account_url": state.info.account_url,
@@ -457,24 +321,13 @@ pub async fn refresh(
     }
     let old = required(&p, "refresh_token")?;
     let mut tokens = state.tokens();
-    if tokens.spent_refresh.contains_key(old) {
-        return Err(OAuthError::new("invalid_request", "Token has been revoked"));
-    }
-    let entry = tokens
-        .refresh
-        .remove(old)
-        .ok_or_else(|| OAuthError::new("invalid_request", "Cannot decrypt the refresh token"))?;
-    tokens.spent_refresh.insert(old.to_owned(), Instant::now());
-    if entry.expires <= Instant::now() {
-        return Err(OAuthError::new("invalid_request", "Token has expired"));
-    }
-    tokens.access.remove(&entry.access_token);
-    let (access, refresh) = tokens.issue_tokens(entry.grant);
+    let (access, refresh) = tokens.refresh(old)?;
     Ok(Json(json!({
         "token_type": "Bearer",
-        "expires_in": tokens.access_ttl.as_secs(),
+        "expires_in": tokens.access_ttl().as_secs(),
         "access_token": access,
         "refresh_token": refresh,
+        "account_url": state.info.account_url,
     })))
 }
 
@@ -503,36 +356,4 @@ pub async fn resource(
         "email": user.email,
         "account_url": state.info.account_url,
     })))
-}
-
-/// A small self-contained HTML page in Worksection's spirit.
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Worksection</title><style>\
-         body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1d2733;margin:0}}\
-         main{{max-width:28rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:8px;\
-         box-shadow:0 1px 4px #0002}}h1{{font-size:1.25rem}}li{{margin:.3rem 0}}\
-         button{{font-size:1rem;padding:.5rem 1.5rem;border-radius:6px;border:1px solid #8a97a5;\
-         background:#fff;cursor:pointer}}#allow{{background:#2f80ed;color:#fff;border-color:#2f80ed}}\
-         .error{{color:#b00020}}</style></head><body><main><h1>{title}</h1>{body}</main></body></html>",
-        title = escape(title),
-    )
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -1,5 +1,6 @@
-//! A running simulator: its shared state, its routes, and the handle tests
-//! hold to count requests, inject faults and stop it.
+//! A running simulator: its routes, and the handle tests hold to count
+//! requests, inject faults and stop it (the state the handlers share is in
+//! `state`).
 //!
 //! OAuth2 and the client API are served from one origin: the account URL and
 //! the OAuth URL are the same `http://127.0.0.1:PORT`. Worksection splits them
@@ -7,17 +8,16 @@
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDateTime;
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -26,73 +26,12 @@ use tokio::task::JoinHandle;
 use crate::config::{API_KEY, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, SimConfig, SimInfo};
 use crate::data::{Account, Dataset, generate};
 use crate::faults::{FaultSpec, Faults};
-use crate::oauth::{self, Grant, TokenProblem, Tokens};
+use crate::html::escape;
+use crate::oauth;
 use crate::quirks::Quirks;
+use crate::state::AppState;
 use crate::stats::{Stats, StatsSnapshot};
-
-/// Everything a request handler may need.
-#[derive(Debug)]
-pub struct AppState {
-    pub account: Account,
-    pub info: SimInfo,
-    pub stats: Stats,
-    pub faults: Faults,
-    pub redirect_uris: Vec<String>,
-    /// `--quirks`: reshapes answers (see `quirks`).
-    pub quirks: Option<Quirks>,
-    tokens: Mutex<Tokens>,
-    limiter: Option<DefaultDirectRateLimiter>,
-    /// The dataset's `now` and the instant it was taken, so the simulated
-    /// clock runs on from the moment the account was generated.
-    epoch: (NaiveDateTime, Instant),
-}
-
-impl AppState {
-    pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The account's current local time.
-    pub fn now(&self) -> NaiveDateTime {
-        let elapsed = chrono::Duration::from_std(self.epoch.1.elapsed()).unwrap_or_default();
-        self.epoch.0 + elapsed
-    }
-
-    /// `None` when the request may go ahead, else how long to wait.
-    pub fn check_rate(&self) -> Option<Duration> {
-        let limiter = self.limiter.as_ref()?;
-        limiter
-            .check()
-            .err()
-            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-
-    fn bearer(headers: &HeaderMap) -> Option<&str> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    }
-
-    pub fn bearer_grant(&self, headers: &HeaderMap) -> Result<Grant, TokenProblem> {
-        let token = Self::bearer(headers).ok_or(TokenProblem::Missing)?;
-        self.tokens().check(token)
-    }
-
-    pub fn bearer_scopes(&self, headers: &HeaderMap) -> Vec<String> {
-        self.bearer_grant(headers)
-            .map(|g| g.scopes)
-            .unwrap_or_default()
-    }
-
-    /// Applies a fault spec: its rules replace the ones in force, and its
-    /// `revoke` flag revokes every token now.
-    pub fn apply_faults(&self, spec: &FaultSpec) {
-        self.faults.set(spec);
-        if spec.revoke {
-            self.tokens().revoke_all();
-        }
-    }
-}
+use crate::tokens::Tokens;
 
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -162,17 +101,18 @@ impl Simulator {
         };
         let mut redirect_uris = vec![REDIRECT_URI.to_owned()];
         redirect_uris.extend(config.extra_redirect_uris.iter().cloned());
-        let state = Arc::new(AppState {
-            account: Account::new(dataset),
+        let state = Arc::new(AppState::new(
+            Account::new(dataset),
             info,
-            stats: Stats::default(),
-            faults: Faults::new(&config.faults, config.seed),
+            Stats::default(),
+            Faults::new(&config.faults, config.seed),
             redirect_uris,
-            quirks: config.quirks.then(|| Quirks::new(config.seed)),
-            tokens: Mutex::new(Tokens::new(config.access_ttl, config.refresh_ttl)),
+            Tokens::new(config.access_ttl, config.refresh_ttl),
             limiter,
-            epoch: (now, Instant::now()),
-        });
+            (now, Instant::now()),
+            (config.admin_auth, config.md5_over),
+            config.quirks.then(|| Quirks::new(config.seed)),
+        ));
         state.apply_faults(&config.faults);
 
         let (stop, stopped) = oneshot::channel::<()>();
@@ -270,12 +210,22 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/oauth2/token", post(oauth::token))
         .route("/oauth2/refresh", post(oauth::refresh))
         .route("/oauth2/resource", post(oauth::resource))
+        // The API paths as the SDKs write them and, with a trailing slash,
+        // as the documentation does (`/api/admin/v2/?action=...`).
         .route(
             "/api/oauth2",
             get(crate::api::oauth2).post(crate::api::oauth2),
         )
         .route(
+            "/api/oauth2/",
+            get(crate::api::oauth2).post(crate::api::oauth2),
+        )
+        .route(
             "/api/admin/v2",
+            get(crate::api::admin).post(crate::api::admin),
+        )
+        .route(
+            "/api/admin/v2/",
             get(crate::api::admin).post(crate::api::admin),
         )
         .route("/__sim/stats", get(stats))
@@ -340,11 +290,11 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
          <p><a href=\"{url}\">Walk the sign-in (consent) page</a>. After Allow, the browser goes to \
          the app's redirect URL with a <code>code</code>; nothing listens there unless an app does.</p>\
          <p>Request counts: <a href=\"/__sim/stats\">/__sim/stats</a></p></body></html>",
-        company = oauth::escape(&state.info.account_name),
-        dataset = oauth::escape(&state.info.dataset),
+        company = escape(&state.info.account_name),
+        dataset = escape(&state.info.dataset),
         projects = state.account.data.projects.len(),
         tasks = state.account.data.tasks.len(),
         files = state.account.data.files.len(),
-        url = oauth::escape(&url),
+        url = escape(&url),
     ))
 }

@@ -26,6 +26,12 @@ pub struct StatsSnapshot {
     pub unauthorized: u64,
     /// OAuth2 endpoint calls: `authorize`, `token`, `refresh`, `resource`.
     pub oauth: BTreeMap<String, u64>,
+    /// Admin-key requests let in, by scheme (`hmac`, `md5`).
+    #[serde(default)]
+    pub admin_accepted: BTreeMap<String, u64>,
+    /// Admin-key requests refused, by the scheme they tried (`hmac`, `md5`).
+    #[serde(default)]
+    pub admin_refused: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +69,14 @@ impl Stats {
 
     pub fn unauthorized(&self) {
         self.with(|s| s.unauthorized += 1);
+    }
+
+    pub fn admin_accepted(&self, scheme: &str) {
+        self.with(|s| *s.admin_accepted.entry(scheme.to_owned()).or_default() += 1);
+    }
+
+    pub fn admin_refused(&self, scheme: &str) {
+        self.with(|s| *s.admin_refused.entry(scheme.to_owned()).or_default() += 1);
     }
 
     pub fn oauth(&self, endpoint: &str) {

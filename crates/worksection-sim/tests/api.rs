@@ -201,7 +201,11 @@ async fn bad_hash_bad_token_and_missing_scope() {
         .await
         .expect("answer");
     let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["message"], "Hash is invalid");
+    // The wording and code of Worksection's API documentation
+    // (worksection.com/en/faq/api-start.html, "Sample response if an error
+    // occurred").
+    assert_eq!(body["message"], "Action hash is missed or invalid");
+    assert_eq!(body["status_code"], 2);
 
     let no_token = common::http()
         .post(format!(

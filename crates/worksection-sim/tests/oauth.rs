@@ -239,7 +239,10 @@ async fn tokens_expire_after_their_ttl() {
     let resp = common::bearer_raw(&sim, access, &[("action", "get_users")]).await;
     assert_eq!(resp.status(), 401);
     let body: serde_json::Value = resp.json().await.expect("json");
-    assert_eq!(body["hint"], "Access token has expired");
+    // What the SDKs look for before refreshing: "token is expired" in
+    // `errorDescription` (worksection/python-api-client client.py).
+    assert_eq!(body["hint"], "Access token is expired");
+    assert_eq!(body["errorDescription"], "Access token is expired");
     let refreshed = oauth_post(
         &sim,
         "refresh",

@@ -3,7 +3,8 @@
 //! It owns what must be shared by every request to one account: the HTTP
 //! connection pool, the credentials, and the rate limiter (Worksection
 //! allows about one request per second per account, so two clients for the
-//! same account would each think they had the whole budget).
+//! same account would each think they had the whole budget). Requests go
+//! out through `Client::send` (see `transport`), one action at a time.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -13,19 +14,9 @@ use std::time::Duration;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use url::Url;
 
-use crate::Error;
 use crate::auth::{ApiKey, Auth, Bearer};
-
-pub(crate) const USER_AGENT: &str = concat!("worksection-mcp/", env!("CARGO_PKG_VERSION"));
-
-/// The shared HTTP client's defaults: rustls, a connect timeout, our name.
-pub(crate) fn default_http() -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot set up HTTPS: {}", e.without_url())))
-}
+use crate::error::Error;
+use crate::http::default_http;
 
 /// A typed client for one Worksection account.
 #[derive(Debug, Clone)]
@@ -98,7 +89,7 @@ impl ClientBuilder {
         self
     }
 
-    pub fn auth(mut self, auth: Arc<dyn Auth>) -> Self {
+    pub(crate) fn auth(mut self, auth: Arc<dyn Auth>) -> Self {
         self.auth = Some(auth);
         self
     }

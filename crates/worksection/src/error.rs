@@ -5,8 +5,12 @@
 //! problems come as `error`/`errorDescription`. Both are kept verbatim (in
 //! `ApiMessage` and `Error::OAuth`) and classified, so callers can react
 //! (sign in again, enable a scope, wait, fix an id) and people read one
-//! sentence that says what to do. No variant ever holds a token, key, hash
-//! or authorization code.
+//! sentence that says what went wrong. Advice that depends on who is asking
+//! (a tray menu, a command) is not here: the layer that knows adds it.
+//! Each error has an [`ErrorKind`] (as ripgrep's `globset::Error` does), so
+//! a caller tells a configuration mistake, which no retry fixes, from a
+//! problem met at run time. No variant ever holds a token, key, hash or
+//! authorization code.
 
 use std::fmt;
 use std::time::Duration;
@@ -60,7 +64,7 @@ pub enum Error {
     },
 
     #[error(
-        "Worksection is limiting requests (it allows about one per second per account) and kept refusing after retries; try again in a minute."
+        "Worksection is limiting requests (it allows about one per second per account) and kept refusing after retries."
     )]
     RateLimited { retry_after: Option<Duration> },
 
@@ -81,7 +85,7 @@ pub enum Error {
     #[error("Worksection sent an answer that could not be read ({detail}); try again shortly.")]
     BadResponse { detail: String },
 
-    #[error("The file is larger than the {limit} byte limit; raise MAX_FILE_SIZE_MB to fetch it.")]
+    #[error("The file is larger than the {limit} byte limit.")]
     TooLarge { limit: u64 },
 
     #[error("Worksection refused the sign-in: {description} ({error}).")]
@@ -97,13 +101,13 @@ pub enum Error {
 fn auth_sentence(problem: &AuthProblem, said: Option<&ApiMessage>) -> String {
     let base = match problem {
         AuthProblem::TokenExpired => {
-            "Worksection says the access token has expired and it could not be renewed; sign in again from the tray menu (or run `worksection-mcp login`).".to_owned()
+            "Worksection says the access token has expired and it could not be renewed; sign in again.".to_owned()
         }
         AuthProblem::TokenInvalid => {
-            "Worksection does not accept the access token (it was revoked or is invalid); sign in again from the tray menu (or run `worksection-mcp login`).".to_owned()
+            "Worksection does not accept the access token (it was revoked or is invalid); sign in again.".to_owned()
         }
         AuthProblem::SignInAgain => {
-            "The Worksection sign-in has expired or was revoked; sign in again from the tray menu (or run `worksection-mcp login`).".to_owned()
+            "The Worksection sign-in has expired or was revoked; sign in again.".to_owned()
         }
         AuthProblem::MissingScope(scope) => format!(
             "The app was not allowed the `{scope}` permission in Worksection; sign in again and allow it."
@@ -112,7 +116,7 @@ fn auth_sentence(problem: &AuthProblem, said: Option<&ApiMessage>) -> String {
             "`{action}` works only for a signed-in user (OAuth2), not with the admin API key; sign in with OAuth2 to use it."
         ),
         AuthProblem::BadApiKey => {
-            "Worksection rejected the request signature; check that WORKSECTION_API_KEY is the account's current admin API key.".to_owned()
+            "Worksection rejected the request signature; check that the admin API key is the account's current one.".to_owned()
         }
     };
     match said {
@@ -121,7 +125,58 @@ fn auth_sentence(problem: &AuthProblem, said: Option<&ApiMessage>) -> String {
     }
 }
 
+/// What sort of problem an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The client was set up wrong (a URL, a rate, missing credentials):
+    /// fixed by changing the configuration, never by trying again.
+    Config,
+    /// An argument of a call is wrong; nothing was sent.
+    InvalidArgument,
+    /// Worksection would not let the request in (token, key, scope).
+    Auth,
+    /// Worksection kept limiting requests.
+    RateLimited,
+    /// What was asked for does not exist.
+    NotFound,
+    /// Worksection refused the request's parameters.
+    InvalidRequest,
+    /// Another error Worksection answered with.
+    Api,
+    /// Worksection or the way to it did not answer.
+    Upstream,
+    /// The answer could not be read.
+    BadResponse,
+    /// A file over the size limit.
+    TooLarge,
+    /// The OAuth2 sign-in was refused.
+    OAuth,
+}
+
 impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Auth { .. } => ErrorKind::Auth,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::InvalidRequest { .. } => ErrorKind::InvalidRequest,
+            Self::Api { .. } => ErrorKind::Api,
+            Self::Upstream { .. } => ErrorKind::Upstream,
+            Self::BadResponse { .. } => ErrorKind::BadResponse,
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
+            Self::OAuth { .. } => ErrorKind::OAuth,
+            Self::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Self::Config(_) => ErrorKind::Config,
+        }
+    }
+
+    /// A mistake in the configuration rather than a problem met at run
+    /// time.
+    pub fn is_config(&self) -> bool {
+        self.kind() == ErrorKind::Config
+    }
+
     /// Worth trying again later: outages, rate limits, unreadable answers.
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -167,6 +222,15 @@ impl Error {
     pub(crate) fn from_api(said: ApiMessage) -> Self {
         let lower = said.message.to_ascii_lowercase();
         let details = said.details.clone().unwrap_or_default();
+        // Worksection may answer its rate limit as HTTP 200 with `status:
+        // error` ("Too many requests", as its 429 says it): the transport
+        // retries it like a 429.
+        if said.status_code == Some(429)
+            || lower.contains("too many requests")
+            || lower.contains("rate limit")
+        {
+            return Self::RateLimited { retry_after: None };
+        }
         if lower.contains("hash") {
             return Self::Auth {
                 problem: AuthProblem::BadApiKey,
@@ -240,7 +304,7 @@ mod tests {
         );
         assert!(scope.to_string().contains("`costs_read`"));
         assert!(matches!(
-            Error::from_api(said(2, "Hash is invalid", None)),
+            Error::from_api(said(2, "Action hash is missed or invalid", None)),
             Error::Auth {
                 problem: AuthProblem::BadApiKey,
                 ..
@@ -269,6 +333,12 @@ mod tests {
             said: None,
         };
         assert!(e.to_string().contains("sign in again") && e.needs_sign_in());
+        assert!(!e.to_string().contains("tray") && !e.to_string().contains("worksection-mcp"));
+        assert!(matches!(
+            Error::from_api(said(429, "Too many requests", None)),
+            Error::RateLimited { .. }
+        ));
+        assert!(Error::Config("x".into()).is_config());
         assert!(
             Error::Upstream {
                 detail: "timed out".into(),

@@ -1,12 +1,16 @@
 //! A typed client for Worksection's API.
 //!
 //! One async method per read action (`me`, `get_projects`, `get_tasks`,
-//! `search_tasks`, `get_costs`, `download`, ...), typed parameters with
-//! builders, and lenient typed answers that keep unknown fields. Requests
-//! are authenticated by OAuth2 bearer tokens or by the admin API key (see
-//! `auth`), rate-limited to Worksection's one request per second per account,
-//! and retried with backoff when Worksection or the network stumbles. Every
-//! failure is one `Error` whose message says what to do.
+//! `search_tasks`, `get_costs`, `download`, ...), each an [`Action`] with
+//! typed parameters and builders, sent by the one `Client::send`, and
+//! lenient typed answers that keep unknown fields. Requests are
+//! authenticated by OAuth2 bearer tokens or by the admin API key (the SDKs'
+//! HMAC header, or the md5 query hash where an account refuses it; see
+//! `auth`), rate-limited to Worksection's one request per second per
+//! account, and retried with backoff within one budget when Worksection or
+//! the network stumbles. Every failure is one `Error` with a kind
+//! ([`ErrorKind`]) and a sentence of what went wrong; advice that depends on
+//! who is asking (a tray, a command line) is the caller's to add.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), worksection::Error> {
@@ -22,25 +26,30 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules: `client` (the client and its builder), `transport` (one request:
-//! limiter, retries, decoding), `auth` (API key, bearer tokens, OAuth2
-//! sign-in), `api` (actions and their parameters, by area), `models`
-//! (answers, by area), `filter` (safe filter expressions), `error`, and
-//! `reconciliation` (how all this compares with Worksection's own SDKs and
-//! API pages, row by row).
+//! Modules: `action` (the `Action` trait and its parameters), `client` (the
+//! client and its builder), `transport` (one request: limiter, retries,
+//! decoding), `auth` (API key, bearer tokens, OAuth2 sign-in), `http` (the
+//! shared HTTP client), `api` (actions and their parameters, by area),
+//! `models` (answers, by area), `filter` (safe filter expressions),
+//! `error`. Imports point one way: `api` → `transport` → `client` → `auth`
+//! → `action`, `http`, `error`, and `reconciliation` (how all this
+//! compares with Worksection's own SDKs and API pages, row by row).
 
+mod action;
 pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
 pub mod filter;
+mod http;
 pub mod models;
 #[doc = include_str!("../docs/reconciliation.md")]
 pub mod reconciliation {}
 mod secret;
 pub mod transport;
 
+pub use action::{Action, Params};
 pub use client::{Client, ClientBuilder};
-pub use error::{ApiMessage, AuthProblem, Error};
+pub use error::{ApiMessage, AuthProblem, Error, ErrorKind};
 pub use secret::Secret;
 pub use transport::{Envelope, decode};

@@ -1,15 +1,20 @@
 //! One API request, start to finish: wait for the rate limiter, sign, send,
 //! classify the answer, retry what is worth retrying, decode.
 //!
-//! Retried, with jittered exponential backoff and `Retry-After` honoured:
-//! 429, 5xx, timeouts, connection errors and resets, truncated bodies, and
+//! Every call has one budget of `max_attempts` for every kind of failure:
+//! 429, 5xx, timeouts, connection errors and resets, truncated bodies,
 //! HTTP-200 answers that are HTML or broken JSON (a proxy or maintenance
-//! page). Never retried: Worksection's own `status: error` answers. A 401 is
-//! shown to the auth, which may refresh the token once. Every attempt goes
-//! through the limiter, so retries never break the rate limit.
+//! page), and Worksection's own "too many requests" sent as HTTP 200 with
+//! `status: error`; each is retried with jittered exponential backoff, and
+//! `Retry-After` is honoured. A refusal of the credentials is shown to the
+//! auth, which may sign again a bounded number of times (refresh the token
+//! once; switch the admin key's scheme), so one call makes at most
+//! `max_attempts` plus that many requests. Never retried: Worksection's
+//! other `status: error` answers. Every attempt goes through the limiter,
+//! so retries never break the rate limit.
 //!
 //! Logs carry the action, attempt, status and duration — never the URL,
-//! which holds the admin hash, and never a token.
+//! which may hold the admin hash, and never a token.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -21,7 +26,8 @@ use serde_json::Value;
 use tracing::{Instrument, debug, warn};
 
 use crate::Error;
-use crate::auth::{AuthKind, Signature};
+use crate::action::{Action, Params};
+use crate::auth::{AuthKind, Signed};
 use crate::client::Client;
 use crate::error::{ApiMessage, AuthProblem};
 use crate::models::CostTotals;
@@ -30,79 +36,159 @@ use crate::models::CostTotals;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// What one attempt came to.
-enum Outcome {
-    Done(reqwest::Response),
+enum Outcome<T> {
+    Done(Result<T, Error>),
     Retry {
         error: Error,
         after: Option<Duration>,
     },
-    Rejected(Signature, Option<ApiMessage>),
+    Refused(Option<ApiMessage>),
 }
 
 impl Client {
-    /// Sends `action` and returns the successful HTTP response (whose body
-    /// may still be a `status: error` answer, for `download`).
-    pub(crate) async fn send(
-        &self,
-        action: &'static str,
-        params: Vec<(String, String)>,
-    ) -> Result<reqwest::Response, Error> {
-        let span = tracing::debug_span!("worksection", action, auth = ?self.inner.auth.kind());
-        self.send_in_span(action, params).instrument(span).await
+    /// Sends `action` and reads its answer.
+    pub async fn send<A: Action>(&self, action: &A) -> Result<A::Answer, Error> {
+        if A::USER_ONLY {
+            self.require_user(A::NAME)?;
+        }
+        action.check()?;
+        let params = Params::of(action)?;
+        self.exchange(A::NAME, &params, |resp| async move {
+            let status = resp.status();
+            match resp.bytes().await {
+                Err(e) => Read::Unreadable(cut_off(e, status)),
+                Ok(body) => match A::read(&body) {
+                    // An HTML page or broken JSON is a proxy or an outage
+                    // talking: worth another try. Valid JSON of the wrong
+                    // shape is not.
+                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
+                    other => Read::Done(other),
+                },
+            }
+        })
+        .await
     }
 
-    async fn send_in_span(
+    /// Sends a file action and returns the response once it carries a file
+    /// (`Content-Disposition`, as every Worksection download does). An
+    /// answer without one is Worksection's JSON error, classified as usual,
+    /// or a proxy's page or a cut-off body, retried like `send` does, so a
+    /// maintenance page is never taken for the file.
+    pub(crate) async fn send_file<A: Action>(
+        &self,
+        action: &A,
+        max_bytes: u64,
+    ) -> Result<reqwest::Response, Error> {
+        let params = Params::of(action)?;
+        self.exchange(A::NAME, &params, |resp| async move {
+            if resp
+                .headers()
+                .contains_key(reqwest::header::CONTENT_DISPOSITION)
+            {
+                return Read::Done(Ok(resp));
+            }
+            if resp.content_length().is_some_and(|n| n > max_bytes) {
+                return Read::Done(Err(Error::TooLarge { limit: max_bytes }));
+            }
+            let status = resp.status();
+            match resp.bytes().await {
+                Err(e) => Read::Unreadable(cut_off(e, status)),
+                Ok(body) => match decode::<Value>(&body) {
+                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
+                    Err(e) => Read::Done(Err(e)),
+                    Ok(_) => Read::Done(Err(Error::BadResponse {
+                        detail: "Worksection answered the download without a file".into(),
+                    })),
+                },
+            }
+        })
+        .await
+    }
+
+    /// Sends `action` until `read` makes something of an answer, within
+    /// the call's one budget.
+    async fn exchange<T, F, Fut>(
         &self,
         action: &'static str,
-        params: Vec<(String, String)>,
-    ) -> Result<reqwest::Response, Error> {
+        params: &Params,
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Read<T>>,
+    {
+        let span = tracing::debug_span!("worksection", action, auth = ?self.inner.auth.kind());
+        self.exchange_in_span(action, params, read)
+            .instrument(span)
+            .await
+    }
+
+    async fn exchange_in_span<T, F, Fut>(
+        &self,
+        action: &'static str,
+        params: &Params,
+        read: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Read<T>>,
+    {
         let inner = &self.inner;
-        let mut query = vec![("action".to_owned(), action.to_owned())];
-        query.extend(params);
+        let kind = inner.auth.kind();
         let url = inner
             .account_url
-            .join(inner.auth.kind().path())
+            .join(kind.path())
             .map_err(|e| Error::Config(format!("cannot build the API URL: {e}")))?;
-        let mut refreshed = false;
+        let mut failures = 0;
+        let mut resigns = 0;
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.wait_for_limiter().await;
-            let signature = inner.auth.sign(&query).await?;
+            let signed = inner.auth.sign(action, params).await?;
             let started = Instant::now();
-            let outcome = self.attempt(&url, &query, &signature).await;
+            let outcome = match self.attempt(&url, &signed).await {
+                Attempted::Answer(resp) => {
+                    let status = resp.status().as_u16();
+                    match read(resp).await {
+                        Read::Done(Ok(value)) => {
+                            debug!(action, attempt, status, took = ?started.elapsed(), "worksection request");
+                            return Ok(value);
+                        }
+                        Read::Done(Err(Error::RateLimited { retry_after })) => Outcome::Retry {
+                            error: Error::RateLimited { retry_after },
+                            after: retry_after,
+                        },
+                        Read::Done(Err(Error::Auth {
+                            problem: AuthProblem::BadApiKey,
+                            said,
+                        })) if kind == AuthKind::ApiKey => Outcome::Refused(said),
+                        Read::Done(other) => Outcome::Done(other),
+                        Read::Unreadable(error) => Outcome::Retry { error, after: None },
+                    }
+                }
+                Attempted::Retry { error, after } => Outcome::Retry { error, after },
+                Attempted::Refused(said) => Outcome::Refused(said),
+            };
             let took = started.elapsed();
             match outcome {
-                Outcome::Done(resp) => {
-                    debug!(
-                        action,
-                        attempt,
-                        status = resp.status().as_u16(),
-                        ?took,
-                        "worksection request"
-                    );
-                    return Ok(resp);
-                }
-                Outcome::Rejected(sig, said) => {
+                Outcome::Done(result) => return result,
+                Outcome::Refused(said) => {
                     warn!(
                         action,
                         attempt,
                         ?took,
-                        "worksection rejected the credentials"
+                        "worksection refused the credentials"
                     );
-                    if !refreshed && inner.auth.rejected(&sig).await? {
-                        refreshed = true;
-                        attempt -= 1;
+                    if resigns < inner.auth.resigns() && inner.auth.refused(&signed).await? {
+                        resigns += 1;
                         continue;
                     }
-                    let problem = match said.as_ref().map(|s| s.message.to_ascii_lowercase()) {
-                        Some(m) if m.contains("expired") => AuthProblem::TokenExpired,
-                        _ => AuthProblem::TokenInvalid,
-                    };
-                    return Err(Error::Auth { problem, said });
+                    return Err(refusal(kind, said));
                 }
                 Outcome::Retry { error, after } => {
-                    if attempt >= inner.max_attempts {
+                    failures += 1;
+                    if failures >= inner.max_attempts {
                         warn!(
                             action,
                             attempt,
@@ -111,7 +197,7 @@ impl Client {
                         );
                         return Err(error);
                     }
-                    let delay = after.unwrap_or_else(|| self.backoff(attempt));
+                    let delay = after.unwrap_or_else(|| self.backoff(failures));
                     debug!(
                         action,
                         attempt,
@@ -143,21 +229,21 @@ impl Client {
         half + step.mul_f64(rand::rng().random_range(0.0..0.5))
     }
 
-    async fn attempt(
-        &self,
-        url: &url::Url,
-        query: &[(String, String)],
-        signature: &Signature,
-    ) -> Outcome {
+    async fn attempt(&self, url: &url::Url, signed: &Signed) -> Attempted {
         let inner = &self.inner;
-        let mut req = inner
-            .http
-            .post(url.clone())
-            .query(query)
-            .timeout(inner.timeout);
-        match signature {
-            Signature::Bearer(token) => req = req.bearer_auth(token.expose()),
-            Signature::Hash(hash) => req = req.query(&[("hash", hash.expose())]),
+        let mut url = url.clone();
+        url.set_query(Some(signed.query.expose()));
+        let mut req = inner.http.post(url).timeout(inner.timeout);
+        if let Some(value) = &signed.authorization {
+            req = req.header(reqwest::header::AUTHORIZATION, value.expose());
+        }
+        if let Some(body) = &signed.body {
+            req = req
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/json; charset=utf-8",
+                )
+                .body(body.clone());
         }
         let resp = match req.send().await {
             Ok(r) => r,
@@ -167,7 +253,7 @@ impl Client {
                 } else {
                     "connection failed"
                 };
-                return Outcome::Retry {
+                return Attempted::Retry {
                     error: Error::Upstream {
                         detail: format!("{what}: {}", e.without_url()),
                         status: None,
@@ -179,13 +265,13 @@ impl Client {
         let status = resp.status();
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             let after = retry_after(&resp);
-            return Outcome::Retry {
+            return Attempted::Retry {
                 error: Error::RateLimited { retry_after: after },
                 after,
             };
         }
         if status.is_server_error() {
-            return Outcome::Retry {
+            return Attempted::Retry {
                 error: Error::Upstream {
                     detail: format!("HTTP {status}"),
                     status: Some(status.as_u16()),
@@ -199,98 +285,9 @@ impl Client {
                 .await
                 .ok()
                 .map(|v| oauth_message(&v, status.as_u16()));
-            return Outcome::Rejected(signature.clone(), said);
+            return Attempted::Refused(said);
         }
-        Outcome::Done(resp)
-    }
-
-    /// Sends `action` and decodes its JSON answer, retrying unreadable ones.
-    pub(crate) async fn call<T: DeserializeOwned>(
-        &self,
-        action: &'static str,
-        params: Vec<(String, String)>,
-    ) -> Result<Envelope<T>, Error> {
-        self.send_and_read(action, params, |resp| async move {
-            let status = resp.status();
-            match resp.bytes().await {
-                Err(e) => Read::Unreadable(cut_off(e, status)),
-                Ok(body) => match decode::<T>(&body) {
-                    // An HTML page or broken JSON is a proxy or an outage
-                    // talking: worth another try. Valid JSON of the wrong
-                    // shape is not.
-                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
-                    other => Read::Done(other),
-                },
-            }
-        })
-        .await
-    }
-
-    /// Sends a file action and returns the response once it carries a file
-    /// (`Content-Disposition`, as every Worksection download does). An
-    /// answer without one is Worksection's JSON error, classified as usual,
-    /// or a proxy's page or a cut-off body, retried like `call` does, so a
-    /// maintenance page is never taken for the file.
-    pub(crate) async fn send_file(
-        &self,
-        action: &'static str,
-        params: Vec<(String, String)>,
-        max_bytes: u64,
-    ) -> Result<reqwest::Response, Error> {
-        self.send_and_read(action, params, |resp| async move {
-            if resp
-                .headers()
-                .contains_key(reqwest::header::CONTENT_DISPOSITION)
-            {
-                return Read::Done(Ok(resp));
-            }
-            if resp.content_length().is_some_and(|n| n > max_bytes) {
-                return Read::Done(Err(Error::TooLarge { limit: max_bytes }));
-            }
-            let status = resp.status();
-            match resp.bytes().await {
-                Err(e) => Read::Unreadable(cut_off(e, status)),
-                Ok(body) => match decode::<Value>(&body) {
-                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
-                    Err(e) => Read::Done(Err(e)),
-                    Ok(_) => Read::Done(Err(Error::BadResponse {
-                        detail: "Worksection answered the download without a file".into(),
-                    })),
-                },
-            }
-        })
-        .await
-    }
-
-    /// Sends `action` and reads its answer with `read`; an answer `read`
-    /// finds unreadable (cut off, or a proxy's page instead of
-    /// Worksection's) is asked for again after a backoff, up to the
-    /// client's attempts, and the last one's error is returned.
-    async fn send_and_read<T, F, Fut>(
-        &self,
-        action: &'static str,
-        params: Vec<(String, String)>,
-        read: F,
-    ) -> Result<T, Error>
-    where
-        F: Fn(reqwest::Response) -> Fut,
-        Fut: Future<Output = Read<T>>,
-    {
-        let mut unreadable = 0;
-        loop {
-            let resp = self.send(action, params.clone()).await?;
-            match read(resp).await {
-                Read::Done(result) => return result,
-                Read::Unreadable(error) => {
-                    unreadable += 1;
-                    if unreadable >= self.inner.max_attempts {
-                        return Err(error);
-                    }
-                    debug!(action, "unreadable answer, retrying: {error}");
-                    tokio::time::sleep(self.backoff(unreadable)).await;
-                }
-            }
-        }
+        Attempted::Answer(resp)
     }
 
     /// Refuses user methods up front when the credentials cannot call them.
@@ -303,6 +300,49 @@ impl Client {
             }),
         }
     }
+}
+
+/// What the wire said to one attempt, before its body is read.
+enum Attempted {
+    Answer(reqwest::Response),
+    Retry {
+        error: Error,
+        after: Option<Duration>,
+    },
+    Refused(Option<ApiMessage>),
+}
+
+/// The error of credentials refused for good.
+fn refusal(kind: AuthKind, said: Option<ApiMessage>) -> Error {
+    let problem = match kind {
+        AuthKind::ApiKey => AuthProblem::BadApiKey,
+        AuthKind::OAuth2 => match said.as_ref().map(|s| s.message.to_ascii_lowercase()) {
+            Some(m) if m.contains("expired") => AuthProblem::TokenExpired,
+            _ => AuthProblem::TokenInvalid,
+        },
+    };
+    Error::Auth { problem, said }
+}
+
+/// A list answer's `data` (absent means none).
+pub(crate) fn list<T: DeserializeOwned>(body: &Bytes) -> Result<Vec<T>, Error> {
+    Ok(decode::<Vec<T>>(body)?.data.unwrap_or_default())
+}
+
+/// A one-record answer's `data`. Worksection (and its SDKs, which take the
+/// first item) may send the record as a one-element list.
+pub(crate) fn one<T: DeserializeOwned>(body: &Bytes, action: &str) -> Result<T, Error> {
+    let data = decode::<Value>(body)?.data;
+    let record = match data {
+        Some(Value::Array(items)) => items.into_iter().next(),
+        other => other,
+    };
+    let record = record.ok_or_else(|| Error::BadResponse {
+        detail: format!("{action} answered without data"),
+    })?;
+    serde_json::from_value(record).map_err(|e| Error::BadResponse {
+        detail: format!("unexpected shape: {e}"),
+    })
 }
 
 /// What reading one answer came to.

@@ -30,6 +30,7 @@ fn sign_in(account_url: &str, tag: &str) -> StoredSignIn {
             ),
             account_url: Some(account_url.to_owned()),
             scopes: vec!["projects_read".into(), "tasks_write".into()],
+            expires_in: None,
         },
         saved_at: Utc
             .with_ymd_and_hms(2025, 6, 7, 8, 9, 10)

@@ -322,7 +322,7 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
                 .collect(),
         ),
         "get_costs" => {
-            let lines = select_costs(p, ctx, true)?;
+            let lines = select_costs(p, ctx)?;
             if lines.len() > MAX_RECORDS {
                 return Err(ApiError::too_many());
             }
@@ -334,12 +334,18 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
             })))
         }
         "get_costs_total" => {
-            let lines = select_costs(p, ctx, false)?;
+            let lines = select_costs(p, ctx)?;
             let (minutes, cents) = totals(&lines);
-            Ok(Answer::Json(json!({
+            let mut answer = json!({
                 "status": "ok",
                 "total": { "time": hours_minutes(minutes), "money": money(cents) },
-            })))
+            });
+            let extras = p.get("extra").unwrap_or_default();
+            let wants = |e: &str| extras.split(',').any(|x| x.trim() == e);
+            if wants("projects") || wants("tasks") {
+                answer["projects"] = costs_by_project(&lines, ctx, wants("tasks")).into();
+            }
+            Ok(Answer::Json(answer))
         }
         "get_timers" => list(data.timers.iter().map(|t| r.timer(t, ctx.now)).collect()),
         "get_my_timer" => {
@@ -629,11 +635,7 @@ impl Record for CostRecord<'_> {
     }
 }
 
-fn select_costs<'a>(
-    p: &Params,
-    ctx: &Ctx<'a>,
-    allow_filter: bool,
-) -> Result<Vec<&'a Cost>, ApiError> {
+fn select_costs<'a>(p: &Params, ctx: &Ctx<'a>) -> Result<Vec<&'a Cost>, ApiError> {
     let project = p
         .non_empty("id_project")
         .map(|raw| find_project(raw, ctx))
@@ -650,14 +652,11 @@ fn select_costs<'a>(
         Some("0") => Some(false),
         Some(other) => return Err(ApiError::invalid("is_timer", other)),
     };
-    let expr = if allow_filter {
-        p.non_empty("filter")
-            .map(|f| filter::parse(f, Schema::Costs))
-            .transpose()
-            .map_err(|e| ApiError::with_details(11, "Filter is invalid", e.to_string()))?
-    } else {
-        None
-    };
+    let expr = p
+        .non_empty("filter")
+        .map(|f| filter::parse(f, Schema::Costs))
+        .transpose()
+        .map_err(|e| ApiError::with_details(11, "Filter is invalid", e.to_string()))?;
     // A task's costs include those logged on its subtasks.
     let in_task = |t: &Task| -> bool {
         let Some(want) = task else { return true };
@@ -690,6 +689,78 @@ fn select_costs<'a>(
         })
         .map(|(c, _)| c)
         .collect())
+}
+
+/// `get_costs_total`'s `projects`: each project's total, its months
+/// (`YYYY-MM`) and, with `tasks`, each task's total, in the shape of the
+/// official SDKs' `CostProject` and `CostTask` models.
+fn costs_by_project(lines: &[&Cost], ctx: &Ctx<'_>, with_tasks: bool) -> Vec<Value> {
+    use std::collections::BTreeMap;
+    let mut projects: BTreeMap<u64, Vec<&Cost>> = BTreeMap::new();
+    for line in lines {
+        if let Some(task) = ctx.account.task(line.task) {
+            projects.entry(task.project).or_default().push(line);
+        }
+    }
+    let figures = |lines: &[&Cost]| {
+        let (m, c) = totals(lines);
+        (hours_minutes(m), money(c))
+    };
+    projects
+        .into_iter()
+        .map(|(id, lines)| {
+            let (time, money) = figures(&lines);
+            let mut months: BTreeMap<String, Vec<&Cost>> = BTreeMap::new();
+            for line in &lines {
+                months
+                    .entry(line.date.format("%Y-%m").to_string())
+                    .or_default()
+                    .push(line);
+            }
+            let monthly: serde_json::Map<String, Value> = months
+                .into_iter()
+                .map(|(month, lines)| {
+                    let (time, money) = figures(&lines);
+                    (month, json!({ "time": time, "money": money }))
+                })
+                .collect();
+            let name = ctx
+                .account
+                .project(id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let mut v = json!({
+                "id": id.to_string(),
+                "name": name,
+                "page": format!("/project/{id}/"),
+                "time": time,
+                "money": money,
+                "monthly": monthly,
+            });
+            if with_tasks {
+                let mut tasks: BTreeMap<u64, Vec<&Cost>> = BTreeMap::new();
+                for line in &lines {
+                    tasks.entry(line.task).or_default().push(line);
+                }
+                v["tasks"] = tasks
+                    .into_iter()
+                    .map(|(tid, lines)| {
+                        let (time, money) = figures(&lines);
+                        let task = ctx.account.task(tid);
+                        json!({
+                            "id": tid.to_string(),
+                            "name": task.map(|t| t.name.clone()).unwrap_or_default(),
+                            "page": format!("/project/{id}/{tid}/"),
+                            "time": time,
+                            "money": money,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+                    .into();
+            }
+            v
+        })
+        .collect()
 }
 
 fn totals(lines: &[&Cost]) -> (u64, u64) {

@@ -1,11 +1,23 @@
-//! The client API, `{account_url}/api/oauth2` (bearer token) and
-//! `{account_url}/api/admin/v2` (md5-signed admin key).
+//! The client API, `{account_url}/api/oauth2` (bearer token, in the
+//! `Authorization` header or the `access_token` parameter) and
+//! `{account_url}/api/admin/v2` (the admin key), each also with a trailing
+//! slash as the documentation writes them.
+//!
+//! The admin key is checked in both of Worksection's schemes (as
+//! `--admin-auth` allows): the SDKs' `Authorization: Admin <t>_<sig>`
+//! header, where `sig` is the hex HMAC-SHA256 of `action:t` keyed with the
+//! API key and `t` (unix seconds) must be within `HMAC_WINDOW_SECS` of this
+//! clock; and the documentation's `hash = md5(query + key)`, over the query
+//! as received or over its decoded values (`--md5-over`). A refused or
+//! missing signature answers as Worksection does: HTTP 200, status 2,
+//! "Action hash is missed or invalid".
 //!
 //! One request goes through the same steps Worksection's would, in order:
 //! the rate limit (HTTP 429 with `Retry-After`), injected faults, auth, the
 //! action's scope, and finally the action itself (`actions`), whose answer
 //! `render` shapes. Like Worksection, errors about the request itself come
-//! back as HTTP 200 with `status: error`; only auth problems use HTTP 401.
+//! back as HTTP 200 with `status: error`; only bearer-token problems use
+//! HTTP 401.
 
 pub mod actions;
 pub mod params;
@@ -17,43 +29,54 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream;
+use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use serde_json::json;
+use sha2::Sha256;
 
 use self::actions::{Answer, ApiError, Caller, Ctx};
-pub use self::params::{AllParams, Params};
+use self::params::{ApiRequest, received_signing_string};
+use crate::config::{AdminAuth, HMAC_WINDOW_SECS, Md5Over};
 use crate::faults::FaultKind;
-use crate::oauth::TokenProblem;
-use crate::server::AppState;
+use crate::state::AppState;
+use crate::tokens::TokenProblem;
 
 /// How long a `hang` fault holds a request before giving up on its own, so
 /// a forgotten fault cannot pin a connection forever.
 const HANG_LIMIT: Duration = Duration::from_secs(300);
 
 /// `/api/oauth2`.
-pub async fn oauth2(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    AllParams(params): AllParams,
-) -> Response {
-    handle(&state, AuthMode::Bearer(&headers), params).await
+pub async fn oauth2(State(state): State<Arc<AppState>>, req: ApiRequest) -> Response {
+    handle(&state, AuthMode::Bearer, req).await
 }
 
 /// `/api/admin/v2`.
-pub async fn admin(State(state): State<Arc<AppState>>, AllParams(params): AllParams) -> Response {
-    handle(&state, AuthMode::AdminKey, params).await
+pub async fn admin(State(state): State<Arc<AppState>>, req: ApiRequest) -> Response {
+    handle(&state, AuthMode::AdminKey, req).await
 }
 
-enum AuthMode<'a> {
-    Bearer(&'a HeaderMap),
+#[derive(Clone, Copy)]
+enum AuthMode {
+    Bearer,
     AdminKey,
 }
 
-async fn handle(state: &AppState, mode: AuthMode<'_>, params: Params) -> Response {
+/// Worksection's answer to a missing or wrong admin signature.
+fn bad_signature(details: &str) -> Rejection {
+    const MESSAGE: &str = "Action hash is missed or invalid";
+    Rejection::Api(if details.is_empty() {
+        ApiError::new(2, MESSAGE)
+    } else {
+        ApiError::with_details(2, MESSAGE, details)
+    })
+}
+
+async fn handle(state: &AppState, mode: AuthMode, req: ApiRequest) -> Response {
+    let params = &req.params;
     state.stats.request();
     if let Some(wait) = state.check_rate() {
         state.stats.throttled();
@@ -79,7 +102,7 @@ async fn handle(state: &AppState, mode: AuthMode<'_>, params: Params) -> Respons
         }
     }
 
-    let (caller, auth_name) = match authenticate(state, &mode, &params) {
+    let (caller, auth_name, scopes) = match authenticate(state, mode, &req) {
         Ok(ok) => ok,
         Err(rejection) => {
             state.stats.unauthorized();
@@ -91,8 +114,8 @@ async fn handle(state: &AppState, mode: AuthMode<'_>, params: Params) -> Respons
         return error(ApiError::with_details(10, "Field is required", "action"));
     };
     let scope = actions::scope_for(action);
-    if let (Some(Some(scope)), Caller::User(_), AuthMode::Bearer(headers)) = (scope, caller, &mode)
-        && !state.bearer_scopes(headers).iter().any(|s| s == scope)
+    if let (Some(Some(scope)), Caller::User(_)) = (scope, caller)
+        && !scopes.iter().any(|s| s == scope)
     {
         return error(ApiError::with_details(
             7,
@@ -108,7 +131,7 @@ async fn handle(state: &AppState, mode: AuthMode<'_>, params: Params) -> Respons
         now: state.now(),
         caller,
     };
-    let answer = match actions::run(action, &params, &ctx) {
+    let answer = match actions::run(action, params, &ctx) {
         Ok(a) => a,
         Err(e) => return error(e),
     };
@@ -160,11 +183,14 @@ enum Rejection {
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         match self {
+            // The message is where the SDKs look for "token is expired"
+            // (`errorDescription`, then `message`).
             Self::Unauthorized(hint) => (
                 StatusCode::UNAUTHORIZED,
                 Json(json!({
                     "error": "access_denied",
-                    "errorDescription": "The resource owner or authorization server denied the request.",
+                    "errorDescription": hint,
+                    "message": hint,
                     "hint": hint,
                 })),
             )
@@ -174,39 +200,114 @@ impl IntoResponse for Rejection {
     }
 }
 
+/// Who is calling, the auth mode's name for the stats, and the granted
+/// scopes (a user's; the admin key has every right).
 fn authenticate(
     state: &AppState,
-    mode: &AuthMode<'_>,
-    params: &Params,
-) -> Result<(Caller, &'static str), Rejection> {
+    mode: AuthMode,
+    req: &ApiRequest,
+) -> Result<(Caller, &'static str, Vec<String>), Rejection> {
     match mode {
-        AuthMode::Bearer(headers) => match state.bearer_grant(headers) {
-            Ok(grant) => Ok((Caller::User(grant.user), "oauth2")),
-            Err(TokenProblem::Missing) => {
-                Err(Rejection::Unauthorized("Missing \"Authorization\" header"))
-            }
-            Err(TokenProblem::Expired) => Err(Rejection::Unauthorized("Access token has expired")),
-            Err(TokenProblem::Unknown) => Err(Rejection::Unauthorized(
-                "Access token has been revoked or is invalid",
-            )),
-        },
-        AuthMode::AdminKey => {
-            let Some(hash) = params.non_empty("hash") else {
-                return Err(Rejection::Api(ApiError::with_details(
-                    10,
-                    "Field is required",
-                    "hash",
-                )));
-            };
-            let expected =
-                Md5::digest(format!("{}{}", params.signing_string(), state.info.api_key));
-            if hex::encode(expected).eq_ignore_ascii_case(hash) {
-                Ok((Caller::Admin, "admin"))
-            } else {
-                Err(Rejection::Api(ApiError::new(2, "Hash is invalid")))
+        AuthMode::Bearer => {
+            let token = req
+                .authorization
+                .as_deref()
+                .and_then(|v| v.split_once(' '))
+                .and_then(|(scheme, t)| scheme.eq_ignore_ascii_case("bearer").then(|| t.trim()))
+                .or_else(|| req.params.non_empty("access_token"));
+            match state.bearer_grant(token) {
+                Ok(grant) => Ok((Caller::User(grant.user), "oauth2", grant.scopes)),
+                Err(TokenProblem::Missing) => {
+                    Err(Rejection::Unauthorized("Missing \"Authorization\" header"))
+                }
+                Err(TokenProblem::Expired) => {
+                    Err(Rejection::Unauthorized("Access token is expired"))
+                }
+                Err(TokenProblem::Unknown) => Err(Rejection::Unauthorized(
+                    "Access token has been revoked or is invalid",
+                )),
             }
         }
+        AuthMode::AdminKey => {
+            let scheme = admin_signature(state, req).inspect_err(|_| {
+                // Counted by what the request carried: a header is a
+                // refused HMAC request even where only md5 is known.
+                let tried = if admin_header(req).is_some() {
+                    "hmac"
+                } else {
+                    "md5"
+                };
+                state.stats.admin_refused(tried);
+            })?;
+            state.stats.admin_accepted(scheme);
+            Ok((Caller::Admin, "admin", Vec::new()))
+        }
     }
+}
+
+/// The `<t>_<sig>` of an `Authorization: Admin` header.
+fn admin_header(req: &ApiRequest) -> Option<&str> {
+    let (scheme, token) = req.authorization.as_deref()?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("admin").then(|| token.trim())
+}
+
+/// Checks the admin signature; the scheme that passed.
+fn admin_signature(state: &AppState, req: &ApiRequest) -> Result<&'static str, Rejection> {
+    let key = state.info.api_key.as_bytes();
+    // An account that accepts only md5 does not know the header: it looks
+    // for the hash as if the header were not there.
+    if let Some(token) = admin_header(req)
+        && state.admin_auth != AdminAuth::Md5
+    {
+        let (time, sig) = token
+            .split_once('_')
+            .ok_or_else(|| bad_signature("the Admin token is not <time>_<signature>"))?;
+        let time: i64 = time
+            .parse()
+            .map_err(|_| bad_signature("the Admin token's time is not a number"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        if now.abs_diff(time) > HMAC_WINDOW_SECS {
+            return Err(bad_signature("the Admin token's time is stale"));
+        }
+        let action = req.params.get("action").unwrap_or_default();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .map_err(|_| bad_signature("the API key cannot key an HMAC"))?;
+        mac.update(format!("{action}:{time}").as_bytes());
+        let expected = hex::encode(mac.finalize().into_bytes());
+        return if constant_eq(expected.as_bytes(), sig.to_ascii_lowercase().as_bytes()) {
+            Ok("hmac")
+        } else {
+            Err(bad_signature(""))
+        };
+    }
+    if state.admin_auth == AdminAuth::Hmac {
+        return Err(bad_signature(""));
+    }
+    let hash = req
+        .params
+        .non_empty("hash")
+        .ok_or_else(|| bad_signature(""))?;
+    let signing = match state.md5_over {
+        Md5Over::Received => received_signing_string(&req.raw_query),
+        Md5Over::Decoded => req.params.signing_string(),
+    };
+    let mut input = signing.into_bytes();
+    input.extend_from_slice(key);
+    let expected = hex::encode(Md5::digest(&input));
+    if constant_eq(expected.as_bytes(), hash.to_ascii_lowercase().as_bytes()) {
+        Ok("md5")
+    } else {
+        Err(bad_signature(""))
+    }
+}
+
+/// Compares two signatures in time that does not depend on where they
+/// differ.
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The answer of an injected fault.
@@ -230,6 +331,12 @@ async fn fault_response(kind: FaultKind) -> Response {
             }
             resp
         }
+        FaultKind::TooManyRequestsOk => Json(json!({
+            "status": "error",
+            "status_code": 429,
+            "message": "Too many requests",
+        }))
+        .into_response(),
         FaultKind::Malformed => (
             [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
             r#"{"status":"ok","data":[{"id":"330090","name":"Worksect"#,

@@ -1,9 +1,11 @@
 //! Request parameters, the way Worksection reads them: from the query string
-//! and from a form body alike, in the order they were sent.
+//! and from a form or JSON body alike, in the order they were sent.
 //!
-//! The order matters for the admin API, whose `hash` is an md5 over the query
-//! string as sent. Worksection's own examples send everything in the query of
-//! a POST, but a form body works too, so both are accepted.
+//! The order matters for the admin API's md5 scheme, whose `hash` covers the
+//! query string. Worksection's documentation sends everything in the query
+//! of a POST, its SDKs send a JSON body (`Content-Type: application/json`),
+//! and a form body works too, so all three are accepted. The raw query is
+//! kept for the md5 check over the query as received.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -36,9 +38,10 @@ impl Params {
         self
     }
 
-    /// The string the admin API's hash is computed over: every pair but
-    /// `hash`, as `key=value` joined by `&`, values not percent-encoded —
-    /// the construction in Worksection's own collection.
+    /// The string the md5 scheme's hash is computed over when it is
+    /// checked over decoded values: every pair but `hash`, as `key=value`
+    /// joined by `&`, values not percent-encoded — the construction in
+    /// Worksection's own collection.
     pub fn signing_string(&self) -> String {
         self.0
             .iter()
@@ -49,8 +52,44 @@ impl Params {
     }
 }
 
-/// Query plus form body, whatever the body's declared content type (clients
-/// often POST a form without one, or POST nothing at all).
+/// The query string as received, less the `hash` pair: what the md5 scheme
+/// hashes when it is checked over the query as received.
+pub fn received_signing_string(raw_query: &str) -> String {
+    raw_query
+        .split('&')
+        .filter(|piece| piece.split('=').next() != Some("hash"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A JSON body's fields as parameters: strings as they are, numbers in
+/// their digits, booleans as `1`/`0`, lists joined by commas.
+fn json_params(body: &[u8]) -> Option<Params> {
+    let serde_json::Value::Object(map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    fn text(v: &serde_json::Value) -> Option<String> {
+        use serde_json::Value;
+        match v {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            Value::Bool(b) => Some(u8::from(*b).to_string()),
+            Value::Array(items) => {
+                Some(items.iter().filter_map(text).collect::<Vec<_>>().join(","))
+            }
+            other => Some(other.to_string()),
+        }
+    }
+    Some(Params(
+        map.iter()
+            .filter_map(|(k, v)| Some((k.clone(), text(v)?)))
+            .collect(),
+    ))
+}
+
+/// Query plus body (form or JSON), whatever the body's declared content
+/// type for a form (clients often POST a form without one, or POST nothing
+/// at all).
 #[derive(Debug, Clone, Default)]
 pub struct AllParams(pub Params);
 
@@ -58,12 +97,37 @@ impl<S: Send + Sync> FromRequest<S> for AllParams {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(ApiRequest::from_request(req, state).await?.params))
+    }
+}
+
+/// The parameters of a client-API request, its raw query, and its
+/// `Authorization` header.
+#[derive(Debug, Clone, Default)]
+pub struct ApiRequest {
+    pub params: Params,
+    pub raw_query: String,
+    pub authorization: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for ApiRequest {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let query = req.uri().query().unwrap_or_default().to_owned();
-        let is_multipart = req
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/"));
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let is_multipart = content_type.starts_with("multipart/");
+        let is_json = content_type.starts_with("application/json");
         let body = Bytes::from_request(req, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -76,12 +140,25 @@ impl<S: Send + Sync> FromRequest<S> for AllParams {
         };
         let mut params: Params =
             serde_urlencoded::from_str(&query).map_err(|_| bad("query string"))?;
-        if !body.is_empty() && !is_multipart {
+        if is_json && !body.is_empty() {
+            let json = json_params(&body).ok_or_else(|| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "the request body is not a JSON object".to_owned(),
+                )
+                    .into_response()
+            })?;
+            params = params.merged(json);
+        } else if !body.is_empty() && !is_multipart {
             let form: Params =
                 serde_urlencoded::from_bytes(&body).map_err(|_| bad("request body"))?;
             params = params.merged(form);
         }
-        Ok(Self(params))
+        Ok(Self {
+            params,
+            raw_query: query,
+            authorization,
+        })
     }
 }
 
@@ -99,5 +176,16 @@ mod tests {
             "action=search_tasks&filter=name has 'A'"
         );
         assert_eq!(p.get("hash"), Some("abc"));
+        assert_eq!(
+            received_signing_string("action=a&hash=abc&extra=text,files&filter=a%20b"),
+            "action=a&extra=text,files&filter=a%20b"
+        );
+        let json =
+            json_params(br#"{"id_project": 26, "extra": "text,files", "x": null, "on": true}"#)
+                .expect("object");
+        assert_eq!(json.get("id_project"), Some("26"));
+        assert_eq!(json.get("extra"), Some("text,files"));
+        assert_eq!(json.get("on"), Some("1"));
+        assert_eq!(json.get("x"), None);
     }
 }

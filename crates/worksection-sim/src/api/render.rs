@@ -59,7 +59,7 @@ fn description(text: &str, format: TextFormat) -> String {
         TextFormat::Plain => text.to_owned(),
         TextFormat::Html => text
             .split("\n\n")
-            .map(|p| format!("<p>{}</p>", crate::oauth::escape(p).replace('\n', "<br>")))
+            .map(|p| format!("<p>{}</p>", crate::html::escape(p).replace('\n', "<br>")))
             .collect(),
     }
 }

@@ -126,7 +126,40 @@ pub async fn admin(sim: &Simulator, params: &[(&str, &str)]) -> Value {
         .expect("json body")
 }
 
+/// Percent-encodes what a query cannot carry as itself (RFC 3986 `pchar`
+/// is left alone), as the client does for the md5 scheme.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~!$()*,:@/?".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The query of `params`, encoded as [`encode`] does.
+pub fn query(params: &[(&str, &str)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// md5-signed over the query as sent (the simulator's default
+/// `--md5-over received`).
 pub async fn admin_raw(sim: &Simulator, params: &[(&str, &str)]) -> reqwest::Response {
+    let info = sim.info();
+    let sent = query(params);
+    let hash = hex::encode(Md5::digest(format!("{sent}{}", info.api_key)));
+    admin_signed(sim, &format!("{sent}&hash={hash}")).await
+}
+
+/// md5-signed over the decoded values (`--md5-over decoded`).
+pub async fn admin_decoded(sim: &Simulator, params: &[(&str, &str)]) -> reqwest::Response {
     let info = sim.info();
     let signing = params
         .iter()
@@ -134,14 +167,15 @@ pub async fn admin_raw(sim: &Simulator, params: &[(&str, &str)]) -> reqwest::Res
         .collect::<Vec<_>>()
         .join("&");
     let hash = hex::encode(Md5::digest(format!("{signing}{}", info.api_key)));
-    let mut query: Vec<(&str, &str)> = params.to_vec();
-    query.push(("hash", &hash));
-    http()
-        .post(format!("{}/api/admin/v2", info.account_url))
-        .query(&query)
-        .send()
-        .await
-        .expect("api answers")
+    admin_signed(sim, &format!("{}&hash={hash}", query(params))).await
+}
+
+/// POSTs `/api/admin/v2?{query}` as it is.
+pub async fn admin_signed(sim: &Simulator, query: &str) -> reqwest::Response {
+    let mut url =
+        url::Url::parse(&format!("{}/api/admin/v2", sim.info().account_url)).expect("account url");
+    url.set_query(Some(query));
+    http().post(url).send().await.expect("api answers")
 }
 
 /// Calls an action with a bearer token.

@@ -1,18 +1,33 @@
-//! Time and money costs, line by line and in total.
+//! Time and money costs: line by line (`get_costs`) and in total
+//! (`get_costs_total`, optionally per project, task and month).
 
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
-use super::Query;
-use crate::models::{CostTotals, Costs};
-use crate::{Client, Error};
+use super::{comma, day, flag};
+use crate::action::Action;
+use crate::client::Client;
+use crate::error::Error;
+use crate::models::{CostTotals, Costs, Extra, Id};
+use crate::transport::decode;
 
-/// `get_costs` (with `filter`) and `get_costs_total` (without).
-#[derive(Debug, Clone, Default)]
+/// Which cost lines: the filters `get_costs` and `get_costs_total` share.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GetCosts {
+    #[serde(rename = "id_project")]
     project: Option<u64>,
+    #[serde(rename = "id_task")]
     task: Option<u64>,
+    #[serde(rename = "datestart", serialize_with = "day")]
     from: Option<NaiveDate>,
+    #[serde(rename = "dateend", serialize_with = "day")]
     to: Option<NaiveDate>,
+    #[serde(rename = "is_timer", serialize_with = "flag")]
     timer: Option<bool>,
     filter: Option<String>,
 }
@@ -51,40 +66,162 @@ impl GetCosts {
         self
     }
 
-    /// A filter expression (`get_costs` only); see `crate::filter`.
+    /// A filter expression over `id`, `project`, `comment` and `dateadd`;
+    /// build it with `crate::filter` so user text cannot change its meaning.
     pub fn filter(mut self, filter: impl std::fmt::Display) -> Self {
         self.filter = Some(filter.to_string());
         self
     }
-
-    fn query(&self, with_filter: bool) -> Vec<(String, String)> {
-        Query::default()
-            .opt("id_project", self.project)
-            .opt("id_task", self.task)
-            .date("datestart", self.from)
-            .date("dateend", self.to)
-            .opt("is_timer", self.timer.map(u8::from))
-            .opt("filter", self.filter.as_ref().filter(|_| with_filter))
-            .done()
-    }
 }
 
-impl Client {
-    pub async fn get_costs(&self, p: GetCosts) -> Result<Costs, Error> {
-        let env = self.call("get_costs", p.query(true)).await?;
+impl Action for GetCosts {
+    const NAME: &'static str = "get_costs";
+    type Answer = Costs;
+    fn read(body: &Bytes) -> Result<Costs, Error> {
+        let env = decode(body)?;
         Ok(Costs {
             lines: env.data.unwrap_or_default(),
             total: env.total.unwrap_or_default(),
         })
     }
+}
 
-    /// Totals only; `filter` does not apply here.
-    pub async fn get_costs_total(&self, p: GetCosts) -> Result<CostTotals, Error> {
-        let env = self
-            .call::<serde_json::Value>("get_costs_total", p.query(false))
-            .await?;
-        env.total.ok_or_else(|| Error::BadResponse {
+/// What `get_costs_total` adds beside the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CostsTotalExtra {
+    /// The total of each project, with its figures per month.
+    Projects,
+    /// Within each project, the total of each task.
+    Tasks,
+}
+
+impl AsRef<str> for CostsTotalExtra {
+    fn as_ref(&self) -> &str {
+        match self {
+            Self::Projects => "projects",
+            Self::Tasks => "tasks",
+        }
+    }
+}
+
+/// `get_costs_total`: the same filters as `get_costs`, and optionally the
+/// totals per project (with months) and per task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GetCostsTotal {
+    #[serde(flatten)]
+    costs: GetCosts,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
+    extra: Vec<CostsTotalExtra>,
+}
+
+impl GetCostsTotal {
+    /// The total of the lines `costs` selects.
+    pub fn new(costs: GetCosts) -> Self {
+        Self {
+            costs,
+            extra: Vec::new(),
+        }
+    }
+
+    pub fn extra(mut self, extra: impl IntoIterator<Item = CostsTotalExtra>) -> Self {
+        super::add_unique(&mut self.extra, extra);
+        self
+    }
+}
+
+/// The answer of `get_costs_total`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CostsTotal {
+    pub total: CostTotals,
+    /// With `extra=projects`: each project's total (`tasks` filled too
+    /// with `extra=tasks`).
+    pub projects: Vec<ProjectCosts>,
+}
+
+/// One project's costs in `get_costs_total` (as the official SDKs model
+/// it: `CostProject` in `worksection/python-api-client` and
+/// `worksection/php-api-client`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProjectCosts {
+    pub id: Id,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub page: String,
+    /// The project's total over the selected lines.
+    #[serde(flatten)]
+    pub total: CostTotals,
+    /// Per month, keyed `YYYY-MM` (`{"2024-04": {"time": "2:00", "money":
+    /// "20.00"}}` in the PHP SDK's model).
+    #[serde(default, deserialize_with = "months")]
+    pub monthly: BTreeMap<String, CostTotals>,
+    /// With `extra=tasks`.
+    #[serde(default, deserialize_with = "tasks")]
+    pub tasks: Vec<TaskCosts>,
+}
+
+/// One task's costs in `get_costs_total` with `extra=tasks`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskCosts {
+    pub id: Id,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub page: String,
+    #[serde(flatten)]
+    pub total: CostTotals,
+}
+
+/// PHP sends an empty object as `[]`.
+fn months<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, CostTotals>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Months {
+        Map(BTreeMap<String, CostTotals>),
+        Empty([Extra; 0]),
+    }
+    Ok(match Option::<Months>::deserialize(d)? {
+        Some(Months::Map(m)) => m,
+        Some(Months::Empty(_)) | None => BTreeMap::new(),
+    })
+}
+
+fn tasks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TaskCosts>, D::Error> {
+    Ok(Option::<Vec<TaskCosts>>::deserialize(d)?.unwrap_or_default())
+}
+
+impl Action for GetCostsTotal {
+    const NAME: &'static str = "get_costs_total";
+    type Answer = CostsTotal;
+    fn read(body: &Bytes) -> Result<CostsTotal, Error> {
+        #[derive(Deserialize)]
+        struct Projects {
+            #[serde(default)]
+            projects: Option<Vec<ProjectCosts>>,
+        }
+        let env = decode::<serde::de::IgnoredAny>(body)?;
+        let total = env.total.ok_or_else(|| Error::BadResponse {
             detail: "get_costs_total answered without a total".into(),
-        })
+        })?;
+        let projects = serde_json::from_slice::<Projects>(body)
+            .map_err(|e| Error::BadResponse {
+                detail: format!("unexpected projects in get_costs_total: {e}"),
+            })?
+            .projects
+            .unwrap_or_default();
+        Ok(CostsTotal { total, projects })
+    }
+}
+
+impl Client {
+    pub async fn get_costs(&self, p: GetCosts) -> Result<Costs, Error> {
+        self.send(&p).await
+    }
+
+    /// The total of the lines `p` selects.
+    pub async fn get_costs_total(&self, p: GetCosts) -> Result<CostTotals, Error> {
+        Ok(self.send(&GetCostsTotal::new(p)).await?.total)
     }
 }

@@ -3,9 +3,15 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::Query;
+use bytes::Bytes;
+use serde::Serialize;
+use serde_with::{DisplayFromStr, serde_as, skip_serializing_none};
+
+use crate::action::Action;
+use crate::client::Client;
+use crate::error::Error;
 use crate::models::Event;
-use crate::{Client, Error};
+use crate::transport::list;
 
 /// How far back `get_events` looks: `1m..360m`, `1h..72h` or `1d..30d`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,9 +90,13 @@ impl FromStr for Period {
 }
 
 /// `get_events`.
-#[derive(Debug, Clone)]
+#[serde_as]
+#[skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GetEvents {
+    #[serde_as(as = "DisplayFromStr")]
     period: Period,
+    #[serde(rename = "id_project")]
     project: Option<u64>,
 }
 
@@ -104,14 +114,18 @@ impl GetEvents {
     }
 }
 
+impl Action for GetEvents {
+    const NAME: &'static str = "get_events";
+    type Answer = Vec<Event>;
+    fn read(body: &Bytes) -> Result<Vec<Event>, Error> {
+        list(body)
+    }
+}
+
 impl Client {
     /// What happened in the period, oldest first.
     pub async fn get_events(&self, p: GetEvents) -> Result<Vec<Event>, Error> {
-        let q = Query::default()
-            .push("period", p.period)
-            .opt("id_project", p.project)
-            .done();
-        Ok(self.call("get_events", q).await?.data.unwrap_or_default())
+        self.send(&p).await
     }
 }
 

@@ -8,18 +8,53 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
+use serde::Serialize;
 
-use super::Query;
+use crate::action::Action;
+use crate::client::Client;
+use crate::error::Error;
 use crate::models::FileRef;
-use crate::{Client, Error};
+use crate::transport::{decode, list};
 
 /// Whose files `get_files` lists.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum GetFiles {
     /// Files of the project description and its Files section.
+    #[serde(rename = "id_project")]
     Project(u64),
     /// Files of the task description and its comments.
+    #[serde(rename = "id_task")]
     Task(u64),
+}
+
+impl Action for GetFiles {
+    const NAME: &'static str = "get_files";
+    type Answer = Vec<FileRef>;
+    fn read(body: &Bytes) -> Result<Vec<FileRef>, Error> {
+        list(body)
+    }
+}
+
+/// `download`. Read through [`Client::download`], which streams within a
+/// size limit; as a plain action its answer is the whole body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct DownloadFile {
+    id_file: u64,
+}
+
+impl Action for DownloadFile {
+    const NAME: &'static str = "download";
+    type Answer = Bytes;
+    fn read(body: &Bytes) -> Result<Bytes, Error> {
+        // A JSON answer is Worksection's error; anything else is the file.
+        match decode::<serde_json::Value>(body) {
+            Err(Error::BadResponse { .. }) => Ok(body.clone()),
+            Err(e) => Err(e),
+            Ok(_) => Err(Error::BadResponse {
+                detail: "Worksection answered the download without a file".into(),
+            }),
+        }
+    }
 }
 
 /// A download in progress.
@@ -63,21 +98,13 @@ impl Download {
 
 impl Client {
     pub async fn get_files(&self, of: GetFiles) -> Result<Vec<FileRef>, Error> {
-        let q = match of {
-            GetFiles::Project(id) => Query::default().push("id_project", id).done(),
-            GetFiles::Task(id) => Query::default().push("id_task", id).done(),
-        };
-        Ok(self.call("get_files", q).await?.data.unwrap_or_default())
+        self.send(&of).await
     }
 
     /// Starts downloading a file of at most `max_bytes`.
     pub async fn download(&self, file: u64, max_bytes: u64) -> Result<Download, Error> {
         let resp = self
-            .send_file(
-                "download",
-                Query::default().push("id_file", file).done(),
-                max_bytes,
-            )
+            .send_file(&DownloadFile { id_file: file }, max_bytes)
             .await?;
         let content_type = resp
             .headers()

@@ -1,12 +1,19 @@
 //! Projects and project folders.
 
-use super::members::required;
-use super::{Query, add_unique};
+use bytes::Bytes;
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use super::{add_unique, comma};
+use crate::action::Action;
+use crate::client::Client;
+use crate::error::Error;
 use crate::models::{Project, ProjectGroup};
-use crate::{Client, Error};
+use crate::transport::{list, one};
 
 /// A project's state, for `get_projects`' filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ProjectState {
     Active,
     /// Sleeping projects (muted).
@@ -45,9 +52,12 @@ impl AsRef<str> for ProjectExtra {
 }
 
 /// `get_projects`.
-#[derive(Debug, Clone, Default)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GetProjects {
+    #[serde(rename = "filter")]
     state: Option<ProjectState>,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
     extra: Vec<ProjectExtra>,
 }
 
@@ -69,9 +79,11 @@ impl GetProjects {
 }
 
 /// `get_project`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GetProject {
+    #[serde(rename = "id_project")]
     project: u64,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
     extra: Vec<ProjectExtra>,
 }
 
@@ -89,29 +101,45 @@ impl GetProject {
     }
 }
 
+/// `get_project_groups`: project folders (and teams shown as folders).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct GetProjectGroups {}
+
+impl Action for GetProjects {
+    const NAME: &'static str = "get_projects";
+    type Answer = Vec<Project>;
+    fn read(body: &Bytes) -> Result<Vec<Project>, Error> {
+        list(body)
+    }
+}
+
+impl Action for GetProject {
+    const NAME: &'static str = "get_project";
+    type Answer = Project;
+    fn read(body: &Bytes) -> Result<Project, Error> {
+        one(body, Self::NAME)
+    }
+}
+
+impl Action for GetProjectGroups {
+    const NAME: &'static str = "get_project_groups";
+    type Answer = Vec<ProjectGroup>;
+    fn read(body: &Bytes) -> Result<Vec<ProjectGroup>, Error> {
+        list(body)
+    }
+}
+
 impl Client {
     pub async fn get_projects(&self, p: GetProjects) -> Result<Vec<Project>, Error> {
-        let q = Query::default()
-            .opt("filter", p.state.map(ProjectState::as_str))
-            .extras(&p.extra)
-            .done();
-        Ok(self.call("get_projects", q).await?.data.unwrap_or_default())
+        self.send(&p).await
     }
 
     pub async fn get_project(&self, p: GetProject) -> Result<Project, Error> {
-        let q = Query::default()
-            .push("id_project", p.project)
-            .extras(&p.extra)
-            .done();
-        required(self.call("get_project", q).await?.data, "get_project")
+        self.send(&p).await
     }
 
     /// Project folders (and teams shown as folders).
     pub async fn get_project_groups(&self) -> Result<Vec<ProjectGroup>, Error> {
-        Ok(self
-            .call("get_project_groups", Vec::new())
-            .await?
-            .data
-            .unwrap_or_default())
+        self.send(&GetProjectGroups {}).await
     }
 }

@@ -1,11 +1,18 @@
 //! Task and project tags and tag groups.
 
-use super::Query;
+use bytes::Bytes;
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use crate::action::Action;
+use crate::client::Client;
+use crate::error::Error;
 use crate::models::{Tag, TagGroup};
-use crate::{Client, Error};
+use crate::transport::list;
 
 /// Statuses (one per task/project) or labels (any number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TagKind {
     Status,
     Label,
@@ -21,7 +28,8 @@ impl TagKind {
 }
 
 /// Who sees a tag group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TagAccess {
     /// All teams, external client teams included.
     Public,
@@ -39,9 +47,11 @@ impl TagAccess {
 }
 
 /// Filters shared by the four tag actions (`group` applies to tags only).
-#[derive(Debug, Clone, Default)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TagQuery {
     group: Option<String>,
+    #[serde(rename = "type")]
     kind: Option<TagKind>,
     access: Option<TagAccess>,
 }
@@ -67,45 +77,89 @@ impl TagQuery {
         self
     }
 
-    fn query(&self, with_group: bool) -> Vec<(String, String)> {
-        Query::default()
-            .opt("group", self.group.as_ref().filter(|_| with_group))
-            .opt("type", self.kind.map(TagKind::as_str))
-            .opt("access", self.access.map(TagAccess::as_str))
-            .done()
+    /// The same filters without `group`, for the tag-group actions.
+    fn groups(&self) -> Self {
+        Self {
+            group: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// `get_task_tags`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GetTaskTags(pub TagQuery);
+
+/// `get_task_tag_groups` (`group` does not apply and is left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GetTaskTagGroups(TagQuery);
+
+/// `get_project_tags`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GetProjectTags(pub TagQuery);
+
+/// `get_project_tag_groups` (`group` does not apply and is left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GetProjectTagGroups(TagQuery);
+
+impl GetTaskTagGroups {
+    pub fn new(q: TagQuery) -> Self {
+        Self(q.groups())
+    }
+}
+
+impl GetProjectTagGroups {
+    pub fn new(q: TagQuery) -> Self {
+        Self(q.groups())
+    }
+}
+
+impl Action for GetTaskTags {
+    const NAME: &'static str = "get_task_tags";
+    type Answer = Vec<Tag>;
+    fn read(body: &Bytes) -> Result<Vec<Tag>, Error> {
+        list(body)
+    }
+}
+
+impl Action for GetTaskTagGroups {
+    const NAME: &'static str = "get_task_tag_groups";
+    type Answer = Vec<TagGroup>;
+    fn read(body: &Bytes) -> Result<Vec<TagGroup>, Error> {
+        list(body)
+    }
+}
+
+impl Action for GetProjectTags {
+    const NAME: &'static str = "get_project_tags";
+    type Answer = Vec<Tag>;
+    fn read(body: &Bytes) -> Result<Vec<Tag>, Error> {
+        list(body)
+    }
+}
+
+impl Action for GetProjectTagGroups {
+    const NAME: &'static str = "get_project_tag_groups";
+    type Answer = Vec<TagGroup>;
+    fn read(body: &Bytes) -> Result<Vec<TagGroup>, Error> {
+        list(body)
     }
 }
 
 impl Client {
     pub async fn get_task_tags(&self, q: TagQuery) -> Result<Vec<Tag>, Error> {
-        Ok(self
-            .call("get_task_tags", q.query(true))
-            .await?
-            .data
-            .unwrap_or_default())
+        self.send(&GetTaskTags(q)).await
     }
 
     pub async fn get_task_tag_groups(&self, q: TagQuery) -> Result<Vec<TagGroup>, Error> {
-        Ok(self
-            .call("get_task_tag_groups", q.query(false))
-            .await?
-            .data
-            .unwrap_or_default())
+        self.send(&GetTaskTagGroups::new(q)).await
     }
 
     pub async fn get_project_tags(&self, q: TagQuery) -> Result<Vec<Tag>, Error> {
-        Ok(self
-            .call("get_project_tags", q.query(true))
-            .await?
-            .data
-            .unwrap_or_default())
+        self.send(&GetProjectTags(q)).await
     }
 
     pub async fn get_project_tag_groups(&self, q: TagQuery) -> Result<Vec<TagGroup>, Error> {
-        Ok(self
-            .call("get_project_tag_groups", q.query(false))
-            .await?
-            .data
-            .unwrap_or_default())
+        self.send(&GetProjectTagGroups::new(q)).await
     }
 }

@@ -1,9 +1,15 @@
 //! Tasks: of all projects, of one project, one task, and search.
 
-use super::members::required;
-use super::{Query, add_unique};
+use bytes::Bytes;
+use serde::Serialize;
+use serde_with::skip_serializing_none;
+
+use super::{active, add_unique, comma, not};
+use crate::action::Action;
+use crate::client::Client;
+use crate::error::Error;
 use crate::models::Task;
-use crate::{Client, Error};
+use crate::transport::{list, one};
 
 /// Optional blocks of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +44,8 @@ impl AsRef<str> for TaskExtra {
 }
 
 /// A task's state, for `search_tasks`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TaskState {
     Active,
     Done,
@@ -55,9 +62,15 @@ impl TaskState {
 
 /// `get_all_tasks`. Worksection can only filter open tasks (`active_only`);
 /// completed-only filtering is the caller's job.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GetAllTasks {
+    #[serde(
+        rename = "filter",
+        serialize_with = "active",
+        skip_serializing_if = "not"
+    )]
     active_only: bool,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
     extra: Vec<TaskExtra>,
 }
 
@@ -78,10 +91,17 @@ impl GetAllTasks {
 }
 
 /// `get_tasks`: one project's tasks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GetTasks {
+    #[serde(rename = "id_project")]
     project: u64,
+    #[serde(
+        rename = "filter",
+        serialize_with = "active",
+        skip_serializing_if = "not"
+    )]
     active_only: bool,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
     extra: Vec<TaskExtra>,
 }
 
@@ -106,10 +126,17 @@ impl GetTasks {
 }
 
 /// `get_task`: one task or subtask.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GetTask {
+    #[serde(rename = "id_task")]
     task: u64,
+    #[serde(
+        rename = "filter",
+        serialize_with = "active",
+        skip_serializing_if = "not"
+    )]
     active_subtasks_only: bool,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
     extra: Vec<TaskExtra>,
 }
 
@@ -136,14 +163,21 @@ impl GetTask {
 
 /// `search_tasks`: at least one of project, task, author, assignee or
 /// filter is required.
-#[derive(Debug, Clone, Default)]
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SearchTasks {
+    #[serde(rename = "id_project")]
     project: Option<u64>,
+    #[serde(rename = "id_task")]
     task: Option<u64>,
+    #[serde(rename = "email_user_from")]
     author_email: Option<String>,
+    #[serde(rename = "email_user_to")]
     assignee_email: Option<String>,
     filter: Option<String>,
+    #[serde(rename = "status")]
     state: Option<TaskState>,
+    #[serde(serialize_with = "comma", skip_serializing_if = "Vec::is_empty")]
     extra: Vec<TaskExtra>,
 }
 
@@ -191,59 +225,69 @@ impl SearchTasks {
     }
 }
 
-impl Client {
-    /// Tasks of all projects (subtasks only inside `child` with `Subtasks`).
-    pub async fn get_all_tasks(&self, p: GetAllTasks) -> Result<Vec<Task>, Error> {
-        let q = Query::default()
-            .opt("filter", p.active_only.then_some("active"))
-            .extras(&p.extra)
-            .done();
-        Ok(self
-            .call("get_all_tasks", q)
-            .await?
-            .data
-            .unwrap_or_default())
+impl Action for GetAllTasks {
+    const NAME: &'static str = "get_all_tasks";
+    type Answer = Vec<Task>;
+    fn read(body: &Bytes) -> Result<Vec<Task>, Error> {
+        list(body)
     }
+}
 
-    pub async fn get_tasks(&self, p: GetTasks) -> Result<Vec<Task>, Error> {
-        let q = Query::default()
-            .push("id_project", p.project)
-            .opt("filter", p.active_only.then_some("active"))
-            .extras(&p.extra)
-            .done();
-        Ok(self.call("get_tasks", q).await?.data.unwrap_or_default())
+impl Action for GetTasks {
+    const NAME: &'static str = "get_tasks";
+    type Answer = Vec<Task>;
+    fn read(body: &Bytes) -> Result<Vec<Task>, Error> {
+        list(body)
     }
+}
 
-    pub async fn get_task(&self, p: GetTask) -> Result<Task, Error> {
-        let q = Query::default()
-            .push("id_task", p.task)
-            .opt("filter", p.active_subtasks_only.then_some("active"))
-            .extras(&p.extra)
-            .done();
-        required(self.call("get_task", q).await?.data, "get_task")
+impl Action for GetTask {
+    const NAME: &'static str = "get_task";
+    type Answer = Task;
+    fn read(body: &Bytes) -> Result<Task, Error> {
+        one(body, Self::NAME)
     }
+}
 
-    pub async fn search_tasks(&self, p: SearchTasks) -> Result<Vec<Task>, Error> {
-        if p.project.is_none()
-            && p.task.is_none()
-            && p.author_email.is_none()
-            && p.assignee_email.is_none()
-            && p.filter.is_none()
+impl Action for SearchTasks {
+    const NAME: &'static str = "search_tasks";
+    type Answer = Vec<Task>;
+
+    fn check(&self) -> Result<(), Error> {
+        if self.project.is_none()
+            && self.task.is_none()
+            && self.author_email.is_none()
+            && self.assignee_email.is_none()
+            && self.filter.is_none()
         {
             return Err(Error::InvalidArgument(
                 "search_tasks needs at least one of: project, task, author, assignee or a filter"
                     .into(),
             ));
         }
-        let q = Query::default()
-            .opt("id_project", p.project)
-            .opt("id_task", p.task)
-            .opt("email_user_from", p.author_email)
-            .opt("email_user_to", p.assignee_email)
-            .opt("filter", p.filter)
-            .opt("status", p.state.map(TaskState::as_str))
-            .extras(&p.extra)
-            .done();
-        Ok(self.call("search_tasks", q).await?.data.unwrap_or_default())
+        Ok(())
+    }
+
+    fn read(body: &Bytes) -> Result<Vec<Task>, Error> {
+        list(body)
+    }
+}
+
+impl Client {
+    /// Tasks of all projects (subtasks only inside `child` with `Subtasks`).
+    pub async fn get_all_tasks(&self, p: GetAllTasks) -> Result<Vec<Task>, Error> {
+        self.send(&p).await
+    }
+
+    pub async fn get_tasks(&self, p: GetTasks) -> Result<Vec<Task>, Error> {
+        self.send(&p).await
+    }
+
+    pub async fn get_task(&self, p: GetTask) -> Result<Task, Error> {
+        self.send(&p).await
+    }
+
+    pub async fn search_tasks(&self, p: SearchTasks) -> Result<Vec<Task>, Error> {
+        self.send(&p).await
     }
 }

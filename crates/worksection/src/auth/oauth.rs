@@ -24,9 +24,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
-use super::token::TokenSet;
+use super::token_set::TokenSet;
+use crate::error::Error;
 use crate::models::Id;
-use crate::{Error, Secret};
+use crate::secret::Secret;
 
 /// Every `_read` scope: all a read-only app needs.
 pub fn read_scopes() -> Vec<&'static str> {
@@ -128,7 +129,7 @@ impl OAuthApp {
             client_secret: client_secret.into(),
             redirect_uri: parse_url("the redirect URI", redirect_uri)?,
             oauth_url: parse_url("the OAuth URL", oauth_url)?,
-            http: crate::client::default_http()?,
+            http: crate::http::default_http()?,
         })
     }
 
@@ -254,6 +255,7 @@ fn token_set(resp: &WsTokenResponse) -> TokenSet {
             .scopes()
             .map(|s| s.iter().map(|x| x.to_string()).collect())
             .unwrap_or_default(),
+        expires_in: resp.expires_in().map(|d| d.as_secs()),
     }
 }
 

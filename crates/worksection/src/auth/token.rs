@@ -2,7 +2,12 @@
 //! access token from.
 //!
 //! `RefreshingToken` renews the access token a little before it expires and
-//! after Worksection rejects it. Renewals are single-flight: concurrent
+//! after Worksection rejects it (a 401; "Access token is expired" is what
+//! Worksection says of an expired one). "A little" is a tenth of the
+//! token's lifetime, at most five minutes: a fixed margin longer than a
+//! short-lived token's whole life would renew it on every request, while a
+//! fraction below one means a fresh token is never renewed again, so one
+//! expiry costs exactly one refresh whatever the lifetime. Renewals are single-flight: concurrent
 //! callers wait for the one refresh in progress, and a caller whose rejected
 //! token was already replaced simply gets the new one. Worksection rotates
 //! refresh tokens (the old one dies when used), so the new set is handed to
@@ -13,36 +18,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use super::oauth::OAuthApp;
-use crate::error::{ApiMessage, AuthProblem};
-use crate::{Error, Secret};
-
-/// What Worksection issues at sign-in and on each refresh.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenSet {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
-    /// When the access token expires.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// The account the tokens belong to (`https://acme.worksection.com`).
-    pub account_url: Option<String>,
-    /// The scopes granted at sign-in.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-}
-
-impl TokenSet {
-    /// Whether the access token expires within `margin` from now.
-    pub fn expires_within(&self, margin: Duration) -> bool {
-        let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::MAX);
-        self.expires_at.is_some_and(|at| at - margin <= Utc::now())
-    }
-}
+pub use super::token_set::TokenSet;
+use crate::error::{ApiMessage, AuthProblem, Error};
+use crate::secret::Secret;
 
 /// Where requests get their access token.
 pub trait TokenSource: Send + Sync + fmt::Debug {
@@ -94,13 +76,35 @@ pub type OnRotate = Arc<dyn Fn(TokenSet) -> BoxFuture<'static, Result<(), Error>
 pub type Reload =
     Arc<dyn Fn() -> BoxFuture<'static, Result<Option<TokenSet>, Error>> + Send + Sync>;
 
+/// The longest proactive margin.
+const MAX_MARGIN: Duration = Duration::from_secs(300);
+
+/// The proactive margin as a part of the token's lifetime (a tenth).
+const MARGIN_DIVISOR: u32 = 10;
+
 /// An access token that renews itself through the OAuth2 app.
 pub struct RefreshingToken {
     app: OAuthApp,
-    current: Mutex<TokenSet>,
-    margin: Duration,
+    current: Mutex<Held>,
+    /// A fixed margin instead of the lifetime's tenth.
+    margin: Option<Duration>,
     on_rotate: Option<OnRotate>,
     reload: Option<Reload>,
+}
+
+/// The tokens in use and how long the access token lives.
+struct Held {
+    tokens: TokenSet,
+    /// The access token's lifetime as issued (`expires_in`); unknown for
+    /// tokens saved before it was kept.
+    lifetime: Option<Duration>,
+}
+
+impl Held {
+    fn new(tokens: TokenSet) -> Self {
+        let lifetime = tokens.expires_in.map(Duration::from_secs);
+        Self { tokens, lifetime }
+    }
 }
 
 impl fmt::Debug for RefreshingToken {
@@ -112,20 +116,30 @@ impl fmt::Debug for RefreshingToken {
 }
 
 impl RefreshingToken {
-    /// Renews five minutes before expiry by default.
+    /// Renews a tenth of the token's lifetime before expiry (at most five
+    /// minutes before).
     pub fn new(app: OAuthApp, tokens: TokenSet) -> Self {
         Self {
             app,
-            current: Mutex::new(tokens),
-            margin: Duration::from_secs(300),
+            current: Mutex::new(Held::new(tokens)),
+            margin: None,
             on_rotate: None,
             reload: None,
         }
     }
 
+    /// Renews this long before expiry instead.
     pub fn margin(mut self, margin: Duration) -> Self {
-        self.margin = margin;
+        self.margin = Some(margin);
         self
+    }
+
+    /// How long before expiry the held token is renewed.
+    fn margin_of(&self, held: &Held) -> Duration {
+        self.margin.unwrap_or_else(|| {
+            held.lifetime
+                .map_or(MAX_MARGIN, |l| (l / MARGIN_DIVISOR).min(MAX_MARGIN))
+        })
     }
 
     pub fn on_rotate(mut self, hook: OnRotate) -> Self {
@@ -144,18 +158,21 @@ impl RefreshingToken {
 
     /// The tokens in use now.
     pub async fn current(&self) -> TokenSet {
-        self.current.lock().await.clone()
+        self.current.lock().await.tokens.clone()
     }
 
     /// Refreshes while the caller holds the lock, so only one refresh runs.
-    async fn refresh_locked(&self, tokens: &mut TokenSet) -> Result<Secret, Error> {
-        if let Some(saved) = self.saved_elsewhere(tokens).await {
+    async fn refresh_locked(&self, held: &mut Held) -> Result<Secret, Error> {
+        if let Some(saved) = self.saved_elsewhere(&held.tokens).await {
             tracing::info!("using the sign-in saved by another process");
-            *tokens = saved;
-            if !tokens.expires_within(self.margin) || tokens.refresh_token.is_none() {
-                return Ok(tokens.access_token.clone());
+            *held = Held::new(saved);
+            if !held.tokens.expires_within(self.margin_of(held))
+                || held.tokens.refresh_token.is_none()
+            {
+                return Ok(held.tokens.access_token.clone());
             }
         }
+        let tokens = &mut held.tokens;
         let Some(refresh) = tokens.refresh_token.clone() else {
             return Err(Error::Auth {
                 problem: AuthProblem::SignInAgain,
@@ -179,7 +196,8 @@ impl RefreshingToken {
             }
             Err(other) => return Err(other),
         };
-        // The refresh answer carries neither the account nor the scopes.
+        // A refresh answer may carry the account (`account_url`, taken when
+        // present, as the SDKs do); the scopes it never carries.
         if fresh.account_url.is_none() {
             fresh.account_url = tokens.account_url.clone();
         }
@@ -194,8 +212,8 @@ impl RefreshingToken {
             tracing::error!("could not store the refreshed tokens: {e}");
         }
         tracing::info!(expires_at = ?fresh.expires_at, "access token refreshed");
-        *tokens = fresh;
-        Ok(tokens.access_token.clone())
+        *held = Held::new(fresh);
+        Ok(held.tokens.access_token.clone())
     }
 }
 
@@ -226,11 +244,13 @@ impl RefreshingToken {
 impl TokenSource for RefreshingToken {
     fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>> {
         Box::pin(async move {
-            let mut tokens = self.current.lock().await;
-            if tokens.expires_within(self.margin) && tokens.refresh_token.is_some() {
-                return self.refresh_locked(&mut tokens).await;
+            let mut held = self.current.lock().await;
+            if held.tokens.expires_within(self.margin_of(&held))
+                && held.tokens.refresh_token.is_some()
+            {
+                return self.refresh_locked(&mut held).await;
             }
-            Ok(tokens.access_token.clone())
+            Ok(held.tokens.access_token.clone())
         })
     }
 
@@ -239,12 +259,12 @@ impl TokenSource for RefreshingToken {
         rejected: &'a Secret,
     ) -> BoxFuture<'a, Result<Secret, Error>> {
         Box::pin(async move {
-            let mut tokens = self.current.lock().await;
-            if tokens.access_token != *rejected {
+            let mut held = self.current.lock().await;
+            if held.tokens.access_token != *rejected {
                 // Someone else refreshed while this request was in flight.
-                return Ok(tokens.access_token.clone());
+                return Ok(held.tokens.access_token.clone());
             }
-            self.refresh_locked(&mut tokens).await
+            self.refresh_locked(&mut held).await
         })
     }
 }
