@@ -54,7 +54,7 @@ def structured(result: dict) -> dict:
 def test_tools_list_over_http(server, tmp_path):
     _, body, _ = run([server.url, "--method", "tools/list"], tmp_path)
     names = {t["name"] for t in body["tools"]}
-    assert len(names) == 48
+    assert len(names) == 50
     for t in body["tools"]:
         assert t["annotations"]["readOnlyHint"] is True
         assert t["annotations"]["openWorldHint"] is True

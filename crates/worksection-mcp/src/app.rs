@@ -13,7 +13,7 @@ use worksection_sim::{SimConfig, SimInfo, Simulator};
 use crate::account::Account;
 use crate::activity::Activity;
 use crate::cache::ResponseCache;
-use crate::config::{ConfigError, Settings, Source, StoreSettings, Transport};
+use crate::config::{AnswerSettings, ConfigError, Settings, Source, StoreSettings, Transport};
 use crate::file_cache::FileCache;
 use crate::server::WorksectionServer;
 use crate::signin::OAuthSettings;
@@ -25,6 +25,8 @@ use crate::transport;
 pub struct Opened {
     pub accounts: Vec<(String, Arc<Account>)>,
     pub demo: Option<Simulator>,
+    /// The answer budget and the toolsets served.
+    pub answers: AnswerSettings,
 }
 
 impl Opened {
@@ -32,11 +34,15 @@ impl Opened {
     /// reports its calls to `activity` when there is one (the desktop app's
     /// feed).
     pub fn servers(&self, activity: Option<&Arc<Activity>>) -> Vec<(String, WorksectionServer)> {
-        let registry = Arc::new(Registry::new());
+        let registry = Arc::new(Registry::with_toolsets(&self.answers.toolsets));
         self.accounts
             .iter()
             .map(|(key, account)| {
-                let server = WorksectionServer::new(account.clone(), registry.clone());
+                let server = WorksectionServer::with_budget(
+                    account.clone(),
+                    registry.clone(),
+                    self.answers.max_answer_tokens,
+                );
                 let server = match activity {
                     Some(a) => server.with_activity(a.clone()),
                     None => server,
@@ -48,7 +54,7 @@ impl Opened {
 }
 
 pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
-    match &settings.source {
+    let mut opened = match &settings.source {
         Source::Demo => open_demo(settings).await,
         Source::ApiKey {
             account_url,
@@ -59,7 +65,9 @@ pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
             store,
             account,
         } => open_signed_in(settings, oauth, store, account.as_deref()).await,
-    }
+    }?;
+    opened.answers = settings.answers.clone();
+    Ok(opened)
 }
 
 /// The simulator's demo account, in process, signed in through its own
@@ -86,6 +94,7 @@ async fn open_demo(settings: &Settings) -> Result<Opened, ConfigError> {
     Ok(Opened {
         accounts: vec![("demo".to_owned(), account(settings, client, label, "demo"))],
         demo: Some(sim),
+        answers: AnswerSettings::default(),
     })
 }
 
@@ -109,6 +118,7 @@ fn open_api_key(
     Ok(Opened {
         accounts: vec![(key, served)],
         demo: None,
+        answers: AnswerSettings::default(),
     })
 }
 
@@ -220,6 +230,7 @@ async fn open_signed_in(
     Ok(Opened {
         accounts,
         demo: None,
+        answers: AnswerSettings::default(),
     })
 }
 

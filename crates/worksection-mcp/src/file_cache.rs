@@ -293,7 +293,7 @@ impl FileCache {
     }
 }
 
-async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use tokio::io::AsyncWriteExt;
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let result = async {

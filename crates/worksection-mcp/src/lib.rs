@@ -7,8 +7,9 @@
 //! (`args`), and runs it against the [`account::Account`]. The account
 //! answers from the response cache (`cache`) or makes one upstream request
 //! through the `worksection` client; files go through the file cache on
-//! disk (`file_cache`) and are read by `content`. Answers are shaped and
-//! size-capped by `output`. `config` reads and checks the settings, `app`
+//! disk (`file_cache`) and are read by `content`. Answers are shaped by
+//! `output`, fitted to a token budget (`tokens`) page by page by `paging`,
+//! and kept whole on disk when large by `offload`. `config` reads and checks the settings, `app`
 //! opens the accounts (the in-process demo simulator, an admin API key, or
 //! every account signed in with OAuth2) and runs the chosen transport.
 //!
@@ -28,6 +29,7 @@ pub mod activity;
 pub mod app;
 pub mod args;
 pub mod cache;
+pub mod completion;
 pub mod config;
 pub mod connect;
 pub mod content;
@@ -36,11 +38,14 @@ pub mod error;
 pub mod file_cache;
 pub mod host;
 pub mod login;
+pub mod offload;
 pub mod output;
+pub mod paging;
 pub mod prompts;
 pub mod resources;
 pub mod server;
 pub mod signin;
 pub mod token_store;
+pub mod tokens;
 pub mod tools;
 pub mod transport;
