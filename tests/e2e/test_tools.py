@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import collections
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -1258,6 +1259,30 @@ async def test_upstream_requests_per_tool(mcp, sim, world):
 
 
 # --------------------------------------------------------------- coverage
+
+
+async def test_offloaded_answer_reads_back_whole(mcp, api):
+    """Every cost line of the demo account is over the answer budget: the
+    first page says where the whole answer is, and reading it back chunk by
+    chunk gives every line, byte for byte as stored."""
+    async with mcp() as c:
+        first = h.payload(await call(c, "get_costs", {}), "get_costs")
+        rid = first["offload_id"]
+        info = h.payload(await call(c, "get_offloaded_response_info", {"response_id": rid}), "info")
+        stored, offset = b"", 0
+        while True:
+            chunk = h.payload(
+                await call(c, "read_offloaded_response_text", {"response_id": rid, "offset": offset, "max_bytes": 50_000}),
+                "read_offloaded_response_text",
+            )
+            stored += chunk["content"].encode()
+            if not chunk["has_more"]:
+                break
+            offset = chunk["next_offset"]
+    assert len(stored) == info["size_bytes"] == first["offload_size_bytes"]
+    assert hashlib.sha256(stored).hexdigest() == info["sha256"]
+    whole = json.loads(stored)
+    assert h.ids(whole["data"]) == h.ids(api.call("get_costs")["data"])
 
 
 async def test_every_tool_was_called(request):
