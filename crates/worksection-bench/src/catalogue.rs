@@ -28,7 +28,12 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(tool: &'static str, args: Value, ceiling: u64, upstream: &'static str) -> Self {
+    pub(crate) fn new(
+        tool: &'static str,
+        args: Value,
+        ceiling: u64,
+        upstream: &'static str,
+    ) -> Self {
         Self {
             tool,
             args,

@@ -24,6 +24,7 @@ use worksection_mcp::account::Account;
 use worksection_mcp::cache::ResponseCache;
 use worksection_mcp::file_cache::FileCache;
 use worksection_mcp::output::List;
+use worksection_mcp::tools::Ctx;
 use worksection_mcp::tools::Registry;
 use worksection_sim::{DatasetKind, SimConfig, Simulator};
 
@@ -158,7 +159,7 @@ fn argument_parsing(c: &mut Criterion, f: &Fixture) {
             b.iter_batched(
                 || args.clone(),
                 |args| {
-                    let call = f.registry.call(tool, f.account.clone(), args);
+                    let call = f.registry.call(tool, Ctx::new(f.account.clone()), args);
                     black_box(call.is_some())
                 },
                 BatchSize::SmallInput,
@@ -199,7 +200,11 @@ fn cache_hit(c: &mut Criterion, f: &Fixture, rt: &tokio::runtime::Runtime) {
     let args = object(json!({"project_id": f.project}));
     rt.block_on(async {
         f.registry
-            .call("get_project_stats", f.account.clone(), args.clone())
+            .call(
+                "get_project_stats",
+                Ctx::new(f.account.clone()),
+                args.clone(),
+            )
             .expect("tool")
             .await
             .expect("warm call")
@@ -208,7 +213,11 @@ fn cache_hit(c: &mut Criterion, f: &Fixture, rt: &tokio::runtime::Runtime) {
         b.to_async(rt).iter(|| async {
             let answer = f
                 .registry
-                .call("get_project_stats", f.account.clone(), args.clone())
+                .call(
+                    "get_project_stats",
+                    Ctx::new(f.account.clone()),
+                    args.clone(),
+                )
                 .expect("tool")
                 .await
                 .expect("answer");

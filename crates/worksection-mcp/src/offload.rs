@@ -147,7 +147,7 @@ impl OffloadStore {
                 kept.push((modified, meta.len(), path));
             }
         }
-        kept.sort_by(|a, b| b.0.cmp(&a.0));
+        kept.sort_by_key(|k| std::cmp::Reverse(k.0));
         let mut total = 0u64;
         for (i, (_, len, path)) in kept.iter().enumerate() {
             total = total.saturating_add(*len);

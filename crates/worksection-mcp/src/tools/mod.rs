@@ -57,6 +57,26 @@ pub struct Ctx {
     pub answers: Arc<Responder>,
 }
 
+impl Ctx {
+    /// The account with answers at the default budget, offloaded beside
+    /// its file cache (what a server without settings uses).
+    pub fn new(account: Arc<Account>) -> Self {
+        let offload = crate::offload::OffloadStore::new(
+            crate::offload::OffloadStore::beside(account.files().dir()),
+            crate::server::OFFLOAD_RETENTION,
+            crate::server::OFFLOAD_MAX_FILES,
+            crate::server::OFFLOAD_MAX_BYTES,
+        );
+        Self {
+            account,
+            answers: Arc::new(Responder::new(
+                crate::output::DEFAULT_ANSWER_TOKENS,
+                offload,
+            )),
+        }
+    }
+}
+
 type Handler =
     Arc<dyn Fn(Ctx, JsonObject) -> BoxFuture<'static, Result<Answer, ToolError>> + Send + Sync>;
 
