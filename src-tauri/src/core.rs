@@ -314,6 +314,7 @@ impl Core {
             max_file_bytes: 10 << 20,
             file_cache_max_bytes: s.cache_max_mb << 20,
             requests_per_second: self.env.requests_per_second,
+            answers: Default::default(),
         }))
     }
 

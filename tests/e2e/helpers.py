@@ -16,7 +16,7 @@ import zlib
 from typing import Any, Iterable, Iterator
 
 LIST_KEYS = ("total_count", "returned_count", "truncated", "truncation_reason")
-TRUNCATION_REASONS = {"none", "max_results", "size_cap", "both"}
+TRUNCATION_REASONS = {"none", "max_results", "size_cap", "limit", "both"}
 PSEUDO_EMAILS = {"NOONE", "ANY"}
 
 
@@ -61,6 +61,50 @@ def check_list(body: dict, key: str = "data", tool: str = "") -> list:
     else:
         assert body["total_count"] > body["returned_count"], f"{tool}: truncated but nothing was cut"
     return items
+
+
+async def read_offload(c, response_id: str, max_bytes: int | None = None) -> bytes:
+    """An offloaded answer's bytes, read chunk by chunk in order."""
+    out = b""
+    offset = 0
+    while True:
+        args = {"response_id": response_id, "offset": offset}
+        if max_bytes is not None:
+            args["max_bytes"] = max_bytes
+        chunk = payload(await c.call_tool("read_offloaded_response_text", args), "read_offloaded_response_text")
+        assert chunk["offset"] == offset
+        assert len(chunk["content"].encode()) == chunk["returned_bytes"]
+        out += chunk["content"].encode()
+        if not chunk["has_more"]:
+            assert chunk.get("next_offset") is None
+            assert len(out) == chunk["total_size_bytes"]
+            return out
+        offset = chunk["next_offset"]
+
+
+async def whole_answer(c, name: str, args: dict, key: str = "data") -> dict:
+    """A tool's whole answer as one body: an offloaded object answer read
+    back from its offload, a paged list walked page by page (each page
+    checked), with the items of every page in order. The counts then
+    describe the whole: `returned_count` is every item walked."""
+    body = payload(await c.call_tool(name, args), name)
+    if body.get("offloaded") is True:
+        return json.loads(await read_offload(c, body["response_id"]))
+    if key not in body or "next_cursor" not in body:
+        return body
+    items = list(check_list(body, key, name))
+    page = body
+    while "next_cursor" in page:
+        page = payload(await c.call_tool(name, {**args, "cursor": page["next_cursor"]}), name)
+        items.extend(check_list(page, key, name))
+        assert page["total_count"] == body["total_count"], f"{name}: total_count changed between pages"
+    merged = {k: v for k, v in body.items() if k not in ("next_cursor", "offload_id", "response_id")}
+    merged[key] = items
+    merged["returned_count"] = len(items)
+    cut = len(items) < merged["total_count"]
+    merged["truncated"] = cut
+    merged["truncation_reason"] = "max_results" if cut else "none"
+    return merged
 
 
 def ids(items: Iterable[dict], key: str = "id") -> list[str]:

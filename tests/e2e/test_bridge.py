@@ -37,7 +37,7 @@ async def test_the_bridge_forwards_a_whole_session(binaries, demo_server):
         async with bridge(binaries, demo_server, errlog) as c:
             assert c.server_info is not None and c.server_info.name == "worksection-mcp"
             tools = (await c.list_tools()).tools
-            assert len(tools) == 48
+            assert len(tools) == 50
             me = h.payload(await c.call_tool("get_current_user", {}), "get_current_user")
             assert me["id"] and me["name"]
             projects = h.payload(await c.call_tool("get_projects", {}), "get_projects")

@@ -231,7 +231,7 @@ async def test_a_hung_upstream_ends_in_a_clear_message(fsim, fserver, tasks):
             started = time.monotonic()
             async with fserver.session() as c:
                 tools = (await c.list_tools()).tools
-                assert len(tools) == 48
+                assert len(tools) == 50
                 prompts = (await c.list_prompts()).prompts
                 assert prompts
             meanwhile.append(time.monotonic() - started)
@@ -328,7 +328,7 @@ async def test_unreachable_account_then_it_comes_back(binaries, sim, tmp_path):
         assert "did not answer" in text and "try again" in text.lower(), text
         assert took < RETRY_BOUND, f"{took:.1f} s"
         async with served.session() as c:
-            assert len((await c.list_tools()).tools) == 48
+            assert len((await c.list_tools()).tools) == 50
         assert served.alive()
         with procs.simulator(binaries, "sim-unreachable", "--rps", "0", "--port", str(port)) as back:
             body = h.payload((await timed_call(served, "get_users", {}))[0], "get_users")
@@ -362,7 +362,7 @@ async def test_tokens_revoked_mid_session(binaries, tmp_path):
             assert osim.stats()["oauth"].get("refresh", 0) <= refreshes + 2, "a refresh loop"
             assert proc.poll() is None
             async with procs.open_session(url) as c:
-                assert len((await c.list_tools()).tools) == 48
+                assert len((await c.list_tools()).tools) == 50
 
             # Signing in again, as the error says, brings the running server back.
             rc, err = run.login()

@@ -54,10 +54,11 @@ def structured(result: dict) -> dict:
 def test_tools_list_over_http(server, tmp_path):
     _, body, _ = run([server.url, "--method", "tools/list"], tmp_path)
     names = {t["name"] for t in body["tools"]}
-    assert len(names) == 48
+    assert len(names) == 50
     for t in body["tools"]:
         assert t["annotations"]["readOnlyHint"] is True
-        assert t["annotations"]["openWorldHint"] is True
+        # Only the offload readers stay on this computer.
+        assert t["annotations"]["openWorldHint"] is (not t["name"].endswith("offloaded_response_text") and t["name"] != "get_offloaded_response_info")
         assert t["inputSchema"]["type"] == "object"
         assert t.get("outputSchema", {}).get("type") == "object"
 
@@ -100,6 +101,7 @@ def test_resources_and_prompts_over_http(server, world, api, tmp_path):
     _, body, _ = run([server.url, "--method", "resources/templates/list"], tmp_path)
     assert {t["uriTemplate"] for t in body["resourceTemplates"]} == {
         "worksection://file/{file_id}",
+        "worksection://offload/{response_id}",
         "worksection://task/{task_id}/context",
     }
     png = world.file("Checkout error.png")

@@ -266,7 +266,7 @@ async def test_calls_that_wait_too_long_end_with_a_clear_message(binaries, lsim,
         assert served.alive()
         # The server still answers once the queue has drained.
         async with served.session() as c:
-            assert len((await c.list_tools()).tools) == 48
+            assert len((await c.list_tools()).tools) == 50
 
     answered = [r for r in results.values() if r[0] == "ok"]
     timed_out = [r for r in results.values() if r[0] == "error"]

@@ -19,7 +19,7 @@ async def test_stdio_session(stdio_server, api, world):
         assert c.server_info is not None and c.server_info.name == "worksection-mcp"
         assert c.server_capabilities.tools is not None and c.server_capabilities.resources is not None
         tools = (await c.list_tools()).tools
-        assert len(tools) == 48 and len({t.name for t in tools}) == 48
+        assert len(tools) == 50 and len({t.name for t in tools}) == 50
 
         me = h.payload(await c.call_tool("get_current_user", {}), "get_current_user")
         # `me` itself is for OAuth2 tokens only; with the admin key the
@@ -55,6 +55,6 @@ async def test_stdio_stdout_carries_only_json_rpc(stdio_server):
         with pytest.raises(MCPError) as e:
             await c.call_tool("no_such_tool", {})
         assert e.value.error.code == -32602
-        assert len((await c.list_tools()).tools) == 48
+        assert len((await c.list_tools()).tools) == 50
     status = stdio_server.exit_status()
     assert status is not None and status["rc"] == 0, status

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import collections
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -33,7 +34,10 @@ CONTRACT_TOOLS = {
     "get_team_workload_summary",
     "get_activity_log", "get_user_activity",
     "health_check", "get_webhooks",
+    "get_offloaded_response_info", "read_offloaded_response_text",
 }  # fmt: skip
+# Tools that read this server's own store of offloaded answers, not Worksection.
+LOCAL_TOOLS = {"get_offloaded_response_info", "read_offloaded_response_text"}
 
 CALLED: set[str] = set()
 
@@ -43,12 +47,15 @@ async def call(c, name: str, args: dict | None = None):
     return await c.call_tool(name, args or {})
 
 
-async def ok(c, name: str, args: dict | None = None) -> dict:
-    return h.payload(await call(c, name, args), name)
+async def ok(c, name: str, args: dict | None = None, key: str = "data") -> dict:
+    """The whole answer: every page of a list, or an offloaded answer read
+    back (answers fit a token budget; see test_answers.py for the pages)."""
+    CALLED.add(name)
+    return await h.whole_answer(c, name, args or {}, key)
 
 
 async def ok_list(c, name: str, args: dict | None = None, key: str = "data") -> tuple[dict, list]:
-    body = await ok(c, name, args)
+    body = await ok(c, name, args, key)
     return body, h.check_list(body, key, name)
 
 
@@ -79,12 +86,12 @@ async def test_tools_list_matches_the_contract(mcp):
     async with mcp() as c:
         tools = (await c.list_tools()).tools
     names = [t.name for t in tools]
-    assert len(names) == 48 and len(set(names)) == 48, names
+    assert len(names) == 50 and len(set(names)) == 50, names
     assert set(names) == CONTRACT_TOOLS, set(names) ^ CONTRACT_TOOLS
     for t in tools:
         assert t.annotations is not None, t.name
         assert t.annotations.read_only_hint is True, t.name
-        assert t.annotations.open_world_hint is True, t.name
+        assert t.annotations.open_world_hint is (t.name not in LOCAL_TOOLS), t.name
         assert t.description and len(t.description) > 20, t.name
         schema = t.input_schema
         assert schema.get("type") == "object", t.name
@@ -462,8 +469,9 @@ async def test_get_file_as_base64_of_a_document(mcp, api, world):
             f = world.file(name)
             data = api.download(f["id"])
             result = await call(c, "get_file_as_base64", {"file_id": f["id"]})
-            body = h.payload(result, "get_file_as_base64")
             assert not [b for b in result.content if getattr(b, "type", None) == "image"], name
+            # A file's base64 over the answer budget is offloaded: read it back.
+            body = await ok(c, "get_file_as_base64", {"file_id": f["id"]})
             assert base64.b64decode(body["base64"], validate=True) == data, name
             assert body["size"] == len(data) and body["name"] == f["name"]
             assert body["mime_type"] == h.sniff_mime(data, f["name"]), name
@@ -491,8 +499,8 @@ async def test_get_file_content_of_documents(mcp, api, world, name):
     phrases = h.document_phrases(data, name)
     assert phrases and all(p.strip() for p in phrases)
     async with mcp() as c:
-        result = await call(c, "get_file_content", {"file_id": f["id"]})
-    body = h.payload(result, "get_file_content")
+        # A long document's text over the answer budget is offloaded: read it back.
+        body = await ok(c, "get_file_content", {"file_id": f["id"]})
     assert body["name"] == f["name"] and body["id"] == f["id"]
     assert body["mime_type"] == h.sniff_mime(data, name)
     assert body["truncated"] is False
@@ -1048,6 +1056,7 @@ async def test_resource_templates(mcp):
         templates = (await c.list_resource_templates()).resource_templates
     assert sorted(t.uri_template for t in templates) == [
         "worksection://file/{file_id}",
+        "worksection://offload/{response_id}",
         "worksection://task/{task_id}/context",
     ]
 
@@ -1250,6 +1259,30 @@ async def test_upstream_requests_per_tool(mcp, sim, world):
 
 
 # --------------------------------------------------------------- coverage
+
+
+async def test_offloaded_answer_reads_back_whole(mcp, api):
+    """Every cost line of the demo account is over the answer budget: the
+    first page says where the whole answer is, and reading it back chunk by
+    chunk gives every line, byte for byte as stored."""
+    async with mcp() as c:
+        first = h.payload(await call(c, "get_costs", {}), "get_costs")
+        rid = first["offload_id"]
+        info = h.payload(await call(c, "get_offloaded_response_info", {"response_id": rid}), "info")
+        stored, offset = b"", 0
+        while True:
+            chunk = h.payload(
+                await call(c, "read_offloaded_response_text", {"response_id": rid, "offset": offset, "max_bytes": 50_000}),
+                "read_offloaded_response_text",
+            )
+            stored += chunk["content"].encode()
+            if not chunk["has_more"]:
+                break
+            offset = chunk["next_offset"]
+    assert len(stored) == info["size_bytes"] == first["offload_size_bytes"]
+    assert hashlib.sha256(stored).hexdigest() == info["sha256"]
+    whole = json.loads(stored)
+    assert h.ids(whole["data"]) == h.ids(api.call("get_costs")["data"])
 
 
 async def test_every_tool_was_called(request):

@@ -28,7 +28,12 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(tool: &'static str, args: Value, ceiling: u64, upstream: &'static str) -> Self {
+    pub(crate) fn new(
+        tool: &'static str,
+        args: Value,
+        ceiling: u64,
+        upstream: &'static str,
+    ) -> Self {
         Self {
             tool,
             args,
@@ -43,14 +48,37 @@ impl Call {
     }
 }
 
-/// Calls a tool and returns its structured answer; a tool error is an error.
+/// Calls a tool and returns its structured answer, every page of a list
+/// in `data` (the server answers a long list page by page); a tool error
+/// is an error.
 pub async fn call(client: &Client, tool: &'static str, args: Value) -> Result<Value> {
-    let c = Call::new(tool, args, 0, "");
+    let c = Call::new(tool, args.clone(), 0, "");
     let result = client
         .call_tool(c.params())
         .await
         .with_context(|| format!("calling {tool}"))?;
-    answer(tool, result)
+    let mut whole = answer(tool, result)?;
+    let mut next = whole.get("next_cursor").cloned();
+    while let Some(cursor) = next {
+        let mut page_args = args.clone();
+        if let Some(o) = page_args.as_object_mut() {
+            o.insert("cursor".into(), cursor);
+        }
+        let c = Call::new(tool, page_args, 0, "");
+        let result = client
+            .call_tool(c.params())
+            .await
+            .with_context(|| format!("calling {tool} for its next page"))?;
+        let page = answer(tool, result)?;
+        next = page.get("next_cursor").cloned();
+        let items = page.get("data").and_then(Value::as_array).cloned();
+        if let (Some(all), Some(items)) =
+            (whole.get_mut("data").and_then(Value::as_array_mut), items)
+        {
+            all.extend(items);
+        }
+    }
+    Ok(whole)
 }
 
 /// The structured content of a successful tool result.

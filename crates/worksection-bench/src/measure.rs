@@ -14,6 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use rmcp::model::CallToolResult;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
@@ -237,6 +238,10 @@ pub struct SessionStep {
     pub naive: u64,
     pub upstream: u64,
     pub ms: f64,
+    /// Text the model reads of the answer, every page of it.
+    pub text_bytes: usize,
+    /// Pages read (more than one when the answer was paged).
+    pub pages: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -247,7 +252,41 @@ pub struct Session {
     pub naive: u64,
     pub throttled: u64,
     pub wall_s: f64,
+    /// Text the model reads of all the answers, every page.
+    pub text_bytes: usize,
+    /// What the model reads of `tools/list`: each tool's name, title,
+    /// description, input schema and annotations, as compact JSON.
+    pub tools_list_model_bytes: usize,
+    /// The whole `tools/list` result as JSON.
+    pub tools_list_bytes: usize,
     pub steps: Vec<SessionStep>,
+}
+
+/// Bytes of the text blocks of a result.
+fn text_bytes(result: &CallToolResult) -> usize {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.len()))
+        .sum()
+}
+
+/// What the model reads of a tool list (as the server's own test counts it).
+fn model_visible(tools: &[rmcp::model::Tool]) -> usize {
+    tools
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "inputSchema": t.input_schema,
+                "annotations": t.annotations,
+            })
+            .to_string()
+            .len()
+        })
+        .sum()
 }
 
 /// The scripted session, one call after another as an assistant makes
@@ -259,14 +298,42 @@ pub async fn session(
     pacer: &mut Pacer,
 ) -> Result<Session> {
     let (server, client, _) = start(up, bin).await?;
+    let tools = client.list_all_tools().await.context("tools/list")?;
+    let tools_list_model_bytes = model_visible(&tools);
+    let tools_list_bytes = serde_json::to_string(&tools)?.len();
     pacer.wait(up.gap()).await;
     up.reset_stats().await?;
     let started = Instant::now();
     let mut steps = Vec::new();
     let mut before = 0;
     for call in calls {
-        let (took, answer) = timed(&client, call).await?;
-        answer.with_context(|| format!("session step {}", steps.len() + 1))?;
+        let began = Instant::now();
+        let mut result = client
+            .call_tool(call.params())
+            .await
+            .with_context(|| format!("calling {}", call.tool))?;
+        // The assistant reads every page to have every fact.
+        let mut text = 0;
+        let mut pages = 0;
+        loop {
+            text += text_bytes(&result);
+            pages += 1;
+            let body = answer(call.tool, result)
+                .with_context(|| format!("session step {}", steps.len() + 1))?;
+            let Some(cursor) = body.get("next_cursor").cloned() else {
+                break;
+            };
+            let mut args = call.args.clone();
+            if let Some(o) = args.as_object_mut() {
+                o.insert("cursor".into(), cursor);
+            }
+            let next = Call::new(call.tool, args, 0, "");
+            result = client
+                .call_tool(next.params())
+                .await
+                .with_context(|| format!("calling {} for its next page", call.tool))?;
+        }
+        let took = began.elapsed();
         let total = up.stats().await?.total;
         steps.push(SessionStep {
             tool: call.tool,
@@ -274,6 +341,8 @@ pub async fn session(
             naive: call.ceiling,
             upstream: total - before,
             ms: ms(took),
+            text_bytes: text,
+            pages,
         });
         before = total;
     }
@@ -287,6 +356,9 @@ pub async fn session(
         naive: calls.iter().map(|c| c.ceiling).sum(),
         throttled: stats.throttled,
         wall_s: (wall.as_secs_f64() * 100.0).round() / 100.0,
+        text_bytes: steps.iter().map(|s| s.text_bytes).sum(),
+        tools_list_model_bytes,
+        tools_list_bytes,
         steps,
     })
 }
@@ -485,6 +557,9 @@ pub struct LargeRun {
     pub returned_count: u64,
     pub truncation_reason: String,
     pub answer_bytes: usize,
+    /// The text of the first page of `get_costs` with no filter (every cost
+    /// line of the account), the other large list.
+    pub costs_first_page_bytes: usize,
     pub upstream_requests: u64,
     pub throttled: u64,
 }
@@ -529,6 +604,14 @@ pub async fn large(up: &Upstream, bin: &Path, pacer: &mut Pacer) -> Result<Large
         .with_context(|| format!("the server said:\n{}", server.log_tail()))?;
     let count = |k: &str| body.get(k).and_then(Value::as_u64).unwrap_or_default();
     let (warm, _) = timed(&client, &call).await?;
+    pacer.wait(up.gap()).await;
+    let costs = client
+        .call_tool(Call::new("get_costs", json!({}), 1, "get_costs").params())
+        .await
+        .context("calling get_costs")?;
+    pacer.mark();
+    let costs_first_page_bytes = text_bytes(&costs);
+    answer("get_costs", costs)?;
     let run = LargeRun {
         idle_rss_kb: s.idle_rss_kb,
         peak_rss_kb: memory.hwm_kb,
@@ -547,6 +630,7 @@ pub async fn large(up: &Upstream, bin: &Path, pacer: &mut Pacer) -> Result<Large
             .unwrap_or_default()
             .to_owned(),
         answer_bytes,
+        costs_first_page_bytes,
         upstream_requests: stats.total,
         throttled: stats.throttled,
     };

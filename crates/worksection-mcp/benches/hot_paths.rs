@@ -20,7 +20,7 @@ use serde_json::json;
 use worksection::Client;
 use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::Task;
-use worksection_mcp::{Account, FileCache, List, Registry, ResponseCache};
+use worksection_mcp::{Account, Ctx, FileCache, List, Registry, ResponseCache};
 use worksection_sim::{DatasetKind, SimConfig, Simulator};
 
 /// The simulator, an account on it, and what the benchmarks read.
@@ -154,7 +154,7 @@ fn argument_parsing(c: &mut Criterion, f: &Fixture) {
             b.iter_batched(
                 || args.clone(),
                 |args| {
-                    let call = f.registry.call(tool, f.account.clone(), args);
+                    let call = f.registry.call(tool, Ctx::new(f.account.clone()), args);
                     black_box(call.is_some())
                 },
                 BatchSize::SmallInput,
@@ -195,7 +195,11 @@ fn cache_hit(c: &mut Criterion, f: &Fixture, rt: &tokio::runtime::Runtime) {
     let args = object(json!({"project_id": f.project}));
     rt.block_on(async {
         f.registry
-            .call("get_project_stats", f.account.clone(), args.clone())
+            .call(
+                "get_project_stats",
+                Ctx::new(f.account.clone()),
+                args.clone(),
+            )
             .expect("tool")
             .await
             .expect("warm call")
@@ -204,7 +208,11 @@ fn cache_hit(c: &mut Criterion, f: &Fixture, rt: &tokio::runtime::Runtime) {
         b.to_async(rt).iter(|| async {
             let answer = f
                 .registry
-                .call("get_project_stats", f.account.clone(), args.clone())
+                .call(
+                    "get_project_stats",
+                    Ctx::new(f.account.clone()),
+                    args.clone(),
+                )
                 .expect("tool")
                 .await
                 .expect("answer");

@@ -17,6 +17,8 @@ use worksection::Secret;
 
 use worksection_auth::{OAuthSettings, StoreChoice, StoreSettings};
 
+use crate::tools::Toolset;
+
 /// How the assistant talks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Transport {
@@ -104,6 +106,20 @@ pub struct ServeArgs {
     /// Upstream requests per second (Worksection allows about 1).
     #[arg(long, env = "WORKSECTION_REQUESTS_PER_SECOND", default_value_t = 1.0)]
     pub requests_per_second: f64,
+
+    /// Most tokens one answer's text may take (longer lists come in pages).
+    #[arg(long, env = "MCP_MAX_ANSWER_TOKENS", default_value_t = crate::output::DEFAULT_ANSWER_TOKENS)]
+    pub max_answer_tokens: usize,
+
+    /// Tool areas to serve, comma-separated: projects, tasks, comments,
+    /// files, time, people, tags, activity, analytics, system, or all.
+    #[arg(
+        long,
+        env = "MCP_TOOLSETS",
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub toolsets: Vec<String>,
 }
 
 /// The OAuth2 app people sign in through.
@@ -278,6 +294,46 @@ pub struct Settings {
     pub max_file_bytes: u64,
     pub file_cache_max_bytes: u64,
     pub requests_per_second: f64,
+    pub answers: AnswerSettings,
+}
+
+/// How answers are sized, and which tools are served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSettings {
+    /// The budget of one answer's text, in estimated tokens.
+    pub max_answer_tokens: usize,
+    pub toolsets: Vec<Toolset>,
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        Self {
+            max_answer_tokens: crate::output::DEFAULT_ANSWER_TOKENS,
+            toolsets: Toolset::ALL.to_vec(),
+        }
+    }
+}
+
+/// The range `MCP_MAX_ANSWER_TOKENS` may take.
+pub const ANSWER_TOKENS_RANGE: std::ops::RangeInclusive<usize> = 2_000..=200_000;
+
+impl AnswerSettings {
+    /// Checks the budget and reads the toolsets' names.
+    pub fn new(max_answer_tokens: usize, toolsets: &[String]) -> Result<Self, ConfigError> {
+        if !ANSWER_TOKENS_RANGE.contains(&max_answer_tokens) {
+            return Err(bad(format!(
+                "MCP_MAX_ANSWER_TOKENS must be between {} and {} (the default, {}, is what Claude Code accepts).",
+                ANSWER_TOKENS_RANGE.start(),
+                ANSWER_TOKENS_RANGE.end(),
+                crate::output::DEFAULT_ANSWER_TOKENS
+            )));
+        }
+        let toolsets = Toolset::parse_list(toolsets).map_err(ConfigError)?;
+        Ok(Self {
+            max_answer_tokens,
+            toolsets,
+        })
+    }
 }
 
 /// One sentence that says what to change.
@@ -380,6 +436,7 @@ impl ServeArgs {
             max_file_bytes: self.max_file_size_mb << 20,
             file_cache_max_bytes: self.file_cache_max_mb << 20,
             requests_per_second: self.requests_per_second,
+            answers: AnswerSettings::new(self.max_answer_tokens, &self.toolsets)?,
         })
     }
 

@@ -337,7 +337,7 @@ impl Disk {
 
 /// Writes a cached file whole or not at all, readable by this user only
 /// (attachments are the account's data), off the async threads.
-async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let (path, bytes) = (path.to_owned(), bytes.to_vec());
     tokio::task::spawn_blocking(move || worksection_auth::write_private(&path, &bytes))
         .await

@@ -165,6 +165,7 @@ mod tests {
             max_file_bytes: 10 << 20,
             file_cache_max_bytes: 100 << 20,
             requests_per_second: 50.0,
+            answers: Default::default(),
         }
     }
 

@@ -9,7 +9,9 @@
 //! account answers from the response cache (`cache`) or makes one upstream
 //! request through the `worksection` client; files go through the file
 //! cache on disk (`file_cache`) and are read by the `worksection-content`
-//! crate. Answers are shaped and size-capped by `output`.
+//! crate. Answers are shaped by `output`, fitted to a token budget
+//! (`tokens`) page by page by `paging`, and kept whole on disk when large
+//! by `offload`; `completion` suggests argument values from cached data.
 //!
 //! Setting up: [`ServeArgs`] are the raw flags and environment, checked
 //! into [`Settings`] (`config`); [`open`] opens the accounts they describe
@@ -27,17 +29,21 @@ mod account;
 mod activity;
 pub mod args;
 mod cache;
+mod completion;
 mod config;
 pub mod connect;
 mod error;
 mod file_cache;
 mod flight;
 pub mod host;
+mod offload;
 mod open;
 mod output;
+mod paging;
 mod prompts;
 mod resources;
 mod server;
+mod tokens;
 mod tools;
 pub mod transport;
 
@@ -54,4 +60,4 @@ pub use output::{List, RESPONSE_BUDGET};
 pub use prompts::list as prompts;
 pub use resources::templates as resource_templates;
 pub use server::WorksectionServer;
-pub use tools::Registry;
+pub use tools::{Ctx, MODEL_VISIBLE_LIMIT, Registry, model_visible_bytes};

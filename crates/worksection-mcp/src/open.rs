@@ -15,7 +15,7 @@ use worksection_sim::{SimConfig, Simulator};
 use crate::account::Account;
 use crate::activity::Activity;
 use crate::cache::ResponseCache;
-use crate::config::{ConfigError, Settings, Source};
+use crate::config::{AnswerSettings, ConfigError, Settings, Source};
 use crate::file_cache::FileCache;
 use crate::server::WorksectionServer;
 use crate::tools::Registry;
@@ -28,6 +28,8 @@ pub struct Opened {
     /// is served.
     #[cfg(feature = "demo")]
     pub demo: Option<Simulator>,
+    /// The answer budget and the toolsets served.
+    pub answers: AnswerSettings,
 }
 
 impl Opened {
@@ -44,11 +46,15 @@ impl Opened {
     /// reports its calls to `activity` when there is one (the desktop app's
     /// feed).
     pub fn servers(&self, activity: Option<&Arc<Activity>>) -> Vec<(String, WorksectionServer)> {
-        let registry = Arc::new(Registry::new());
+        let registry = Arc::new(Registry::with_toolsets(&self.answers.toolsets));
         self.accounts
             .iter()
             .map(|(key, account)| {
-                let server = WorksectionServer::new(account.clone(), registry.clone());
+                let server = WorksectionServer::with_budget(
+                    account.clone(),
+                    registry.clone(),
+                    self.answers.max_answer_tokens,
+                );
                 let server = match activity {
                     Some(a) => server.with_activity(a.clone()),
                     None => server,
@@ -60,7 +66,7 @@ impl Opened {
 }
 
 pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
-    match &settings.source {
+    let mut opened = match &settings.source {
         #[cfg(feature = "demo")]
         Source::Demo => open_demo(settings).await,
         Source::ApiKey {
@@ -72,7 +78,9 @@ pub async fn open(settings: &Settings) -> Result<Opened, ConfigError> {
             store,
             account,
         } => open_signed_in(settings, oauth, store, account.as_deref()).await,
-    }
+    }?;
+    opened.answers = settings.answers.clone();
+    Ok(opened)
 }
 
 /// The simulator's demo account, in process, signed in through its own
@@ -110,6 +118,7 @@ async fn open_demo(settings: &Settings) -> Result<Opened, ConfigError> {
     Ok(Opened {
         accounts: vec![("demo".to_owned(), account(settings, client, label, "demo"))],
         demo: Some(sim),
+        answers: AnswerSettings::default(),
     })
 }
 
@@ -134,6 +143,7 @@ fn open_api_key(
         accounts: vec![(key, served)],
         #[cfg(feature = "demo")]
         demo: None,
+        answers: AnswerSettings::default(),
     })
 }
 
@@ -207,6 +217,7 @@ async fn open_signed_in(
         accounts,
         #[cfg(feature = "demo")]
         demo: None,
+        answers: AnswerSettings::default(),
     })
 }
 

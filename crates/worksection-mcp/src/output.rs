@@ -1,52 +1,64 @@
-//! What a tool answers: [`Answer`], and the size cap on lists.
+//! What a tool answers ([`Answer`]), and how an answer is cut to a page
+//! that fits the assistant's budget.
 //!
 //! A tool answer carries the same JSON twice, as MCP asks: once as
-//! `structuredContent` for clients that read structured output, once as a
-//! text block for those that do not. MCP clients refuse messages over 1 MB,
-//! so lists are cut to fit *before* they are sent: every item is serialized
-//! once, straight to JSON text, its size (and the size it takes again,
-//! escaped, inside the text block) is summed, and a binary search over those
-//! sums finds how many items fit under [`RESPONSE_BUDGET`]. Nothing is
-//! re-serialized to probe, and only the items kept become JSON values again:
-//! a list of 10,000 tasks cut to a few hundred never exists as 10,000 value
-//! trees.
-//! A cut list says so: `total_count`, `returned_count`, `truncated`,
-//! `truncation_reason`.
+//! `structuredContent`, once as a text block, which is what the model
+//! reads. The text must fit a budget in tokens (`MCP_MAX_ANSWER_TOKENS`,
+//! estimated by [`crate::tokens`]), and the whole message MCP's 1 MB limit,
+//! the hard ceiling. A list answer ([`List`]) keeps every item as the JSON
+//! text it is sent as; [`page`] then takes items from an offset while the
+//! page's text stays within the budget (and the page size the assistant
+//! asked for), never splitting an item. Summary fields (counts, totals) come
+//! first in the answer and the list last. A page that does not hold the
+//! whole list says so (`truncated`, `truncation_reason`) and what to ask
+//! next (`next_cursor`, added by the server, which also keeps the whole
+//! answer for the next pages and offloads it to disk: see `paging` and
+//! `offload`).
 
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::error::ToolError;
+use crate::tokens;
 
 /// MCP's limit on one message.
 pub const MCP_MESSAGE_LIMIT: usize = 1024 * 1024;
 
-/// What a tool answer may take, leaving room for the JSON-RPC envelope,
-/// image blocks' headers and a safety margin.
+/// What a tool answer may take on the wire, leaving room for the JSON-RPC
+/// envelope, image blocks' headers and a safety margin.
 pub const RESPONSE_BUDGET: usize = MCP_MESSAGE_LIMIT - 48 * 1024;
 
-/// A successful tool answer: one JSON object, plus any image blocks.
+/// The default budget of an answer's text, in estimated tokens (Claude
+/// Code refuses tool results over 25,000 tokens by default).
+pub const DEFAULT_ANSWER_TOKENS: usize = 25_000;
+
+/// A successful tool answer: one JSON object or a list, plus any image
+/// blocks.
 #[derive(Debug)]
 pub struct Answer {
-    body: Map<String, Value>,
+    body: Body,
     images: Vec<ContentBlock>,
+}
+
+#[derive(Debug)]
+enum Body {
+    Object(Map<String, Value>),
+    List(List),
 }
 
 impl Answer {
     /// An answer from anything that serializes to a JSON object.
     pub fn object(value: impl Serialize) -> Result<Self, ToolError> {
-        match serde_json::to_value(value) {
-            Ok(Value::Object(body)) => Ok(Self {
-                body,
-                images: Vec::new(),
-            }),
-            Ok(other) => Ok(Self {
-                body: Map::from_iter([("data".to_owned(), other)]),
-                images: Vec::new(),
-            }),
-            Err(e) => Err(ToolError::File(format!("could not encode the answer: {e}"))),
-        }
+        let body = match serde_json::to_value(value) {
+            Ok(Value::Object(body)) => body,
+            Ok(other) => Map::from_iter([("data".to_owned(), other)]),
+            Err(e) => return Err(encode_error(e)),
+        };
+        Ok(Self {
+            body: Body::Object(body),
+            images: Vec::new(),
+        })
     }
 
     /// Adds an image block (base64 data and its MIME type) after the JSON.
@@ -55,40 +67,78 @@ impl Answer {
         self
     }
 
-    pub fn body(&self) -> &Map<String, Value> {
-        &self.body
+    /// The list, when the answer is one.
+    pub fn list(&self) -> Option<&List> {
+        match &self.body {
+            Body::List(l) => Some(l),
+            Body::Object(_) => None,
+        }
     }
 
+    /// Splits the answer into its list (if it is one) and its images.
+    pub fn into_parts(self) -> (Result<List, Map<String, Value>>, Vec<ContentBlock>) {
+        match self.body {
+            Body::List(l) => (Ok(l), self.images),
+            Body::Object(o) => (Err(o), self.images),
+        }
+    }
+
+    /// The whole answer as one JSON object, every item of a list included
+    /// (what is offloaded, and what a resource serves).
     pub fn into_body(self) -> Map<String, Value> {
-        self.body
+        match self.body {
+            Body::Object(o) => o,
+            Body::List(l) => l.whole(),
+        }
     }
 
+    /// The first page within the default budget, as a tool result (without
+    /// a cursor store or offloading; the server adds those).
     pub fn into_result(self) -> CallToolResult {
-        let structured = Value::Object(self.body);
-        let text = structured.to_string();
-        let mut content = vec![ContentBlock::text(text)];
-        content.extend(self.images);
-        let mut result = CallToolResult::success(content);
-        result.structured_content = Some(structured);
-        result
+        let (body, images) = self.into_parts();
+        let body = match body {
+            Ok(list) => page(&list, 0, None, DEFAULT_ANSWER_TOKENS, &Map::new()).body,
+            Err(o) => o,
+        };
+        result(body, images)
     }
 }
 
-/// Why a list came back shorter than it is.
+/// A tool result: the JSON as text and as `structuredContent`, then any
+/// other blocks.
+pub fn result(body: Map<String, Value>, extra: Vec<ContentBlock>) -> CallToolResult {
+    let structured = Value::Object(body);
+    let text = structured.to_string();
+    let mut content = vec![ContentBlock::text(text)];
+    content.extend(extra);
+    let mut result = CallToolResult::success(content);
+    result.structured_content = Some(structured);
+    result
+}
+
+/// Why a page does not hold the whole list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Truncation {
     None,
+    /// `max_results` kept fewer items than there are.
     MaxResults,
+    /// The token budget (or the 1 MB ceiling) ended the page.
     SizeCap,
+    /// The page size asked for (`limit`) ended the page.
+    Limit,
+    /// `max_results` and a page end both.
     Both,
 }
 
-/// A list answer in the making: `{data, total_count, returned_count,
-/// truncated, truncation_reason}` plus any summary fields.
+/// A list answer: `{summary fields…, total_count, returned_count,
+/// truncated, truncation_reason, next_cursor?, data: [...]}`.
+#[derive(Debug)]
 pub struct List {
     /// Each item as the JSON text it is sent as.
     items: Vec<String>,
+    /// How many items there were before `max_results`.
+    total: usize,
     key: &'static str,
     max_results: Option<usize>,
     fields: Map<String, Value>,
@@ -100,8 +150,9 @@ impl List {
             .into_iter()
             .map(|item| serde_json::to_string(&item))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ToolError::File(format!("could not encode the answer: {e}")))?;
+            .map_err(encode_error)?;
         Ok(Self {
+            total: items.len(),
             items,
             key: "data",
             max_results: None,
@@ -116,7 +167,7 @@ impl List {
         self
     }
 
-    /// Keeps at most `n` items (after the size cap has its say).
+    /// Keeps at most `n` items.
     pub fn max_results(mut self, n: usize) -> Self {
         self.max_results = Some(n);
         self
@@ -131,88 +182,194 @@ impl List {
         self
     }
 
-    pub fn finish(self) -> Result<Answer, ToolError> {
-        let total = self.items.len();
-        let wanted = self.max_results.map_or(total, |m| m.min(total));
-        let (raw, escaped): (Vec<usize>, Vec<usize>) = self.items[..wanted]
-            .iter()
-            .map(|s| (s.len(), s.len() + escape_overhead(s)))
-            .unzip();
-
-        // The answer without items, as it would be sent with every
-        // count at its widest, so the sums below are an upper bound.
-        let mut skeleton = self.fields.clone();
-        skeleton.insert(self.key.into(), json!([]));
-        skeleton.insert("total_count".into(), json!(total));
-        skeleton.insert("returned_count".into(), json!(total));
-        skeleton.insert("truncated".into(), json!(false));
-        skeleton.insert("truncation_reason".into(), json!("max_results"));
-        let skeleton = Value::Object(skeleton).to_string();
-        // Sent twice: as JSON, and as a quoted, escaped string; inside the
-        // tool result's own fields.
-        let base =
-            skeleton.len() + skeleton.len() + escape_overhead(&skeleton) + 2 + *RESULT_ENVELOPE;
-
-        if base > RESPONSE_BUDGET {
-            return Err(ToolError::File(
-                "The answer would exceed MCP's 1 MB message limit even without its list (a field such as a description is too large); ask for fewer extra blocks.".to_owned(),
-            ));
+    pub fn finish(mut self) -> Result<Answer, ToolError> {
+        if let Some(max) = self.max_results {
+            self.items.truncate(max);
         }
-
-        // prefix[n] = bytes that the first n items add, twice over.
-        let mut prefix = Vec::with_capacity(wanted + 1);
-        prefix.push(0usize);
-        let mut sum = 0usize;
-        for (i, (r, e)) in raw.iter().zip(&escaped).enumerate() {
-            let commas = if i == 0 { 0 } else { 2 };
-            sum = sum.saturating_add(r + e + commas);
-            prefix.push(sum);
-        }
-        let fits = prefix.partition_point(|bytes| base.saturating_add(*bytes) <= RESPONSE_BUDGET);
-        let returned = fits.saturating_sub(1).min(wanted);
-
-        let by_max = wanted < total;
-        let by_size = returned < wanted;
-        let reason = match (by_max, by_size) {
-            (false, false) => Truncation::None,
-            (true, false) => Truncation::MaxResults,
-            (false, true) => Truncation::SizeCap,
-            (true, true) => Truncation::Both,
-        };
-        let mut items = self.items;
-        items.truncate(returned);
-        // The same JSON the sizes were taken from, read back into values
-        // for the answer: the text is what was measured, so the cut holds.
-        let items = items
-            .iter()
-            .map(|s| serde_json::from_str::<Value>(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ToolError::File(format!("could not encode the answer: {e}")))?;
-
-        let mut body = Map::new();
-        body.insert(self.key.into(), Value::Array(items));
-        body.insert("total_count".into(), json!(total));
-        body.insert("returned_count".into(), json!(returned));
-        body.insert("truncated".into(), json!(reason != Truncation::None));
-        body.insert("truncation_reason".into(), json!(reason));
-        body.extend(self.fields);
         Ok(Answer {
-            body,
+            body: Body::List(self),
             images: Vec::new(),
         })
     }
+
+    /// Items kept (after `max_results`).
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Items there were before `max_results`.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The whole list as one answer, every kept item in it.
+    pub fn whole(&self) -> Map<String, Value> {
+        let reason = if self.items.len() < self.total {
+            Truncation::MaxResults
+        } else {
+            Truncation::None
+        };
+        let mut body = self.head(self.items.len(), reason);
+        body.insert(
+            self.key.into(),
+            Value::Array(self.values(0..self.items.len())),
+        );
+        body
+    }
+
+    /// [`Self::whole`] as JSON text, written straight from the items' text.
+    pub fn whole_text(&self) -> String {
+        let reason = if self.items.len() < self.total {
+            Truncation::MaxResults
+        } else {
+            Truncation::None
+        };
+        let head = Value::Object(self.head(self.items.len(), reason)).to_string();
+        let mut out = String::with_capacity(head.len() + self.item_bytes() + self.items.len() + 16);
+        out.push_str(&head[..head.len() - 1]);
+        if head.len() > 2 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(self.key.to_owned()).to_string());
+        out.push_str(":[");
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(item);
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// Bytes of the kept items' JSON text.
+    pub fn item_bytes(&self) -> usize {
+        self.items.iter().map(String::len).sum()
+    }
+
+    fn head(&self, returned: usize, reason: Truncation) -> Map<String, Value> {
+        let mut body = self.fields.clone();
+        body.insert("total_count".into(), json!(self.total));
+        body.insert("returned_count".into(), json!(returned));
+        body.insert("truncated".into(), json!(reason != Truncation::None));
+        body.insert("truncation_reason".into(), json!(reason));
+        body
+    }
+
+    /// The items of `range` as values, read back from the very text that
+    /// was measured, so the cut holds.
+    fn values(&self, range: std::ops::Range<usize>) -> Vec<Value> {
+        self.items[range]
+            .iter()
+            .map(|s| serde_json::from_str::<Value>(s).unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page {
+    pub body: Map<String, Value>,
+    /// Where the next page starts, when items remain.
+    pub next: Option<usize>,
+}
+
+/// The page of `list` from `offset`: as many whole items as fit within
+/// `budget` tokens of text (and MCP's byte ceiling) and `limit`. `extra`
+/// fields (a cursor placeholder of full length, the offload's facts) are
+/// counted and placed before the list. An item too large for the budget on
+/// its own is left out of the page and named in `skipped` (it is in the
+/// offloaded answer), so a walk always moves on.
+pub fn page(
+    list: &List,
+    offset: usize,
+    limit: Option<usize>,
+    budget: usize,
+    extra: &Map<String, Value>,
+) -> Page {
+    let len = list.items.len();
+    let offset = offset.min(len);
+    let wanted = limit.map_or(len - offset, |l| l.min(len - offset));
+
+    // The answer without items, every count at its widest: an upper bound.
+    let mut skeleton = list.head(list.total, Truncation::MaxResults);
+    skeleton.extend(extra.clone());
+    skeleton.insert(list.key.into(), json!([]));
+    let skeleton = Value::Object(skeleton).to_string();
+    let base_tokens = tokens::estimate(&skeleton) + 2;
+    let base_bytes = skeleton.len() * 2 + escape_overhead(&skeleton) + 2 + *RESULT_ENVELOPE + 64;
+
+    let mut used_tokens = base_tokens;
+    let mut used_bytes = base_bytes;
+    let mut end = offset;
+    let mut skipped = None;
+    while end < offset + wanted {
+        let item = &list.items[end];
+        // One comma (or bracket) and the item, twice on the wire.
+        let t = tokens::estimate(item) + 1;
+        let b = item.len() * 2 + escape_overhead(item) + 2;
+        if used_tokens + t > budget || used_bytes + b > RESPONSE_BUDGET {
+            if end == offset {
+                // Too large on its own: name it and move past it.
+                skipped = Some(json!({"index": end, "estimated_tokens": t}));
+                end += 1;
+            }
+            break;
+        }
+        used_tokens += t;
+        used_bytes += b;
+        end += 1;
+    }
+    let first = if skipped.is_some() { end } else { offset };
+    let returned = end - first;
+    let by_max = len < list.total;
+    let by_page = end < len;
+    let ended_by = if !by_page {
+        Truncation::None
+    } else if limit.is_some_and(|l| end - offset >= l) {
+        Truncation::Limit
+    } else {
+        Truncation::SizeCap
+    };
+    let mut reason = match (by_max, ended_by) {
+        (false, r) => r,
+        (true, Truncation::None) => Truncation::MaxResults,
+        (true, _) => Truncation::Both,
+    };
+    if reason == Truncation::None && returned < list.total {
+        // A later page of a walk, the last one: still not the whole list.
+        reason = Truncation::Limit;
+    }
+    let mut body = list.head(returned, reason);
+    body.extend(extra.clone());
+    if let Some(s) = skipped {
+        body.insert(
+            "skipped".into(),
+            json!([{"item": s, "why": "larger than the answer budget on its own; read it in the offloaded answer (read_offloaded_response_text)"}]),
+        );
+    }
+    body.insert(list.key.into(), Value::Array(list.values(first..end)));
+    Page {
+        body,
+        next: by_page.then_some(end),
+    }
+}
+
+fn encode_error(e: serde_json::Error) -> ToolError {
+    ToolError::File(format!("could not encode the answer: {e}"))
 }
 
 /// Bytes a tool result adds around its two copies of the answer
 /// (`{"content":[{"type":"text","text":…}],"structuredContent":…,…}`),
 /// measured once on an empty answer so it follows rmcp's field names.
 static RESULT_ENVELOPE: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
-    let empty = Answer {
-        body: Map::new(),
-        images: Vec::new(),
-    };
     // The empty answer's two copies: `{}` and `"{}"`.
-    serde_json::to_string(&empty.into_result()).map_or(256, |s| s.len().saturating_sub(6))
+    serde_json::to_string(&result(Map::new(), Vec::new()))
+        .map_or(256, |s| s.len().saturating_sub(6))
 });
 
 /// Bytes serde_json adds when it writes `s` inside a JSON string (the
@@ -231,17 +388,30 @@ fn escape_overhead(s: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn wire_size(answer: Answer) -> usize {
-        serde_json::to_string(&answer.into_result())
-            .map(|s| s.len())
-            .unwrap_or(usize::MAX)
+    fn list_of(items: Vec<Value>) -> List {
+        List::new(items).expect("list")
+    }
+
+    fn text_tokens(body: &Map<String, Value>) -> usize {
+        tokens::estimate(&Value::Object(body.clone()).to_string())
     }
 
     #[test]
     fn small_lists_pass_whole() {
-        let a = List::new(["a", "b"]).and_then(List::finish).expect("list");
-        assert_eq!(a.body()["returned_count"], 2);
-        assert_eq!(a.body()["truncation_reason"], "none");
+        let l = list_of(vec![json!("a"), json!("b")]);
+        let p = page(&l, 0, None, DEFAULT_ANSWER_TOKENS, &Map::new());
+        assert_eq!(p.body["returned_count"], 2);
+        assert_eq!(p.body["truncation_reason"], "none");
+        assert_eq!(p.next, None);
+    }
+
+    #[test]
+    fn summaries_come_before_the_list() {
+        let l = list_of(vec![json!(1)]).field("totals", json!({"time": "1:00"}));
+        let p = page(&l, 0, None, DEFAULT_ANSWER_TOKENS, &Map::new());
+        let keys: Vec<&str> = p.body.keys().map(String::as_str).collect();
+        assert_eq!(keys.first(), Some(&"totals"));
+        assert_eq!(keys.last(), Some(&"data"));
     }
 
     #[test]
@@ -252,14 +422,10 @@ mod tests {
             json!({"z": 1, "a": [1.5, -0.0, 1e300, "say \"hi\"\n"], "n": null, "u": u64::MAX}),
             json!("é\u{1}"),
         ];
-        let a = List::new(items.clone())
-            .and_then(List::finish)
-            .expect("list");
-        assert_eq!(a.body()["data"], Value::Array(items.clone()));
-        assert_eq!(
-            a.body()["data"].to_string(),
-            Value::Array(items).to_string()
-        );
+        let l = list_of(items.clone());
+        let p = page(&l, 0, None, DEFAULT_ANSWER_TOKENS, &Map::new());
+        assert_eq!(p.body["data"], Value::Array(items.clone()));
+        assert_eq!(p.body["data"].to_string(), Value::Array(items).to_string());
     }
 
     #[test]
@@ -268,38 +434,89 @@ mod tests {
             .map(|l| l.max_results(3))
             .and_then(List::finish)
             .expect("list");
-        assert_eq!(a.body()["total_count"], 10);
-        assert_eq!(a.body()["returned_count"], 3);
-        assert_eq!(a.body()["truncation_reason"], "max_results");
+        let l = a.list().expect("a list");
+        let p = page(l, 0, None, DEFAULT_ANSWER_TOKENS, &Map::new());
+        assert_eq!(p.body["total_count"], 10);
+        assert_eq!(p.body["returned_count"], 3);
+        assert_eq!(p.body["truncation_reason"], "max_results");
+        assert_eq!(p.next, None);
     }
 
     #[test]
-    fn size_cap_fits_tightly_under_the_limit() {
-        // Quotes and newlines make the escaped copy larger than the raw one.
+    fn pages_fit_the_budget_and_walk_every_item_once() {
+        let items: Vec<Value> = (0..3000)
+            .map(|i| json!({"id": i.to_string(), "name": format!("Задача {i} 🚀"), "text": "say \"hi\"\n".repeat(i % 7)}))
+            .collect();
+        let l = list_of(items.clone());
+        for (budget, limit) in [
+            (2_000, None),
+            (5_000, Some(100)),
+            (25_000, None),
+            (300, None),
+        ] {
+            let mut seen = Vec::new();
+            let mut offset = 0;
+            let mut pages = 0;
+            loop {
+                let p = page(&l, offset, limit, budget, &Map::new());
+                assert!(text_tokens(&p.body) <= budget, "budget {budget}");
+                let data = p.body["data"].as_array().expect("data");
+                assert_eq!(p.body["returned_count"], data.len());
+                if let Some(limit) = limit {
+                    assert!(data.len() <= limit);
+                }
+                assert!(p.body.get("skipped").is_none());
+                seen.extend(data.iter().cloned());
+                pages += 1;
+                match p.next {
+                    Some(n) => {
+                        assert_eq!(p.body["truncated"], true);
+                        offset = n;
+                    }
+                    None => break,
+                }
+            }
+            assert!(pages > 1, "budget {budget}");
+            assert_eq!(seen, items, "budget {budget}");
+        }
+    }
+
+    #[test]
+    fn an_item_too_large_alone_is_named_and_passed() {
+        let items = vec![json!("small"), json!("x".repeat(10_000)), json!("after")];
+        let l = list_of(items);
+        let p = page(&l, 0, None, 500, &Map::new());
+        assert_eq!(p.body["returned_count"], 1);
+        assert_eq!(p.next, Some(1));
+        let p = page(&l, 1, None, 500, &Map::new());
+        assert_eq!(p.body["returned_count"], 0);
+        assert_eq!(p.body["skipped"][0]["item"]["index"], 1);
+        assert_eq!(p.next, Some(2));
+        let p = page(&l, 2, None, 500, &Map::new());
+        assert_eq!(p.body["data"], json!(["after"]));
+        assert_eq!(p.next, None);
+    }
+
+    #[test]
+    fn byte_ceiling_holds_even_for_a_huge_budget() {
         let item = |i: usize| json!({"id": i.to_string(), "text": "say \"hi\"\n".repeat(40)});
         let items: Vec<Value> = (0..5000).map(item).collect();
-        let a = List::new(items.clone())
-            .and_then(List::finish)
-            .expect("list");
-        let returned = a.body()["returned_count"].as_u64().expect("count") as usize;
-        assert_eq!(a.body()["truncation_reason"], "size_cap");
-        assert!(returned > 100 && returned < 5000);
-        assert!(wire_size(a) <= RESPONSE_BUDGET);
-        // One more item would not have fitted.
-        let mut body = Map::new();
-        body.insert("data".into(), Value::Array(items[..=returned].to_vec()));
-        body.insert("total_count".into(), json!(5000));
-        body.insert("returned_count".into(), json!(returned + 1));
-        body.insert("truncated".into(), json!(true));
-        body.insert("truncation_reason".into(), json!("size_cap"));
-        let over = wire_size(Answer {
-            body,
-            images: Vec::new(),
-        });
-        assert!(
-            over > RESPONSE_BUDGET,
-            "{over} vs {RESPONSE_BUDGET}, returned {returned}"
-        );
+        let l = list_of(items);
+        let p = page(&l, 0, None, usize::MAX / 2, &Map::new());
+        assert_eq!(p.body["truncation_reason"], "size_cap");
+        let wire = serde_json::to_string(&result(p.body, Vec::new())).expect("json");
+        assert!(wire.len() <= RESPONSE_BUDGET);
+    }
+
+    #[test]
+    fn whole_text_is_the_whole_answer() {
+        let l = list_of(vec![json!({"a": "é\n"}), json!(2)]).field("totals", json!({"n": 2}));
+        let text = l.whole_text();
+        let parsed: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(parsed, Value::Object(l.whole()));
+        let empty = List::new(Vec::<u8>::new()).expect("list");
+        let parsed: Value = serde_json::from_str(&empty.whole_text()).expect("json");
+        assert_eq!(parsed, Value::Object(empty.whole()));
     }
 
     #[test]

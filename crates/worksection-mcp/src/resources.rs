@@ -1,11 +1,12 @@
 //! The resources: files (so a vision model sees screenshots as images), a
-//! task's whole context, and the file cache's statistics.
+//! task's whole context, the file cache's statistics, and offloaded answers.
 //!
 //! `worksection://file/{file_id}` answers a blob with the file's real MIME
 //! type (sniffed from its bytes) or text for text types;
 //! `worksection://task/{task_id}/context` answers the same JSON as the
 //! `get_task_discussion` tool; `worksection://cache/stats` the cache's
-//! figures. The images already in the file cache (the ones recently looked
+//! figures; `worksection://offload/{response_id}` an answer that was too
+//! large for the budget, as the JSON it was. The images already in the file cache (the ones recently looked
 //! at) are listed as concrete resources, so a client can offer them.
 
 use base64::Engine;
@@ -16,6 +17,7 @@ use serde_json::json;
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::error::ToolError;
+use crate::offload::{OFFLOAD_URI_PREFIX, OffloadStore};
 use crate::output::MCP_MESSAGE_LIMIT;
 use crate::tools::file_uri;
 use worksection_content as content;
@@ -41,6 +43,12 @@ pub fn templates() -> Vec<ResourceTemplate> {
                  images among them, and summary counts.",
             )
             .with_mime_type("application/json"),
+        ResourceTemplate::new("worksection://offload/{response_id}", "offload")
+            .with_title("An offloaded answer")
+            .with_description(
+                "JSON: a tool answer that was larger than the budget, whole (its `offload_id`).",
+            )
+            .with_mime_type("application/json"),
     ]
 }
 
@@ -62,7 +70,27 @@ pub async fn list(ws: &Account) -> Vec<Resource> {
     out
 }
 
-pub async fn read(ws: &Account, uri: &str) -> Result<Vec<ResourceContents>, McpError> {
+pub async fn read(
+    ws: &Account,
+    offloads: &OffloadStore,
+    uri: &str,
+) -> Result<Vec<ResourceContents>, McpError> {
+    if let Some(id) = uri.strip_prefix(OFFLOAD_URI_PREFIX) {
+        let bytes = offloads.bytes(id).await.map_err(|e| match e {
+            ToolError::NotFound(m) => McpError::resource_not_found(m, None),
+            other => invalid(other),
+        })?;
+        if bytes.len() as u64 > MAX_RESOURCE_BYTES {
+            return Err(McpError::invalid_params(
+                "This offloaded answer is too large for one MCP message; read it with the read_offloaded_response_text tool.",
+                None,
+            ));
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        return Ok(vec![
+            ResourceContents::text(text, uri).with_mime_type("application/json"),
+        ]);
+    }
     if uri == CACHE_STATS_URI {
         let stats = ws.files().stats().await;
         return Ok(vec![
@@ -103,7 +131,7 @@ pub async fn read(ws: &Account, uri: &str) -> Result<Vec<ResourceContents>, McpE
     }
     Err(McpError::resource_not_found(
         format!(
-            "No resource {}; this server serves worksection://file/{{file_id}}, worksection://task/{{task_id}}/context and {CACHE_STATS_URI}.",
+            "No resource {}; this server serves worksection://file/{{file_id}}, worksection://task/{{task_id}}/context, worksection://offload/{{response_id}} and {CACHE_STATS_URI}.",
             args::shorten(uri)
         ),
         None,

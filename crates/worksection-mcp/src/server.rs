@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -20,7 +21,10 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use crate::account::Account;
 use crate::activity::{self, Activity, ToolCall};
 use crate::error::ToolError;
-use crate::tools::Registry;
+use crate::offload::OffloadStore;
+use crate::output::DEFAULT_ANSWER_TOKENS;
+use crate::paging::{PageArgs, Responder};
+use crate::tools::{Ctx, Registry};
 use crate::{prompts, resources};
 
 /// How long one tool call may take, waiting for the rate limiter included,
@@ -32,22 +36,49 @@ const INSTRUCTIONS: &str = "Read-only access to one Worksection account: project
 comments, files, time and costs, people, tags and activity. Worksection allows about one request \
 per second, so prefer the tool that answers the whole question (get_project_stats, \
 get_overdue_tasks, get_team_workload_summary, get_task_discussion) over many small calls. Ids are \
-digit strings; dates are YYYY-MM-DD. Lists say when they were cut (truncated, truncation_reason). \
-Screenshots and other attachments are readable through their resource_uri \
+digit strings; dates are YYYY-MM-DD. Answers fit a token budget: a list with more items gives \
+next_cursor (pass it as cursor for the next page), and a large answer is also offloaded \
+(offload_id; read it with read_offloaded_response_text). Screenshots and other attachments are readable through their resource_uri \
 (worksection://file/{id}) or get_file_content.";
+
+/// When a call still running sends its first progress notification, and
+/// how often the next ones.
+const PROGRESS_FIRST: Duration = Duration::from_millis(300);
+const PROGRESS_EVERY: Duration = Duration::from_millis(700);
+
+/// How long an offloaded answer is kept, and how many files and bytes
+/// the offload folder may hold.
+pub const OFFLOAD_RETENTION: Duration = Duration::from_secs(24 * 3600);
+pub const OFFLOAD_MAX_FILES: usize = 200;
+pub const OFFLOAD_MAX_BYTES: u64 = 256 << 20;
 
 #[derive(Clone)]
 pub struct WorksectionServer {
     account: Arc<Account>,
     tools: Arc<Registry>,
+    answers: Arc<Responder>,
     activity: Option<Arc<Activity>>,
 }
 
 impl WorksectionServer {
+    /// A server with the default answer budget; offloaded answers go to
+    /// the folder beside the account's file cache.
     pub fn new(account: Arc<Account>, tools: Arc<Registry>) -> Self {
+        Self::with_budget(account, tools, DEFAULT_ANSWER_TOKENS)
+    }
+
+    /// A server whose answers fit `budget_tokens` (`MCP_MAX_ANSWER_TOKENS`).
+    pub fn with_budget(account: Arc<Account>, tools: Arc<Registry>, budget_tokens: usize) -> Self {
+        let offload = OffloadStore::new(
+            OffloadStore::beside(account.files().dir()),
+            OFFLOAD_RETENTION,
+            OFFLOAD_MAX_FILES,
+            OFFLOAD_MAX_BYTES,
+        );
         Self {
             account,
             tools,
+            answers: Arc::new(Responder::new(budget_tokens, offload)),
             activity: None,
         }
     }
@@ -62,14 +93,15 @@ impl WorksectionServer {
         &self.account
     }
 
-    /// Runs one tool call to its answer (tool errors included).
+    /// Runs one tool call to its answer (tool errors included): the tool's
+    /// first page, or the page its `cursor` points at.
     pub async fn call(
         &self,
         name: &str,
-        args: rmcp::model::JsonObject,
+        mut args: rmcp::model::JsonObject,
     ) -> Result<CallToolResult, McpError> {
         let ids = id_arguments(&args);
-        let Some(fut) = self.tools.call(name, self.account.clone(), args) else {
+        if self.tools.get(name).is_none() {
             return Err(McpError::invalid_params(
                 format!(
                     "No tool named {}; tools/list lists the {} tools.",
@@ -78,24 +110,24 @@ impl WorksectionServer {
                 ),
                 None,
             ));
-        };
+        }
         let started = Instant::now();
         let at = chrono::Utc::now();
-        let (outcome, upstream) =
-            activity::count_upstream(tokio::time::timeout(TOOL_TIMEOUT, fut)).await;
-        let result = match outcome {
-            Ok(Ok(answer)) => answer.into_result(),
-            Ok(Err(ToolError::Upstream(e)))
-                if matches!(*e, worksection::Error::NotFound { .. }) && !ids.is_empty() =>
-            {
-                // Worksection says "Task is invalid"; name what was asked for.
-                CallToolResult::error(vec![ContentBlock::text(format!("{e} (asked for {ids})"))])
+        let page = if self.tools.is_paged(name) {
+            PageArgs::take(&mut args)
+        } else {
+            Ok(PageArgs::default())
+        };
+        let (result, upstream) = match page {
+            Err(e) => (tool_error(&e), 0),
+            Ok(PageArgs {
+                cursor: Some(cursor),
+                limit,
+            }) => {
+                let r = self.answers.resume(name, &args, &cursor, limit);
+                (r.unwrap_or_else(|e| tool_error(&e)), 0)
             }
-            Ok(Err(e)) => CallToolResult::error(vec![ContentBlock::text(e.to_string())]),
-            Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
-                "Worksection did not answer within {} seconds (it allows about one request per second and other requests were waiting); try again in a minute.",
-                TOOL_TIMEOUT.as_secs()
-            ))]),
+            Ok(page) => self.run(name, args, page, &ids).await,
         };
         tracing::info!(
             tool = name,
@@ -115,6 +147,47 @@ impl WorksectionServer {
         }
         Ok(result)
     }
+
+    /// Runs the tool itself, and sizes its answer.
+    async fn run(
+        &self,
+        name: &str,
+        args: rmcp::model::JsonObject,
+        page: PageArgs,
+        ids: &str,
+    ) -> (CallToolResult, u32) {
+        let ctx = Ctx {
+            account: self.account.clone(),
+            answers: self.answers.clone(),
+        };
+        let Some(fut) = self.tools.call(name, ctx, args.clone()) else {
+            return (
+                tool_error(&ToolError::NotFound(format!("No tool named {name}."))),
+                0,
+            );
+        };
+        let (outcome, upstream) =
+            activity::count_upstream(tokio::time::timeout(TOOL_TIMEOUT, fut)).await;
+        let result = match outcome {
+            Ok(Ok(answer)) => self.answers.respond(name, args, page, answer).await,
+            Ok(Err(ToolError::Upstream(e)))
+                if matches!(*e, worksection::Error::NotFound { .. }) && !ids.is_empty() =>
+            {
+                // Worksection says "Task is invalid"; name what was asked for.
+                CallToolResult::error(vec![ContentBlock::text(format!("{e} (asked for {ids})"))])
+            }
+            Ok(Err(e)) => tool_error(&e),
+            Err(_) => CallToolResult::error(vec![ContentBlock::text(format!(
+                "Worksection did not answer within {} seconds (it allows about one request per second and other requests were waiting); try again in a minute.",
+                TOOL_TIMEOUT.as_secs()
+            ))]),
+        };
+        (result, upstream)
+    }
+}
+
+fn tool_error(e: &ToolError) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(e.to_string())])
 }
 
 /// The text of a failed call's answer, as the assistant saw it (cut to a
@@ -154,6 +227,7 @@ impl ServerHandler for WorksectionServer {
                 .enable_tools()
                 .enable_resources()
                 .enable_prompts()
+                .enable_completions()
                 .build(),
         )
         .with_server_info(server)
@@ -172,13 +246,46 @@ impl ServerHandler for WorksectionServer {
         self.tools.get(name).cloned()
     }
 
+    /// Runs a tool call; when the client asked for progress (a progress
+    /// token) and the call waits on Worksection's pace for more than a
+    /// moment, says so every [`PROGRESS_EVERY`] until the answer is ready.
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let args = request.arguments.unwrap_or_default();
-        self.call(&request.name, args).await.map(Into::into)
+        let call = self.call(&request.name, args);
+        let Some(token) = context.meta.get_progress_token() else {
+            return call.await.map(Into::into);
+        };
+        let peer = context.peer.clone();
+        let ticker = async move {
+            let mut ticks = 0u32;
+            loop {
+                tokio::time::sleep(if ticks == 0 {
+                    PROGRESS_FIRST
+                } else {
+                    PROGRESS_EVERY
+                })
+                .await;
+                ticks += 1;
+                let note = ProgressNotificationParam::new(token.clone(), f64::from(ticks))
+                    .with_message(
+                        "Waiting for Worksection, which answers about one request a second",
+                    );
+                if peer.notify_progress(note).await.is_err() {
+                    // The client is gone: no more notes.
+                    return;
+                }
+            }
+        };
+        tokio::pin!(call);
+        tokio::select! {
+            result = &mut call => return result.map(Into::into),
+            () = ticker => {}
+        }
+        call.await.map(Into::into)
     }
 
     async fn list_resources(
@@ -206,8 +313,18 @@ impl ServerHandler for WorksectionServer {
         request: ReadResourceRequestParams,
         _: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        let contents = resources::read(&self.account, &request.uri).await?;
+        let contents = resources::read(&self.account, self.answers.offload(), &request.uri).await?;
         Ok(ReadResourceResult::new(contents).into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        Ok(CompleteResult::new(
+            crate::completion::complete(&self.account, &request.argument).await,
+        ))
     }
 
     async fn list_prompts(

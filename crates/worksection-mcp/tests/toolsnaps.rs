@@ -60,7 +60,7 @@ mod tools_md {
 
     pub fn render(registry: &Registry) -> String {
         let tools = registry.list();
-        let visible: usize = tools.iter().map(model_visible_bytes).sum();
+        let visible = worksection_mcp::model_visible_bytes(tools);
         let mut out = String::new();
         out.push_str(
             "# Tools, resources and prompts\n\n\
@@ -215,16 +215,6 @@ mod tools_md {
             let keys: Vec<String> = props.keys().map(|k| format!("`{k}`")).collect();
             format!("an object with {}", keys.join(", "))
         }
-    }
-
-    /// What a model reads of one tool in `tools/list`: everything but the
-    /// output schema, which clients use to check answers.
-    pub fn model_visible_bytes(tool: &Tool) -> usize {
-        let mut value = serde_json::to_value(tool).unwrap_or_default();
-        if let Some(obj) = value.as_object_mut() {
-            obj.remove("outputSchema");
-        }
-        serde_json::to_string(&value).map(|s| s.len()).unwrap_or(0)
     }
 
     fn cell(text: &str) -> String {

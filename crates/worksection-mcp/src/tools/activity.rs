@@ -19,19 +19,15 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_activity_log",
-            "Get the activity log",
-            "What happened recently: tasks created, closed, changed, comments posted, for the \
-             account or one project, over a period such as 1d, 12h or 30d (at most 30 days). \
-             event_types counts every event of the period; by default the answer holds as many \
-             events as fit.",
+            "Activity log",
+            "Recent events (tasks created, closed, changed; comments), counted by type.",
             Shape::List,
             get_activity_log,
         ),
         def(
             "get_user_activity",
-            "Get a person's activity",
-            "What one person did recently (tasks created, closed, changed, comments), over a \
-             period such as 1d or 7d.",
+            "Person's activity",
+            "One person's recent events.",
             Shape::List,
             get_user_activity,
         ),
@@ -81,9 +77,9 @@ pub struct ActivityLogArgs {
     /// How far back: 1m..360m, 1h..72h or 1d..30d.
     #[serde(default = "default_period")]
     pub period: String,
-    /// Only events about projects, tasks or comments.
+    /// project, task or comment events only.
     pub event_filter: Option<EventFilter>,
-    /// At most this many events (by default as many as fit in one answer).
+    /// Most events.
     #[schemars(range(min = 1))]
     pub max_results: Option<i64>,
 }
@@ -107,12 +103,12 @@ async fn get_activity_log(ws: Arc<Account>, a: ActivityLogArgs) -> Result<Answer
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserActivityArgs {
-    /// The person's id (digits), as get_users lists it.
+    /// Person id.
     pub user_id: IdArg,
     /// How far back: 1m..360m, 1h..72h or 1d..30d.
     #[serde(default = "default_period")]
     pub period: String,
-    /// At most this many events (by default as many as fit in one answer).
+    /// Most events.
     #[schemars(range(min = 1))]
     pub max_results: Option<i64>,
 }

@@ -28,9 +28,9 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_project_stats",
-            "Get project statistics",
-            "A project's health in numbers: tasks by status and priority (subtasks included), \
-             overdue count, completion rate, and planned versus logged time and money.",
+            "Project stats",
+            "A project in numbers: tasks by status and priority, overdue, completion, planned \
+             vs logged time and money.",
             Shape::Object(&[
                 "project_id",
                 "tasks",
@@ -43,32 +43,29 @@ pub fn tools() -> Vec<ToolDef> {
         ),
         def(
             "get_overdue_tasks",
-            "List overdue tasks",
-            "Open tasks (and subtasks) past their due date, most overdue first, with days \
-             overdue and assignee; for one project or the whole account.",
+            "Overdue tasks",
+            "Open tasks past due, most overdue first; one project or the account.",
             Shape::List,
             get_overdue_tasks,
         ),
         def(
             "get_tasks_by_status",
-            "List a project's tasks by status",
-            "A project's tasks (and subtasks) that are active (open) or done.",
+            "Tasks by status",
+            "A project's tasks (subtasks too) that are active or done.",
             Shape::List,
             get_tasks_by_status,
         ),
         def(
             "get_tasks_by_priority",
-            "List a project's tasks by priority",
-            "A project's tasks (and subtasks) of one priority, 0 (none) to 10 (highest).",
+            "Tasks by priority",
+            "A project's tasks (subtasks too) of one priority.",
             Shape::List,
             get_tasks_by_priority,
         ),
         def(
             "get_team_workload_summary",
-            "Summarise the team's workload",
-            "Per person: open tasks, overdue tasks and time logged in a date range (default: \
-             the last 7 days), for one project or the whole account. Use it to see who is \
-             overloaded.",
+            "Team workload",
+            "Per person: open and overdue tasks, time logged in a date range.",
             Shape::List,
             get_team_workload_summary,
         ),
@@ -132,7 +129,7 @@ pub(super) fn summary(t: &Task, today: NaiveDate) -> Value {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectIdArgs {
-    /// The project's id (digits).
+    /// Project id.
     pub project_id: IdArg,
 }
 
@@ -197,9 +194,9 @@ fn default_max_results() -> i64 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverdueArgs {
-    /// Only this project; without it, the whole account.
+    /// Only this project.
     pub project_id: Option<IdArg>,
-    /// At most this many tasks (1 to 10000).
+    /// Most tasks.
     #[serde(default = "default_max_results")]
     #[schemars(range(min = 1, max = 10000))]
     pub max_results: i64,
@@ -225,11 +222,11 @@ async fn get_overdue_tasks(ws: Arc<Account>, a: OverdueArgs) -> Result<Answer, T
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ByStatusArgs {
-    /// The project's id (digits).
+    /// Project id.
     pub project_id: IdArg,
     /// active (open) or done.
     pub status: TaskStatus,
-    /// At most this many tasks (1 to 10000).
+    /// Most tasks.
     #[serde(default = "default_max_results")]
     #[schemars(range(min = 1, max = 10000))]
     pub max_results: i64,
@@ -255,12 +252,12 @@ async fn get_tasks_by_status(ws: Arc<Account>, a: ByStatusArgs) -> Result<Answer
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ByPriorityArgs {
-    /// The project's id (digits).
+    /// Project id.
     pub project_id: IdArg,
     /// 0 (none) to 10 (highest).
     #[schemars(range(min = 0, max = 10))]
     pub priority: i64,
-    /// At most this many tasks (1 to 10000).
+    /// Most tasks.
     #[serde(default = "default_max_results")]
     #[schemars(range(min = 1, max = 10000))]
     pub max_results: i64,
@@ -294,7 +291,7 @@ async fn get_tasks_by_priority(ws: Arc<Account>, a: ByPriorityArgs) -> Result<An
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadArgs {
-    /// Only this project; without it, the whole account.
+    /// Only this project.
     pub project_id: Option<IdArg>,
     /// From this day, YYYY-MM-DD (default: 6 days before date_end).
     pub date_start: Option<String>,

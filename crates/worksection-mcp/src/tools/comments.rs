@@ -19,20 +19,16 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_comments",
-            "Get a task's comments",
-            "The comments of one task, oldest first, with author and date; include_files adds \
-             each comment's attachments. For the task, its comments and every screenshot in one \
-             call use get_task_discussion.",
+            "Task comments",
+            "A task's comments, oldest first, with author and date.",
             Shape::List,
             get_comments,
         ),
         def(
             "get_task_discussion",
-            "Read a task's whole discussion",
-            "Everything needed to understand one task: the task with its description and files, \
-             every comment with its files, every attachment with a resource_uri to read it \
-             (worksection://file/{id}), the images among them (read those to see screenshots), \
-             and a summary. Use this before answering questions about what happened in a task.",
+            "Task discussion",
+            "A task with its description, every comment and attachment (resource_uri). Read \
+             it before saying what happened in a task.",
             Shape::Object(&["task", "comments", "attachments", "images", "summary"]),
             get_task_discussion,
         ),
@@ -58,12 +54,12 @@ fn default_max_results() -> i64 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetCommentsArgs {
-    /// The task's id (digits).
+    /// Task id.
     pub task_id: IdArg,
-    /// Include each comment's attached files.
+    /// Add each comment's files.
     #[serde(default)]
     pub include_files: bool,
-    /// At most this many comments (1 to 1000).
+    /// Most comments.
     #[serde(default = "default_max_results")]
     #[schemars(range(min = 1, max = 1000))]
     pub max_results: i64,
@@ -81,7 +77,7 @@ async fn get_comments(ws: Arc<Account>, a: GetCommentsArgs) -> Result<Answer, To
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIdArgs {
-    /// The task's id (digits).
+    /// Task id.
     pub task_id: IdArg,
 }
 

@@ -4,6 +4,12 @@
 //! Times are Worksection's `H:MM` strings, parsed exactly into minutes and
 //! summed as integers (no floating-point hours until the very end), so the
 //! totals here add up to what `get_costs_total` says upstream.
+//!
+//! A cost line is answered compactly ([`Line`]): Worksection repeats the
+//! whole task (its people, its project) on every line, so the line keeps
+//! the task as `{id, name}` with `project_id`, the person as `{id, name}`,
+//! and the answer names each project once (`projects`). Times and money
+//! come as numbers (`minutes`, `amount`) beside Worksection's text.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +17,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use worksection::models::{Cost, Minutes, Money};
+use worksection::models::{Cost, Extra, Id, Minutes, Money};
 
 use super::{NoArgs, Shape, ToolDef, def};
 use crate::account::{Account, CostQuery};
@@ -23,50 +29,44 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_costs",
-            "List time and cost entries",
-            "Logged time and money entries (who, when, which task, how long, how much), \
-             filtered by project, task, person, date range and timer entries. Totals of the \
-             returned entries are included. For totals alone use get_costs_total.",
+            "Time entries",
+            "Time and money entries (who, when, task) with totals. For totals alone use \
+             get_costs_total.",
             Shape::List,
             get_costs,
         ),
         def(
             "get_costs_total",
-            "Get time and cost totals",
-            "Total logged time and money for the account or one project, optionally within a \
-             date range: one cheap request.",
+            "Time totals",
+            "Total time and money of the account or a project, for any dates.",
             Shape::Object(&["time", "minutes", "money"]),
             get_costs_total,
         ),
         def(
             "get_user_workload",
-            "Get a person's logged time",
-            "One person's time and cost entries in a date range, with totals per project and \
-             per day: a timesheet. Dates as YYYY-MM-DD.",
+            "Timesheet",
+            "One person's timesheet in a date range, with totals per project and day.",
             Shape::List,
             get_user_workload,
         ),
         def(
             "get_project_time_report",
-            "Get a project's time report",
-            "Time and money logged on one project, per person and per task, with totals; \
-             optionally within a date range or for one person.",
+            "Project time report",
+            "A project's time and money per person and per task, with totals.",
             Shape::Object(&["project_id", "totals", "by_person", "by_task"]),
             get_project_time_report,
         ),
         def(
             "get_timers",
-            "List running timers",
-            "The timers running right now across the account: who is tracking time on which \
-             task, and for how long.",
+            "Running timers",
+            "Timers running now: who tracks time on which task.",
             Shape::List,
             get_timers,
         ),
         def(
             "get_my_timer",
-            "Get my running timer",
-            "The signed-in person's running timer, if any. Needs a signed-in user (not the admin \
-             API key).",
+            "My timer",
+            "The signed-in person's running timer (not with the admin API key).",
             Shape::Object(&["running"]),
             get_my_timer,
         ),
@@ -101,6 +101,97 @@ impl Totals {
     }
 }
 
+/// A cost line as answered: references instead of the repeated task.
+#[derive(Debug, Serialize)]
+struct Line<'a> {
+    id: &'a Id,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    date: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<Minutes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minutes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    money: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<f64>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    comment: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_timer: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_from: Option<Ref<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<Ref<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project_id: Option<&'a Id>,
+    /// Anything else Worksection sent, unless empty.
+    #[serde(flatten)]
+    extra: Extra,
+}
+
+/// A person, task or project named by reference.
+#[derive(Debug, Serialize)]
+struct Ref<'a> {
+    id: &'a Id,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    name: &'a str,
+}
+
+impl<'a> Line<'a> {
+    fn of(c: &'a Cost) -> Self {
+        let extra = c
+            .extra
+            .iter()
+            .filter(|(_, v)| !is_empty(v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Self {
+            id: &c.id,
+            date: &c.date,
+            time: c.time,
+            minutes: c.time.map(|t| t.0),
+            money: c.money,
+            amount: c.money.map(|m| m.cents as f64 / 100.0),
+            comment: &c.comment,
+            is_timer: c.is_timer,
+            user_from: c.user_from.as_ref().map(|u| Ref {
+                id: &u.id,
+                name: &u.name,
+            }),
+            task: c.task.as_ref().map(|t| Ref {
+                id: &t.id,
+                name: &t.name,
+            }),
+            project_id: c
+                .task
+                .as_ref()
+                .and_then(|t| t.project.as_ref())
+                .map(|p| &p.id),
+            extra,
+        }
+    }
+}
+
+fn is_empty(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => s.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        serde_json::Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// The projects the lines refer to, each named once: `{id: name}`.
+fn projects_of<'a>(lines: impl IntoIterator<Item = &'a Cost>) -> BTreeMap<String, String> {
+    lines
+        .into_iter()
+        .filter_map(|c| c.task.as_ref()?.project.as_ref())
+        .map(|p| (p.id.to_string(), p.name.clone()))
+        .collect()
+}
+
 fn user_of(c: &Cost) -> Option<&str> {
     c.user_from.as_ref().map(|u| u.id.as_str())
 }
@@ -108,17 +199,17 @@ fn user_of(c: &Cost) -> Option<&str> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetCostsArgs {
-    /// Only this project's entries.
+    /// Only this project.
     pub project_id: Option<IdArg>,
-    /// Only this task's entries.
+    /// Only this task.
     pub task_id: Option<IdArg>,
-    /// Only this person's entries (applied here; Worksection cannot filter by person).
+    /// Only this person.
     pub user_id: Option<IdArg>,
     /// From this day, YYYY-MM-DD.
     pub date_start: Option<String>,
     /// To this day, YYYY-MM-DD.
     pub date_end: Option<String>,
-    /// true: only entries recorded by a timer; false: only manual entries.
+    /// true: timer entries only; false: manual ones only.
     pub is_timer: Option<bool>,
 }
 
@@ -156,11 +247,12 @@ async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolErro
         .filter(|c| user.as_deref().is_none_or(|u| user_of(c) == Some(u)))
         .collect();
     let totals = Totals::of(lines.iter().copied());
-    let mut list = List::new(lines)?.field("totals", &totals);
+    let projects = projects_of(lines.iter().copied());
+    let mut list = List::new(lines.iter().map(|c| Line::of(c)))?.field("totals", &totals);
     if user.is_none() {
         list = list.field("upstream_total", &costs.total);
     }
-    list.finish()
+    list.field("projects", projects).finish()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -193,7 +285,7 @@ async fn get_costs_total(ws: Arc<Account>, a: GetCostsTotalArgs) -> Result<Answe
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetUserWorkloadArgs {
-    /// The person's id (digits), as get_users lists it.
+    /// Person id.
     pub user_id: IdArg,
     /// From this day, YYYY-MM-DD.
     pub date_start: String,
@@ -241,7 +333,7 @@ async fn get_user_workload(ws: Arc<Account>, a: GetUserWorkloadArgs) -> Result<A
         .iter()
         .find_map(|c| c.user_from.as_ref().map(|u| u.name.clone()));
     let totals = Totals::of(lines.iter().copied());
-    List::new(lines)?
+    List::new(lines.iter().map(|c| Line::of(c)))?
         .field("user", json!({"id": user, "name": name}))
         .field("date_start", &a.date_start)
         .field("date_end", &a.date_end)
@@ -254,13 +346,13 @@ async fn get_user_workload(ws: Arc<Account>, a: GetUserWorkloadArgs) -> Result<A
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetProjectTimeReportArgs {
-    /// The project's id (digits).
+    /// Project id.
     pub project_id: IdArg,
     /// From this day, YYYY-MM-DD.
     pub date_start: Option<String>,
     /// To this day, YYYY-MM-DD.
     pub date_end: Option<String>,
-    /// Only this person's entries.
+    /// Only this person.
     pub user_id: Option<IdArg>,
 }
 

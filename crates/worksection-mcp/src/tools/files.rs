@@ -41,62 +41,51 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_task_files",
-            "List a task's files",
-            "The files attached to a task's description (not its comments), each with a \
-             resource_uri. Use get_all_task_attachments to include the comments' files.",
+            "Task files",
+            "Files of a task's description (get_all_task_attachments adds comments').",
             Shape::List,
             get_task_files,
         ),
         def(
             "get_all_task_attachments",
-            "List all of a task's attachments",
-            "Every file of a task: those of its description and those of its comments, each \
-             with its source (task or comment id), whether it is an image, and a resource_uri.",
+            "Task attachments",
+            "Files of a task and its comments, each with its source and resource_uri.",
             Shape::List,
             get_all_task_attachments,
         ),
         def(
             "get_project_files",
-            "List files of a project or task",
-            "The files of a project (its description and Files section) or of a task (its \
-             description and comments). Give exactly one of project_id or task_id.",
+            "Files",
+            "Files of a project or of a task.",
             Shape::List,
             get_project_files,
         ),
         def(
             "download_file",
-            "Download a file into the cache",
-            "Fetches a file into the local cache and tells its name, size and real type (from \
-             its content) and its resource_uri. Follow with get_file_content to read it or read \
-             the resource_uri.",
+            "Download a file",
+            "Fetches a file into the local cache: name, size, real type, resource_uri.",
             Shape::Object(&["id", "name", "size", "mime_type", "resource_uri"]),
             download_file,
         ),
         def(
             "get_file_as_base64",
-            "Get a file's bytes",
-            "Returns an image as an image the model can see directly; any other file as base64 \
-             with its name, size and type. Refuses files too large to send (use \
-             get_file_content for documents).",
+            "File bytes",
+            "A file's bytes: an image as an image, others as base64.",
             Shape::Object(&["id", "name", "size", "mime_type"]),
             get_file_as_base64,
         ),
         def(
             "get_file_content",
-            "Read a file's text",
-            "The readable text of a file: plain text, Markdown, CSV, JSON, XML, HTML, PDF (every \
-             page), Word DOCX, Excel XLSX (every sheet, as rows) and PowerPoint PPTX (every \
-             slide), cut at 100,000 characters (the answer says when). Images come back as an \
-             image the model can see.",
+            "File text",
+            "A file's text (txt, CSV, JSON, HTML, PDF, DOCX, XLSX, PPTX; up to 100,000 \
+             characters); an image as an image.",
             Shape::Object(&["id", "name", "mime_type"]),
             get_file_content,
         ),
         def(
             "list_image_attachments",
-            "List image attachments",
-            "The images (screenshots, photos) attached to a task (description and comments) or \
-             to a project, each with a resource_uri to look at. Give exactly one of task_id or \
-             project_id.",
+            "Image attachments",
+            "Images of a task (comments included) or a project, with resource_uri.",
             Shape::List,
             list_image_attachments,
         ),
@@ -191,7 +180,7 @@ pub async fn discussion(ws: &Account, task: u64) -> Result<Discussion, ToolError
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIdArgs {
-    /// The task's id (digits).
+    /// Task id.
     pub task_id: IdArg,
 }
 
@@ -219,9 +208,9 @@ async fn get_all_task_attachments(ws: Arc<Account>, a: TaskIdArgs) -> Result<Ans
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectOrTaskArgs {
-    /// The project's id (digits); give this or task_id.
+    /// Project id (or task_id).
     pub project_id: Option<IdArg>,
-    /// The task's id (digits); give this or project_id.
+    /// Task id (or project_id).
     pub task_id: Option<IdArg>,
 }
 
@@ -277,7 +266,7 @@ async fn list_image_attachments(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileIdArgs {
-    /// The file's id (digits), as the file listings give it.
+    /// File id.
     pub file_id: IdArg,
 }
 

@@ -7,6 +7,12 @@
 //! read-only and reaches out to Worksection, and says so in its
 //! annotations; the registry sets that once for all of them.
 //!
+//! Every list tool also takes `limit` and `cursor` (added to its schema
+//! here and taken out of its arguments by the server, which pages the
+//! answer: see `paging`). Each area is a toolset ([`Toolset`]) that
+//! `MCP_TOOLSETS` can leave out; the offload readers (`offload.rs`) are
+//! always served, since any answer may point at them.
+//!
 //! To add a tool: write its argument struct and function in its area's
 //! file, list it in that file's `tools()`, and accept the new schema
 //! snapshot (`cargo insta review`); `TOOLS.md` is the contract for names.
@@ -26,12 +32,14 @@ use serde_json::json;
 use crate::account::Account;
 use crate::error::ToolError;
 use crate::output::Answer;
+use crate::paging::Responder;
 
 mod activity;
 mod analytics;
 mod comments;
 mod costs;
 mod files;
+mod offload;
 mod people;
 mod projects;
 mod system;
@@ -41,15 +49,119 @@ mod tasks;
 pub use comments::task_context;
 pub use files::file_uri;
 
-type Handler = Arc<
-    dyn Fn(Arc<Account>, JsonObject) -> BoxFuture<'static, Result<Answer, ToolError>> + Send + Sync,
->;
+/// What a tool call runs with: the account, and the answers' store (for
+/// the offload readers).
+#[derive(Clone)]
+pub struct Ctx {
+    pub account: Arc<Account>,
+    pub answers: Arc<Responder>,
+}
+
+impl Ctx {
+    /// The account with answers at the default budget, offloaded beside
+    /// its file cache (what a server without settings uses).
+    pub fn new(account: Arc<Account>) -> Self {
+        let offload = crate::offload::OffloadStore::new(
+            crate::offload::OffloadStore::beside(account.files().dir()),
+            crate::server::OFFLOAD_RETENTION,
+            crate::server::OFFLOAD_MAX_FILES,
+            crate::server::OFFLOAD_MAX_BYTES,
+        );
+        Self {
+            account,
+            answers: Arc::new(Responder::new(
+                crate::output::DEFAULT_ANSWER_TOKENS,
+                offload,
+            )),
+        }
+    }
+}
+
+type Handler =
+    Arc<dyn Fn(Ctx, JsonObject) -> BoxFuture<'static, Result<Answer, ToolError>> + Send + Sync>;
 
 /// One tool: what `tools/list` shows, and how to answer `tools/call`.
 #[derive(Clone)]
 pub struct ToolDef {
     pub tool: Tool,
+    toolset: Option<Toolset>,
+    paged: bool,
     handler: Handler,
+}
+
+/// An area of tools that `MCP_TOOLSETS` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Toolset {
+    Projects,
+    Tasks,
+    Comments,
+    Files,
+    Time,
+    People,
+    Tags,
+    Activity,
+    Analytics,
+    System,
+}
+
+impl Toolset {
+    pub const ALL: [Toolset; 10] = [
+        Self::Projects,
+        Self::Tasks,
+        Self::Comments,
+        Self::Files,
+        Self::Time,
+        Self::People,
+        Self::Tags,
+        Self::Activity,
+        Self::Analytics,
+        Self::System,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Projects => "projects",
+            Self::Tasks => "tasks",
+            Self::Comments => "comments",
+            Self::Files => "files",
+            Self::Time => "time",
+            Self::People => "people",
+            Self::Tags => "tags",
+            Self::Activity => "activity",
+            Self::Analytics => "analytics",
+            Self::System => "system",
+        }
+    }
+
+    /// Reads `MCP_TOOLSETS`' comma-separated names (`all` for every one).
+    pub fn parse_list(names: &[String]) -> Result<Vec<Toolset>, String> {
+        let mut out = Vec::new();
+        for raw in names {
+            let name = raw.trim().to_ascii_lowercase();
+            if name.is_empty() {
+                continue;
+            }
+            if name == "all" {
+                return Ok(Self::ALL.to_vec());
+            }
+            match Self::ALL.iter().find(|t| t.name() == name) {
+                Some(t) if !out.contains(t) => out.push(*t),
+                Some(_) => {}
+                None => {
+                    let known: Vec<&str> = Self::ALL.iter().map(|t| t.name()).collect();
+                    return Err(format!(
+                        "MCP_TOOLSETS names `{}`, which is not a toolset; use `all` or some of {}.",
+                        crate::args::shorten(raw),
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        if out.is_empty() {
+            return Ok(Self::ALL.to_vec());
+        }
+        Ok(out)
+    }
 }
 
 /// What a tool answers, for its output schema.
@@ -81,23 +193,169 @@ where
     F: Fn(Arc<Account>, A) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Answer, ToolError>> + Send + 'static,
 {
-    let input = schema_for_input::<A>().unwrap_or_else(|_| schema_for_empty_input());
-    let annotations = ToolAnnotations::with_title(title)
+    let f = Arc::new(f);
+    def_ctx(
+        name,
+        title,
+        description,
+        shape,
+        true,
+        move |ctx: Ctx, a: A| f(ctx.account, a),
+    )
+}
+
+/// Defines a tool that needs more than the account (`open_world` says
+/// whether it reaches out to Worksection).
+pub fn def_ctx<A, F, Fut>(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    shape: Shape,
+    open_world: bool,
+    f: F,
+) -> ToolDef
+where
+    A: DeserializeOwned + JsonSchema + Send + 'static,
+    F: Fn(Ctx, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Answer, ToolError>> + Send + 'static,
+{
+    let mut input = schema_for_input::<A>().unwrap_or_else(|_| schema_for_empty_input());
+    let paged = matches!(shape, Shape::List);
+    let schema = Arc::make_mut(&mut input);
+    lean(schema);
+    if paged {
+        add_paging(schema);
+    }
+    // Read-only says it all: destructive and idempotent hints only mean
+    // something for tools that write, and the title is the tool's own.
+    let annotations = ToolAnnotations::new()
         .read_only(true)
-        .destructive(false)
-        .idempotent(true)
-        .open_world(true);
+        .open_world(open_world);
     let tool = Tool::new(name, description, input)
         .with_title(title)
         .with_raw_output_schema(Arc::new(output_schema(shape)))
         .with_annotations(annotations);
     let f = Arc::new(f);
-    let handler: Handler = Arc::new(move |account, args| {
+    let handler: Handler = Arc::new(move |ctx, args| {
         let parsed = parse_args::<A>(args);
         let f = f.clone();
-        async move { f(account, parsed?).await }.boxed()
+        async move { f(ctx, parsed?).await }.boxed()
     });
-    ToolDef { tool, handler }
+    ToolDef {
+        tool,
+        toolset: None,
+        paged,
+        handler,
+    }
+}
+
+/// What the model reads of an input schema, without what tells it
+/// nothing: the `$schema` dialect, `additionalProperties` (unknown
+/// arguments are refused anyway, by name), integer formats, and `$defs` of
+/// simple enums (written in place instead).
+fn lean(schema: &mut JsonObject) {
+    use serde_json::Value;
+    schema.remove("$schema");
+    schema.remove("additionalProperties");
+    let defs = match schema.remove("$defs") {
+        Some(Value::Object(d)) => d,
+        _ => JsonObject::new(),
+    };
+    let mut unresolved = false;
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        for spec in props.values_mut() {
+            let Some(spec) = spec.as_object_mut() else {
+                continue;
+            };
+            unresolved |= !inline_enum(spec, &defs);
+            if let Some(Value::Array(any)) = spec.get_mut("anyOf") {
+                for option in any.iter_mut().filter_map(Value::as_object_mut) {
+                    unresolved |= !inline_enum(option, &defs);
+                }
+            }
+            nullable_enum(spec);
+            spec.remove("format");
+        }
+    }
+    if unresolved {
+        schema.insert("$defs".into(), Value::Object(defs));
+    }
+}
+
+/// `anyOf: [{type: string, enum: [a, b]}, {type: null}]` as the shorter
+/// `{type: [string, null], enum: [a, b, null]}`, which says the same.
+fn nullable_enum(spec: &mut JsonObject) {
+    use serde_json::Value;
+    let Some(Value::Array(any)) = spec.get("anyOf") else {
+        return;
+    };
+    let null = json!({"type": "null"});
+    let (one, other) = match any.as_slice() {
+        [a, b] if *b == null => (a, b),
+        [a, b] => (b, a),
+        _ => return,
+    };
+    let Value::Object(one) = one else {
+        return;
+    };
+    if *other != null || one.len() != 2 {
+        return;
+    }
+    let (Some(Value::String(t)), Some(Value::Array(values))) = (one.get("type"), one.get("enum"))
+    else {
+        return;
+    };
+    let mut values = values.clone();
+    values.push(Value::Null);
+    let t = t.clone();
+    spec.remove("anyOf");
+    spec.insert("type".into(), json!([t, "null"]));
+    spec.insert("enum".into(), Value::Array(values));
+}
+
+/// Replaces a `$ref` to a simple enum by the enum; false when a `$ref`
+/// stays.
+fn inline_enum(spec: &mut JsonObject, defs: &JsonObject) -> bool {
+    let Some(serde_json::Value::String(r)) = spec.get("$ref") else {
+        return true;
+    };
+    let name = r.trim_start_matches("#/$defs/");
+    match defs.get(name) {
+        Some(serde_json::Value::Object(def)) if def.contains_key("enum") => {
+            spec.remove("$ref");
+            for (k, v) in def {
+                if k != "description" {
+                    spec.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The paging parameters every list tool shares.
+fn add_paging(schema: &mut JsonObject) {
+    let Some(serde_json::Value::Object(props)) = schema.get_mut("properties") else {
+        schema.insert(
+            "properties".into(),
+            json!({
+                "limit": limit_schema(),
+                "cursor": cursor_schema(),
+            }),
+        );
+        return;
+    };
+    props.insert("limit".into(), limit_schema());
+    props.insert("cursor".into(), cursor_schema());
+}
+
+fn limit_schema() -> serde_json::Value {
+    json!({"type": "integer", "description": "Page size."})
+}
+
+fn cursor_schema() -> serde_json::Value {
+    json!({"type": "string", "description": "From next_cursor."})
 }
 
 /// Deserializes arguments, naming the argument that is wrong.
@@ -125,17 +383,24 @@ fn output_schema(shape: Shape) -> JsonObject {
         Shape::List => json!({
             "type": "object",
             "properties": {
-                "data": {"type": "array", "items": {}},
                 "total_count": {"type": "integer", "minimum": 0},
                 "returned_count": {"type": "integer", "minimum": 0},
                 "truncated": {"type": "boolean"},
-                "truncation_reason": {"type": "string", "enum": ["none", "max_results", "size_cap", "both"]}
+                "truncation_reason": {"type": "string", "enum": ["none", "max_results", "size_cap", "limit", "both"]},
+                "next_cursor": {"type": "string"},
+                "offload_id": {"type": "string"},
+                "data": {"type": "array", "items": {}}
             },
-            "required": ["data", "total_count", "returned_count", "truncated", "truncation_reason"]
+            "required": ["total_count", "returned_count", "truncated", "truncation_reason"]
         }),
+        // Or, when larger than the budget, an account of the offloaded
+        // answer.
         Shape::Object(keys) => json!({
             "type": "object",
-            "required": keys,
+            "anyOf": [
+                {"required": keys},
+                {"required": ["offloaded", "offload_id", "response_id"]}
+            ]
         }),
     };
     match value {
@@ -151,22 +416,36 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// Every tool.
     pub fn new() -> Self {
-        let all: Vec<ToolDef> = [
-            projects::tools(),
-            tasks::tools(),
-            comments::tools(),
-            files::tools(),
-            costs::tools(),
-            people::tools(),
-            tags::tools(),
-            analytics::tools(),
-            activity::tools(),
-            system::tools(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        Self::with_toolsets(&Toolset::ALL)
+    }
+
+    /// The tools of these toolsets, and the offload readers.
+    pub fn with_toolsets(toolsets: &[Toolset]) -> Self {
+        let areas = [
+            (Some(Toolset::Projects), projects::tools()),
+            (Some(Toolset::Tasks), tasks::tools()),
+            (Some(Toolset::Comments), comments::tools()),
+            (Some(Toolset::Files), files::tools()),
+            (Some(Toolset::Time), costs::tools()),
+            (Some(Toolset::People), people::tools()),
+            (Some(Toolset::Tags), tags::tools()),
+            (Some(Toolset::Analytics), analytics::tools()),
+            (Some(Toolset::Activity), activity::tools()),
+            (Some(Toolset::System), system::tools()),
+            (None, offload::tools()),
+        ];
+        let all: Vec<ToolDef> = areas
+            .into_iter()
+            .filter(|(set, _)| set.is_none_or(|s| toolsets.contains(&s)))
+            .flat_map(|(set, defs)| {
+                defs.into_iter().map(move |mut d| {
+                    d.toolset = set;
+                    d
+                })
+            })
+            .collect();
         let mut listed: Vec<Tool> = all.iter().map(|d| d.tool.clone()).collect();
         listed.sort_by(|a, b| a.name.cmp(&b.name));
         let tools = all
@@ -185,15 +464,48 @@ impl Registry {
         self.tools.get(name).map(|d| &d.tool)
     }
 
+    /// Whether the tool answers a list (and so takes `limit` and `cursor`).
+    pub fn is_paged(&self, name: &str) -> bool {
+        self.tools.get(name).is_some_and(|d| d.paged)
+    }
+
+    /// The toolset of a tool (`None` for the offload readers).
+    pub fn toolset(&self, name: &str) -> Option<Toolset> {
+        self.tools.get(name).and_then(|d| d.toolset)
+    }
+
     /// Runs a tool; `None` when there is no such tool.
     pub fn call(
         &self,
         name: &str,
-        account: Arc<Account>,
+        ctx: Ctx,
         args: JsonObject,
     ) -> Option<BoxFuture<'static, Result<Answer, ToolError>>> {
-        self.tools.get(name).map(|d| (d.handler)(account, args))
+        self.tools.get(name).map(|d| (d.handler)(ctx, args))
     }
+}
+
+/// The most bytes the model may read of the whole tool list.
+pub const MODEL_VISIBLE_LIMIT: usize = 24 * 1024;
+
+/// What the model reads of a tool list: each tool's name, title,
+/// description, input schema and annotations, as compact JSON (the output
+/// schema is for the client, not the model).
+pub fn model_visible_bytes(tools: &[Tool]) -> usize {
+    tools
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "inputSchema": t.input_schema,
+                "annotations": t.annotations,
+            })
+            .to_string()
+            .len()
+        })
+        .sum()
 }
 
 impl Default for Registry {
@@ -209,11 +521,12 @@ mod tests {
     #[test]
     fn every_tool_of_the_contract_is_here_once() {
         let r = Registry::new();
-        assert_eq!(r.list().len(), 48);
+        assert_eq!(r.list().len(), 50);
         for t in r.list() {
             let a = t.annotations.as_ref().expect("annotations");
             assert_eq!(a.read_only_hint, Some(true), "{}", t.name);
-            assert_eq!(a.open_world_hint, Some(true), "{}", t.name);
+            let local = r.toolset(&t.name).is_none();
+            assert_eq!(a.open_world_hint, Some(!local), "{}", t.name);
             assert_eq!(
                 t.input_schema.get("type"),
                 Some(&json!("object")),
@@ -221,11 +534,67 @@ mod tests {
                 t.name
             );
             assert!(
-                t.description.as_ref().is_some_and(|d| d.len() > 40),
+                t.description.as_ref().is_some_and(|d| d.len() > 20),
                 "{}",
                 t.name
             );
         }
+    }
+
+    #[test]
+    fn what_the_model_reads_of_the_tool_list_is_under_24_kb() {
+        let bytes = model_visible_bytes(Registry::new().list());
+        assert!(
+            bytes <= MODEL_VISIBLE_LIMIT,
+            "{bytes} bytes of tool definitions, over {MODEL_VISIBLE_LIMIT}"
+        );
+    }
+
+    #[test]
+    fn every_list_tool_pages_and_no_other_does() {
+        let r = Registry::new();
+        let mut paged = 0;
+        for t in r.list() {
+            let props = t.input_schema.get("properties").and_then(|p| p.as_object());
+            let has = |k: &str| props.is_some_and(|p| p.contains_key(k));
+            assert_eq!(has("cursor"), r.is_paged(&t.name), "{}", t.name);
+            assert_eq!(has("limit"), r.is_paged(&t.name), "{}", t.name);
+            assert!(t.input_schema.get("$defs").is_none(), "{}", t.name);
+            paged += usize::from(r.is_paged(&t.name));
+        }
+        assert!(paged > 25, "{paged}");
+    }
+
+    #[test]
+    fn toolsets_pick_areas_and_keep_the_offload_readers() {
+        let tasks = Registry::with_toolsets(&[Toolset::Tasks]);
+        let names: Vec<&str> = tasks.list().iter().map(|t| t.name.as_ref()).collect();
+        assert!(names.contains(&"get_task"), "{names:?}");
+        assert!(names.contains(&"read_offloaded_response_text"), "{names:?}");
+        assert!(!names.contains(&"get_costs"), "{names:?}");
+        for t in tasks.list() {
+            assert!(
+                matches!(tasks.toolset(&t.name), Some(Toolset::Tasks) | None),
+                "{}",
+                t.name
+            );
+        }
+        // Every area has tools, and together they are all of them.
+        let total: usize = Toolset::ALL
+            .iter()
+            .map(|s| Registry::with_toolsets(&[*s]).list().len() - 2)
+            .sum();
+        assert_eq!(total + 2, Registry::new().list().len());
+        assert_eq!(
+            Toolset::parse_list(&["tasks".into(), " Time ".into()]),
+            Ok(vec![Toolset::Tasks, Toolset::Time])
+        );
+        assert_eq!(
+            Toolset::parse_list(&["all".into()]),
+            Ok(Toolset::ALL.to_vec())
+        );
+        let e = Toolset::parse_list(&["taks".into()]).expect_err("typo");
+        assert!(e.contains("taks") && e.contains("tasks"), "{e}");
     }
 
     #[test]

@@ -18,52 +18,50 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_users",
-            "List members",
-            "The account's members: id, name, email, title, department, role. Use it to turn a \
-             name into the user_id that other tools take.",
+            "Members",
+            "Members: id, name, email, title, role. Turns a name into a user_id.",
             Shape::List,
             get_users,
         ),
         def(
             "get_user",
-            "Get a member",
-            "One member by id (from the cached member list, so it is cheap).",
+            "Member",
+            "One member, from the member list.",
             Shape::Object(&["id", "name"]),
             get_user,
         ),
         def(
             "get_current_user",
             "Who am I",
-            "The person the server is signed in as (with the admin API key: the account owner).",
+            "The person the server is signed in as.",
             Shape::Object(&["id", "name"]),
             get_current_user,
         ),
         def(
             "get_user_groups",
-            "List teams",
-            "The teams (member groups) of the account, including client companies.",
+            "Teams",
+            "Teams, client companies included.",
             Shape::List,
             get_user_groups,
         ),
         def(
             "get_contacts",
-            "List contacts",
-            "The account's contacts (people outside the team: clients, suppliers).",
+            "Contacts",
+            "Contacts outside the team (clients, suppliers).",
             Shape::List,
             get_contacts,
         ),
         def(
             "get_contact_groups",
-            "List contact folders",
-            "The folders that contacts are filed under.",
+            "Contact folders",
+            "The folders contacts are filed under.",
             Shape::List,
             get_contact_groups,
         ),
         def(
             "get_user_assignments",
-            "List a member's open tasks",
-            "The open tasks (and subtasks) assigned to one member across all projects, soonest \
-             due first, with the overdue ones flagged.",
+            "Member's open tasks",
+            "A member's open tasks, soonest due first, overdue flagged.",
             Shape::List,
             get_user_assignments,
         ),
@@ -81,8 +79,7 @@ pub enum UserStatusFilter {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetUsersArgs {
-    /// active or all. Worksection lists only members whose access is active
-    /// (deactivated members are not returned at all), so both give the same list.
+    /// active or all (the same: only active members are listed).
     #[serde(default)]
     pub status_filter: UserStatusFilter,
 }
@@ -101,7 +98,7 @@ async fn get_users(ws: Arc<Account>, a: GetUsersArgs) -> Result<Answer, ToolErro
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserIdArgs {
-    /// The member's id (digits), as get_users lists it.
+    /// Member id.
     pub user_id: IdArg,
 }
 

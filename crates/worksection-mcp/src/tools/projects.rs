@@ -16,34 +16,29 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_projects",
-            "List projects",
-            "List the account's projects with their status, manager, dates and budgets. \
-             Start here to find a project's id by name. Filter by status (active, pending, \
-             archive, or all) and ask for `extra` blocks (text, options, users) only when needed.",
+            "Projects",
+            "Projects with status, manager, dates, budget. Start here to find a project id.",
             Shape::List,
             get_projects,
         ),
         def(
             "get_project",
-            "Get a project",
-            "One project by id, with its description, dates, budget and manager; `extra` adds \
-             text, options or users.",
+            "Project",
+            "One project: description, dates, budget, manager.",
             Shape::Object(&["id", "name"]),
             get_project,
         ),
         def(
             "get_project_groups",
-            "List project folders",
-            "The folders (groups) that projects are filed under. Use it to understand how the \
-             account organises its projects.",
+            "Project folders",
+            "The folders projects are filed under.",
             Shape::List,
             get_project_groups,
         ),
         def(
             "get_project_team",
-            "Get a project's team",
-            "The people who are members of one project (name, email, role). Use it to know who \
-             works on a project before looking at workload or assignments.",
+            "Project team",
+            "A project's members (name, email, role).",
             Shape::List,
             get_project_team,
         ),
@@ -69,10 +64,10 @@ const PROJECT_EXTRAS: &[(&str, ProjectExtra)] = &[
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetProjectsArgs {
-    /// Which projects: active (in progress), pending (on hold), archive (closed) or all.
+    /// active, pending (on hold), archive (closed) or all.
     #[serde(default)]
     pub status_filter: ProjectStatusFilter,
-    /// Extra blocks, comma-separated: text, options, users.
+    /// Comma-separated: text, options, users.
     pub extra: Option<String>,
 }
 
@@ -91,9 +86,9 @@ async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Answer, To
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetProjectArgs {
-    /// The project's id (digits), as get_projects lists it.
+    /// Project id.
     pub project_id: IdArg,
-    /// Extra blocks, comma-separated: text, options, users.
+    /// Comma-separated: text, options, users.
     pub extra: Option<String>,
 }
 
@@ -111,7 +106,7 @@ async fn get_project_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolE
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectIdArgs {
-    /// The project's id (digits), as get_projects lists it.
+    /// Project id.
     pub project_id: IdArg,
 }
 

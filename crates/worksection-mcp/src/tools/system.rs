@@ -15,18 +15,16 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "health_check",
-            "Check the connection",
-            "Whether the server can reach Worksection right now: server version, the account \
-             served, how it is signed in, API latency, rate-limiter queue and cache statistics. \
-             Use it when other tools fail, to tell the person what to fix.",
+            "Health check",
+            "Can the server reach Worksection: version, account, sign-in, latency. Use it \
+             when tools fail.",
             Shape::Object(&["server", "account", "auth", "api", "cache"]),
             health_check,
         ),
         def(
             "get_webhooks",
-            "List webhooks",
-            "The account's webhooks (URL, events, status). Needs the administrative permission; \
-             the answer says so when it is missing.",
+            "Webhooks",
+            "The account's webhooks; needs the administrative permission.",
             Shape::List,
             get_webhooks,
         ),

@@ -19,47 +19,43 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_task_tags",
-            "List task tags",
-            "The tags that can be put on tasks: custom statuses and labels, with their group. \
-             Filter by group (name or id), type (status or label) and access (public or private).",
+            "Task tags",
+            "Task tags (custom statuses and labels) with their group.",
             Shape::List,
             get_task_tags,
         ),
         def(
             "get_task_tag_groups",
-            "List task tag groups",
-            "The groups that task tags belong to, by type and access.",
+            "Task tag groups",
+            "The groups of task tags.",
             Shape::List,
             get_task_tag_groups,
         ),
         def(
             "get_project_tags",
-            "List project tags",
-            "The tags that can be put on projects, with their group; filter by group, type and \
-             access.",
+            "Project tags",
+            "Project tags with their group.",
             Shape::List,
             get_project_tags,
         ),
         def(
             "get_project_tag_groups",
-            "List project tag groups",
-            "The groups that project tags belong to, by type and access.",
+            "Project tag groups",
+            "The groups of project tags.",
             Shape::List,
             get_project_tag_groups,
         ),
         def(
             "get_task_with_tags",
-            "Get a task with its tags",
-            "One task with its tags (custom statuses and labels) named, for questions like \
-             \"which stage is this task in\".",
+            "Task with tags",
+            "A task with its tags named (which stage is it in?).",
             Shape::Object(&["task", "tags"]),
             get_task_with_tags,
         ),
         def(
             "search_tasks_by_tag",
-            "Find tasks by tag",
-            "The tasks (and subtasks) of one project that carry a tag, given by name \
-             (case-insensitive) or id.",
+            "Tasks by tag",
+            "A project's tasks (subtasks too) carrying a tag.",
             Shape::List,
             search_tasks_by_tag,
         ),
@@ -107,9 +103,9 @@ fn query(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagsArgs {
-    /// Only tags of this group (its name or id).
+    /// A tag group's name or id.
     pub group: Option<String>,
-    /// status (custom statuses) or label.
+    /// status or label.
     pub tag_type: Option<TagType>,
     /// public or private.
     pub access: Option<Access>,
@@ -118,7 +114,7 @@ pub struct TagsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagGroupsArgs {
-    /// status (custom statuses) or label.
+    /// status or label.
     pub tag_type: Option<TagType>,
     /// public or private.
     pub access: Option<Access>,
@@ -147,7 +143,7 @@ async fn get_project_tag_groups(ws: Arc<Account>, a: TagGroupsArgs) -> Result<An
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIdArgs {
-    /// The task's id (digits).
+    /// Task id.
     pub task_id: IdArg,
 }
 
@@ -168,7 +164,7 @@ async fn get_task_with_tags(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, T
 pub struct SearchByTagArgs {
     /// The tag's name (case-insensitive) or id.
     pub tag: String,
-    /// The project's id (digits).
+    /// Project id.
     pub project_id: IdArg,
 }
 

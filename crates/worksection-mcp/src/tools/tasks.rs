@@ -20,59 +20,50 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         def(
             "get_all_tasks",
-            "List tasks of all projects",
-            "Every task of every project (large accounts are cut to fit, and the answer says \
-             so). Prefer get_tasks for one project or search_tasks for specific tasks; use this \
-             for account-wide questions. status_filter: active (open), done, or all.",
+            "All tasks",
+            "Tasks of every project (for one project: get_tasks).",
             Shape::List,
             get_all_tasks,
         ),
         def(
             "get_tasks",
-            "List a project's tasks",
-            "The tasks of one project, open, done or all, with optional extra blocks (text, \
-             files, comments, relations, subtasks).",
+            "Project tasks",
+            "One project's tasks, subtasks on request.",
             Shape::List,
             get_tasks,
         ),
         def(
             "get_task",
-            "Get a task",
-            "One task or subtask by id: status, assignee, dates, priority, budget; `extra` adds \
-             text, html, files, comments (latest five), relations, subtasks, subscribers. For the \
-             whole discussion with screenshots use get_task_discussion.",
+            "Task",
+            "One task: status, assignee, dates, priority, budget.",
             Shape::Object(&["id", "name"]),
             get_task,
         ),
         def(
             "search_tasks",
             "Search tasks",
-            "Find tasks by words in their names (`query`), by project, parent task, assignee or \
-             author email, or with a raw Worksection filter expression (`filter_query`, e.g. \
-             \"date_end < '01.12.2026'\"). At least one criterion is required; status narrows to \
-             active or done tasks.",
+            "Tasks by name words, project, parent, assignee or author email, or raw filter.",
             Shape::List,
             search_tasks,
         ),
         def(
             "get_task_subtasks",
-            "Get a task's subtasks",
-            "The subtasks of one task (nested subtasks inside each), with status and assignee.",
+            "Subtasks",
+            "A task's subtasks, nested, with status and assignee.",
             Shape::List,
             get_task_subtasks,
         ),
         def(
             "get_task_relations",
-            "Get a task's dependencies",
-            "The tasks this task depends on and the tasks that depend on it (finish-to-start and \
-             similar links).",
+            "Task dependencies",
+            "The tasks this task depends on, and those that depend on it.",
             Shape::Object(&["task", "relations"]),
             get_task_relations,
         ),
         def(
             "get_task_subscribers",
-            "Get a task's watchers",
-            "The people subscribed to (watching) one task.",
+            "Task watchers",
+            "The people watching a task.",
             Shape::List,
             get_task_subscribers,
         ),
@@ -133,11 +124,10 @@ fn by_status(tasks: &[Task], filter: TaskStatusFilter) -> impl Iterator<Item = &
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetAllTasksArgs {
-    /// active (open tasks), done (completed), or all.
+    /// active (open), done or all.
     #[serde(default)]
     pub status_filter: TaskStatusFilter,
-    /// Extra blocks, comma-separated: text, files, comments, relations, subtasks, archive
-    /// (archive includes tasks of archived projects).
+    /// Comma-separated: text, files, comments, relations, subtasks, archive (archived projects' tasks).
     pub extra: Option<String>,
 }
 
@@ -156,12 +146,12 @@ async fn get_all_tasks(ws: Arc<Account>, a: GetAllTasksArgs) -> Result<Answer, T
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetTasksArgs {
-    /// The project's id (digits), as get_projects lists it.
+    /// Project id.
     pub project_id: IdArg,
-    /// active (open tasks), done (completed), or all.
+    /// active (open), done or all.
     #[serde(default)]
     pub status_filter: TaskStatusFilter,
-    /// Extra blocks, comma-separated: text, files, comments, relations, subtasks.
+    /// Comma-separated: text, files, comments, relations, subtasks.
     pub extra: Option<String>,
 }
 
@@ -178,9 +168,9 @@ async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Answer, ToolErro
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetTaskArgs {
-    /// The task's id (digits).
+    /// Task id.
     pub task_id: IdArg,
-    /// Extra blocks, comma-separated: text, html, files, comments, relations, subtasks, subscribers.
+    /// Comma-separated: text, html, files, comments, relations, subtasks, subscribers.
     pub extra: Option<String>,
 }
 
@@ -198,10 +188,9 @@ fn default_max_results() -> i64 {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchTasksArgs {
-    /// Plain words that must all appear in the task name (case-insensitive).
+    /// Words that must all be in the task's name.
     pub query: Option<String>,
-    /// A raw Worksection filter expression, e.g. `date_end < '01.12.2026' and project = 123`.
-    /// Fields: id, project, parent, name, dateadd, datestart, dateend, dateclose.
+    /// Raw Worksection filter, e.g. `dateend < '01.12.2026' and project = 123`.
     pub filter_query: Option<String>,
     /// Only tasks of this project.
     pub project_id: Option<IdArg>,
@@ -213,9 +202,9 @@ pub struct SearchTasksArgs {
     pub author_email: Option<String>,
     /// active (open) or done.
     pub status: Option<TaskStatus>,
-    /// Extra blocks, comma-separated: text, html, files.
+    /// Comma-separated: text, html, files.
     pub extra: Option<String>,
-    /// At most this many tasks (1 to 10000).
+    /// Most tasks.
     #[serde(default = "default_max_results")]
     #[schemars(range(min = 1, max = 10000))]
     pub max_results: i64,
@@ -287,7 +276,7 @@ async fn search_tasks(ws: Arc<Account>, a: SearchTasksArgs) -> Result<Answer, To
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIdArgs {
-    /// The task's id (digits).
+    /// Task id.
     pub task_id: IdArg,
 }
 
