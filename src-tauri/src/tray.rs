@@ -34,19 +34,27 @@ fn icon(state: TrayState) -> Option<Image<'static>> {
     Image::from_bytes(bytes).ok()
 }
 
-/// Whether the desktop can show a tray icon.
+/// Whether the desktop can show a tray icon. Asked on a thread of its
+/// own with zbus's blocking API (zbus runs its own executor, not tokio's),
+/// giving up after two seconds.
 #[cfg(target_os = "linux")]
 pub async fn host_exists() -> bool {
-    let check = async {
-        let conn = zbus::Connection::session().await.ok()?;
-        let dbus = zbus::fdo::DBusProxy::new(&conn).await.ok()?;
-        let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher").ok()?;
-        dbus.name_has_owner(name).await.ok()
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(2), check)
-        .await
-        .ok()
-        .flatten()
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("tray-host-check".into())
+        .spawn(move || {
+            let owned = (|| {
+                let conn = zbus::blocking::Connection::session().ok()?;
+                let dbus = zbus::blocking::fdo::DBusProxy::new(&conn).ok()?;
+                let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher").ok()?;
+                dbus.name_has_owner(name).ok()
+            })();
+            let _ = tx.send(owned.unwrap_or(false));
+        });
+    if spawned.is_err() {
+        return false;
+    }
+    rx.recv_timeout(std::time::Duration::from_secs(2))
         .unwrap_or(false)
 }
 
