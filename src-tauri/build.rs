@@ -15,6 +15,11 @@ const COMMANDS: &[&str] = &[
     "dismiss_notice",
     "connect_client",
     "undo_connect",
+    "sign_in_own_app",
+    "remove_own_app",
+    "save_api_key",
+    "copy_redirect_uri",
+    "open_install_link",
 ];
 
 fn main() {

@@ -1,6 +1,9 @@
 // The dashboard's behaviour. It talks to the app only through Tauri's
-// typed commands and two events (`status`, `activity`); it never sees a
-// token. Figures come from the app's snapshot; the page only shows them.
+// typed commands and three events (`status`, `activity`, `show-ways`); it
+// never sees a token. Figures come from the app's snapshot, published by
+// the app whenever they change; the page only shows them (it does not
+// poll). Errors arrive as {kind, message}; the banner is part of the
+// published state, so it stays until dismissed.
 "use strict";
 
 const { invoke } = window.__TAURI__.core;
@@ -9,6 +12,12 @@ const { listen } = window.__TAURI__.event;
 const $ = (id) => document.getElementById(id);
 const MAX_ROWS = 200;
 let formDirty = false;
+// The three ways to sign in, open over the welcome screen or the dashboard.
+let waysOpen = false;
+let lastMode;
+let wasSigningIn = false;
+let last = null;
+let lastAt = 0;
 
 function setText(id, text) {
   const el = $(id);
@@ -46,10 +55,61 @@ function showNotice(notice) {
   setText("notice-text", notice.text);
 }
 
+const WAY_NAMES = {
+  environment: "the Worksection app from the environment (WORKSECTION_CLIENT_ID)",
+  own: "your own Worksection app",
+  built_in: "Worksection (this app's built-in sign-in)",
+};
+
+function renderWays(s) {
+  const w = s.ways;
+  const ready = w.app === "built_in" || w.app === "environment";
+  $("builtin-sign-in").hidden = !ready;
+  $("builtin-sign-in").disabled = s.signing_in;
+  $("builtin-missing").hidden = ready;
+  setText("builtin-sign-in", w.app === "environment" ? "Sign in (app from the environment)" : "Sign in with Worksection");
+  setText("ways-intro", ready
+    ? "Choose how this app reads your Worksection account."
+    : "This build has no Worksection app built in. Choose one of these two ways; each takes a minute.");
+  $("own-saved").hidden = !w.own_app_client_id;
+  setText("own-client-id", w.own_app_client_id || "");
+  $("own-sign-in").disabled = s.signing_in;
+  setText("own-submit", w.own_app_client_id ? "Replace and sign in" : "Sign in with this app");
+  $("own-submit").disabled = s.signing_in;
+  setText("redirect-uri", w.redirect_uri);
+  const scopes = $("scopes");
+  const key = w.scopes.join(",");
+  if (scopes.dataset.key !== key) {
+    scopes.dataset.key = key;
+    scopes.replaceChildren(...w.scopes.map((name) => {
+      const c = document.createElement("code");
+      c.textContent = name;
+      return c;
+    }));
+  }
+  setText("ways-store", w.store || "the OS keychain or the encrypted token file");
+  $("ways-store-error").hidden = !w.store_error;
+  setText("ways-store-error", w.store_error || "");
+  const url = $("oauth-url");
+  if (document.activeElement !== url && !url.dataset.edited) {
+    url.value = w.oauth_url === "https://worksection.com" ? "" : w.oauth_url;
+  }
+}
+
 function render(s) {
+  last = s;
+  lastAt = Date.now();
+  // A sign-in that worked closes the ways: a new way in use, or a
+  // sign-in window that ended without an error.
+  const ended = wasSigningIn && !s.signing_in && !(s.notice && s.notice.kind === "error");
+  if ((lastMode !== undefined && s.mode && s.mode !== lastMode) || (ended && s.mode)) waysOpen = false;
+  lastMode = s.mode;
+  wasSigningIn = s.signing_in;
   showNotice(s.notice);
-  $("welcome").hidden = !s.first_run;
-  $("dashboard").hidden = s.first_run;
+  renderWays(s);
+  $("ways").hidden = !waysOpen;
+  $("welcome").hidden = !s.first_run || waysOpen;
+  $("dashboard").hidden = s.first_run || waysOpen;
   $("welcome-waiting").hidden = !s.signing_in;
   for (const id of ["welcome-sign-in", "welcome-demo"]) $(id).disabled = s.signing_in;
   if (s.first_run) return;
@@ -60,6 +120,16 @@ function render(s) {
   setText("account-expiry", a ? (a.demo ? "the demo never expires" : when(a.token_expires_at)) : "—");
   setText("sign-in-again", s.mode === "account" ? "Sign in again" : "Sign in to Worksection");
   setText("sign-out", s.mode === "demo" ? "Leave the demo" : "Sign out");
+  const way = s.mode === "demo" ? "demo data (nothing of yours)"
+    : s.mode === "api_key" ? `the admin API key of ${s.ways.api_key_account || "the account"}`
+    : s.mode === "account" ? (WAY_NAMES[s.ways.app] || "a Worksection app that is no longer saved")
+    : "—";
+  setText("account-way", way);
+  const limits = s.mode === "api_key"
+    ? "An admin API key is not a person: questions about you (your own tasks, your running timer) need a personal sign-in, and every answer comes from the whole account."
+    : s.mode === "demo" ? "Demo data only: sign in to see your own account." : "";
+  $("account-limits").hidden = !limits;
+  setText("account-limits", limits);
 
   const srv = s.server;
   setText("server-address", srv.address);
@@ -161,27 +231,84 @@ function addCall(call) {
   $("activity-empty").hidden = body.children.length > 0;
 }
 
-// Runs a command; its error (one sentence from the app) goes to the banner.
+function errorText(e) {
+  return e && typeof e === "object" && "message" in e ? e.message : String(e);
+}
+
+function openWays() {
+  waysOpen = true;
+  if (last) render(last);
+  else $("ways").hidden = false;
+  $("ways").scrollIntoView();
+}
+
+// Runs a command; its error (one sentence from the app, which also keeps
+// it on the banner until dismissed) is shown at once; "needs setup" opens
+// the ways to sign in.
 async function act(command, args) {
   try {
     const s = await invoke(command, args);
     if (s && typeof s === "object" && "first_run" in s) render(s);
     return s;
   } catch (e) {
-    showNotice({ kind: "error", text: String(e) });
+    if (e && e.kind === "needs_setup") openWays();
+    else showNotice({ kind: "error", text: errorText(e) });
     return null;
   }
 }
 
 async function refresh() {
-  const s = await act("get_status");
-  return s;
+  return act("get_status");
+}
+
+// The Advanced sign-in server address, as typed (empty: the usual one).
+function oauthUrl() {
+  return $("oauth-url").value.trim();
+}
+
+// "Sign in": straight to Worksection's page when an app is ready, else the
+// three ways. Never nothing.
+function signIn() {
+  if (last && last.ways.app) act("sign_in");
+  else openWays();
 }
 
 function wire() {
-  $("welcome-sign-in").addEventListener("click", () => act("sign_in"));
+  $("welcome-sign-in").addEventListener("click", signIn);
   $("welcome-demo").addEventListener("click", () => act("choose_demo"));
-  $("sign-in-again").addEventListener("click", () => act("sign_in"));
+  $("sign-in-again").addEventListener("click", signIn);
+  $("change-way").addEventListener("click", openWays);
+  $("ways-close").addEventListener("click", () => { waysOpen = false; if (last) render(last); });
+  $("builtin-sign-in").addEventListener("click", () => act("sign_in", { oauthUrl: oauthUrl() }));
+  $("own-sign-in").addEventListener("click", () => act("sign_in", { oauthUrl: oauthUrl() }));
+  $("own-remove").addEventListener("click", () => act("remove_own_app"));
+  $("oauth-url").addEventListener("input", () => { $("oauth-url").dataset.edited = "1"; });
+  $("copy-redirect").addEventListener("click", async () => {
+    if ((await act("copy_redirect_uri")) !== null) setText("copy-redirect", "Copied");
+    setTimeout(() => setText("copy-redirect", "Copy"), 1500);
+  });
+  $("own-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const s = await act("sign_in_own_app", {
+      clientId: $("own-id").value,
+      clientSecret: $("own-secret").value,
+      oauthUrl: oauthUrl(),
+    });
+    if (s) $("own-secret").value = "";
+  });
+  $("key-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("key-checking").hidden = false;
+    $("key-submit").disabled = true;
+    const s = await act("save_api_key", { accountUrl: $("key-account").value, apiKey: $("key-value").value });
+    $("key-checking").hidden = true;
+    $("key-submit").disabled = false;
+    if (s) {
+      $("key-value").value = "";
+      waysOpen = false;
+      render(s);
+    }
+  });
   $("sign-out").addEventListener("click", () => act("sign_out"));
   $("copy-address").addEventListener("click", async () => {
     if ((await act("copy_address")) !== null) setText("copy-address", "Copied");
@@ -192,6 +319,8 @@ function wire() {
   $("notice-close").addEventListener("click", () => act("dismiss_notice"));
   document.querySelectorAll("button[data-client]").forEach((b) =>
     b.addEventListener("click", () => act("connect_client", { client: b.dataset.client }).then(refresh)));
+  document.querySelectorAll("button[data-link]").forEach((b) =>
+    b.addEventListener("click", () => act("open_install_link", { client: b.dataset.link })));
   $("connected").addEventListener("click", (e) => {
     const client = e.target.dataset && e.target.dataset.undo;
     if (client) act("undo_connect", { client });
@@ -207,6 +336,7 @@ function wire() {
       start_at_login: $("set-autostart").checked,
       webhook_access: $("set-webhooks").checked,
       local_token: $("set-token").checked,
+      oauth_url: last ? last.settings.oauth_url : null,
     };
     setText("settings-error", "");
     try {
@@ -214,7 +344,7 @@ function wire() {
       formDirty = false;
       render(s);
     } catch (err) {
-      setText("settings-error", String(err));
+      setText("settings-error", errorText(err));
     }
   });
 }
@@ -223,11 +353,16 @@ async function main() {
   wire();
   await listen("status", (e) => render(e.payload));
   await listen("activity", (e) => addCall(e.payload));
+  await listen("show-ways", openWays);
   const calls = await invoke("get_activity");
   calls.forEach(addCall);
   await refresh();
-  // Uptime, sessions and cache figures move on their own.
-  setInterval(refresh, 2000);
+  // The uptime counts up here, from the last published figure.
+  setInterval(() => {
+    if (last && last.server.running) {
+      setText("server-uptime", duration(last.server.uptime_seconds + Math.floor((Date.now() - lastAt) / 1000)));
+    }
+  }, 1000);
 }
 
 main();

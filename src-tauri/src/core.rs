@@ -5,6 +5,11 @@
 //!
 //! Everything the page sees goes through [`Snapshot`], which is built here
 //! from facts only: no token, no code, no secret is ever in it.
+//!
+//! A sign-in comes one of three ways (see `ways`): an OAuth2 app (the
+//! environment's, the person's own saved one, or the one built into this
+//! build) through the sign-in window, or an admin API key checked with one
+//! live call. Nothing the person typed is saved before it worked.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,14 +20,20 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use serde::Serialize;
-use worksection_auth::{OAuthSettings, SignIn, StoreSettings, TokenStore};
+use worksection_auth::{
+    OAuthSettings, SignIn, SignInError, StoreError, StoreKind, StoreSettings, StoredSignIn,
+    TokenStore,
+};
 use worksection_mcp::connect::Connected;
 use worksection_mcp::host::{self, Running};
 use worksection_mcp::{
     Activity, ConfigError, FileCacheStats, OAuthArgs, Settings, Source, StoreArgs, Transport,
 };
+use zeroize::Zeroizing;
 
+use crate::error::Error;
 use crate::settings::{self, AppSettings, Mode};
+use crate::ways::{self, ApiKey, AppCredentials, Saved};
 
 /// The settings the CLI reads from the environment that the app honours
 /// too (the OAuth2 app, the token store, the cache folder), read through
@@ -98,6 +109,41 @@ pub struct CacheView {
     pub max_total_size_mb: u64,
 }
 
+/// Where an OAuth2 app for signing in comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppSource {
+    /// `WORKSECTION_CLIENT_ID` and `_SECRET` (started from a shell).
+    Environment,
+    /// The person's own app, saved from the dashboard.
+    Own,
+    /// The app built into this build.
+    BuiltIn,
+}
+
+/// The ways to sign in, as the dashboard offers them. Only facts: the own
+/// app's client id is shown (it is not a secret), its secret never.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaysView {
+    /// The app "Sign in" uses now, if any.
+    pub app: Option<AppSource>,
+    /// Whether this build carries an app of its own.
+    pub builtin: bool,
+    /// The saved own app's client id.
+    pub own_app_client_id: Option<String>,
+    /// The account of the saved admin API key.
+    pub api_key_account: Option<String>,
+    /// What to register with an own app.
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    /// The sign-in server in use ("Advanced").
+    pub oauth_url: String,
+    /// Where the saved details live ("the OS keychain", ...).
+    pub store: Option<String>,
+    /// Why the saved details could not be read, if they could not.
+    pub store_error: Option<String>,
+}
+
 /// What the dashboard and the tray show.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {
@@ -113,6 +159,7 @@ pub struct Snapshot {
     pub settings: AppSettings,
     pub connected: Vec<Connected>,
     pub has_tray: bool,
+    pub ways: WaysView,
 }
 
 /// The state of the tray icon.
@@ -145,9 +192,33 @@ impl Snapshot {
     }
 }
 
-struct Pending {
+/// A sign-in in progress. With `candidate`, it also checks an own app
+/// the person typed in: the app is saved only when the sign-in worked.
+pub struct Pending {
     attempt: u64,
     signin: SignIn,
+    candidate: Option<AppCredentials>,
+}
+
+/// The app's state, all behind one lock ([`Core::state`]), never held
+/// across an await or a call out of this file.
+struct State {
+    settings: AppSettings,
+    server_error: Option<String>,
+    health: Health,
+    notice: Option<Notice>,
+    /// The sign-in attempt in progress: begun by `begin_sign_in`, finished
+    /// by `take_pending` + `finish_sign_in`, or cancelled.
+    pending: Option<Pending>,
+    attempts: u64,
+    connected: HashMap<&'static str, Connected>,
+    has_tray: bool,
+    /// The saved own app and API key, read from the store at start and
+    /// after each change (never per snapshot); `Err` says why not.
+    saved: Option<Result<Saved, String>>,
+    /// The account served, as shown; set when the server (re)starts and at
+    /// each health check, so a snapshot never reads the token store.
+    account: Option<AccountView>,
 }
 
 pub struct Core {
@@ -155,16 +226,11 @@ pub struct Core {
     env: EnvArgs,
     /// The token store once opened (see [`Core::store`]).
     store: Mutex<Option<Arc<dyn TokenStore>>>,
-    settings: Mutex<AppSettings>,
+    state: Mutex<State>,
     pub activity: Arc<Activity>,
+    /// The server running in process: behind its own (async) lock, as it
+    /// is held while it starts and stops.
     server: tokio::sync::Mutex<Option<Running>>,
-    server_error: Mutex<Option<String>>,
-    health: Mutex<Health>,
-    notice: Mutex<Option<Notice>>,
-    pending: Mutex<Option<Pending>>,
-    attempts: Mutex<u64>,
-    connected: Mutex<HashMap<&'static str, Connected>>,
-    has_tray: Mutex<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -189,33 +255,136 @@ impl Core {
             dir,
             env,
             store: Mutex::new(None),
-            settings: Mutex::new(settings),
+            state: Mutex::new(State {
+                settings,
+                server_error: None,
+                health: Health::default(),
+                notice,
+                pending: None,
+                attempts: 0,
+                connected: HashMap::new(),
+                has_tray: false,
+                saved: None,
+                account: None,
+            }),
             activity: Arc::new(Activity::new()),
             server: tokio::sync::Mutex::new(None),
-            server_error: Mutex::new(None),
-            health: Mutex::new(Health::default()),
-            notice: Mutex::new(notice),
-            pending: Mutex::new(None),
-            attempts: Mutex::new(0),
-            connected: Mutex::new(HashMap::new()),
-            has_tray: Mutex::new(false),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// The saved own app and API key (read from the store once, then kept).
+    fn saved(&self) -> Result<Saved, String> {
+        if let Some(s) = self.state().saved.as_ref() {
+            return s.clone();
+        }
+        let read = self.store().and_then(|store| Saved::load(store.as_ref()));
+        self.state().saved = Some(read.clone());
+        read
+    }
+
+    /// Reads the saved details again (after a change).
+    fn reload_saved(&self) {
+        self.state().saved = None;
+        let _ = self.saved();
+    }
+
+    /// The OAuth2 app "Sign in" uses: the environment's, else the person's
+    /// own saved one, else the one built into this build.
+    fn app(&self) -> Option<(AppSource, AppCredentials)> {
+        self.app_with(self.saved().ok().as_ref())
+    }
+
+    /// [`Core::app`] with the saved details given (`None`: none known).
+    fn app_with(&self, saved: Option<&Saved>) -> Option<(AppSource, AppCredentials)> {
+        let env = &self.env.oauth;
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        if let (Some(client_id), Some(client_secret)) =
+            (nonempty(&env.client_id), nonempty(&env.client_secret))
+        {
+            return Some((
+                AppSource::Environment,
+                AppCredentials {
+                    client_id,
+                    client_secret,
+                },
+            ));
+        }
+        if let Some(own) = saved.and_then(|s| s.own_app.clone()) {
+            return Some((AppSource::Own, own));
+        }
+        ways::builtin().map(|b| (AppSource::BuiltIn, b))
+    }
+
+    /// The sign-in settings for `app`: the redirect URI and scopes from
+    /// the environment (or their defaults), the sign-in server from the
+    /// dashboard's Advanced (or the environment, or Worksection's).
+    fn oauth_for(&self, app: &AppCredentials) -> Result<OAuthSettings, String> {
+        let settings = self.settings();
+        let mut args = self.env.oauth.clone();
+        args.client_id = Some(app.client_id.clone());
+        args.client_secret = Some(app.client_secret.clone());
+        args.administrative = settings.webhook_access;
+        if let Some(url) = settings.oauth_url {
+            args.oauth_url = url;
+        }
+        args.settings().map_err(|ConfigError(e)| e)
+    }
+
+    /// What the dashboard shows of the ways to sign in: from what was
+    /// read from the store already (a snapshot never opens the store,
+    /// which can take a while when the keychain is slow to answer).
+    fn ways_view(&self) -> WaysView {
+        let settings = self.settings();
+        let saved = self.state().saved.clone();
+        let (saved, store_error) = match saved {
+            Some(Ok(s)) => (s, None),
+            Some(Err(e)) => (Saved::default(), Some(e)),
+            None => (Saved::default(), None),
+        };
+        // Not waiting for a store being opened (the keychain's probe).
+        let store = self
+            .store
+            .try_lock()
+            .ok()
+            .and_then(|kept| kept.as_ref().map(|s| s.kind().to_string()));
+        WaysView {
+            app: self.app_with(Some(&saved)).map(|(source, _)| source),
+            builtin: ways::builtin().is_some(),
+            own_app_client_id: saved.own_app.map(|a| a.client_id),
+            api_key_account: saved.api_key.map(|k| k.account_url),
+            redirect_uri: self.env.oauth.redirect_uri.clone(),
+            scopes: OAuthSettings::default_scopes(settings.webhook_access),
+            oauth_url: settings
+                .oauth_url
+                .unwrap_or_else(|| self.env.oauth.oauth_url.clone()),
+            store,
+            store_error,
         }
     }
 
     pub fn settings(&self) -> AppSettings {
-        lock(&self.settings).clone()
+        self.state().settings.clone()
     }
 
     pub fn snapshot_has_tray(&self) -> bool {
-        *lock(&self.has_tray)
+        self.state().has_tray
     }
 
     pub fn set_has_tray(&self, yes: bool) {
-        *lock(&self.has_tray) = yes;
+        self.state().has_tray = yes;
     }
 
     pub fn set_notice(&self, kind: &'static str, text: impl Into<String>) {
-        *lock(&self.notice) = Some(Notice {
+        self.state().notice = Some(Notice {
             kind,
             text: text.into(),
         });
@@ -223,19 +392,18 @@ impl Core {
 
     #[cfg(test)]
     pub fn snapshot_notice(&self) -> Option<Notice> {
-        lock(&self.notice).clone()
+        self.state().notice.clone()
     }
 
     pub fn clear_notice(&self) {
-        *lock(&self.notice) = None;
+        self.state().notice = None;
     }
 
-    /// The OAuth2 app from the environment (WORKSECTION_CLIENT_ID, ...).
-    pub fn oauth(&self) -> Result<OAuthSettings, String> {
-        let mut args = self.env.oauth.clone();
-        args.administrative = self.settings().webhook_access;
-        args.settings()
-            .map_err(|e| format!("Signing in is not set up in this build: {e}"))
+    /// The OAuth2 app signing in and serving use; `NeedsSetup` when there
+    /// is none yet (the page then offers the three ways).
+    pub fn oauth(&self) -> Result<OAuthSettings, Error> {
+        let (_, app) = self.app().ok_or(Error::NeedsSetup)?;
+        Ok(self.oauth_for(&app)?)
     }
 
     fn store_settings(&self) -> Result<StoreSettings, String> {
@@ -252,7 +420,9 @@ impl Core {
         if let Some(store) = kept.as_ref() {
             return Ok(store.clone());
         }
-        let store = self.store_settings()?.open().map_err(|e| e.to_string())?;
+        let settings = self.store_settings()?;
+        let opened = off_runtime(|| settings.open()).map_err(|e| e.to_string())?;
+        let store: Arc<dyn TokenStore> = Arc::new(OffRuntime(opened));
         *kept = Some(store.clone());
         Ok(store)
     }
@@ -282,10 +452,22 @@ impl Core {
                 );
             }
             Some(Mode::Account) => Source::OAuth {
-                oauth: self.oauth()?,
+                oauth: self.oauth().map_err(|e| match e {
+                    Error::NeedsSetup => "The Worksection app you signed in with is no longer saved; click Sign in and choose a way again.".to_owned(),
+                    other => other.to_string(),
+                })?,
                 store: self.store_settings()?,
                 account: None,
             },
+            Some(Mode::ApiKey) => {
+                let key = self.saved()?.api_key.ok_or(
+                    "No admin API key is saved on this computer; click Sign in and enter it again.",
+                )?;
+                Source::ApiKey {
+                    account_url: settings::check_web_address(&key.account_url, "The account address")?,
+                    api_key: key.api_key,
+                }
+            }
         };
         let auth_token = if s.local_token {
             settings::local_token(&self.dir, true)?
@@ -321,11 +503,13 @@ impl Core {
     /// Stops the server (if it runs) and starts it again with the current
     /// settings, on the same port.
     pub async fn restart(&self) {
+        // The saved ways, read once (the page shows them from then on).
+        let _ = self.saved();
         let mut server = self.server.lock().await;
         if let Some(old) = server.take() {
             old.stop().await;
         }
-        *lock(&self.health) = Health::default();
+        self.state().health = Health::default();
         let settings = self.settings();
         let result = match self.server_settings(&settings) {
             Ok(None) => Ok(None),
@@ -340,12 +524,17 @@ impl Core {
                 if let Some(r) = &running {
                     tracing::info!(address = %r.address(), "serving");
                 }
+                let account = running.as_ref().and_then(|r| self.account_view(r));
                 *server = running;
-                *lock(&self.server_error) = None;
+                let mut st = self.state();
+                st.account = account;
+                st.server_error = None;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the server did not start");
-                *lock(&self.server_error) = Some(e);
+                let mut st = self.state();
+                st.account = None;
+                st.server_error = Some(e);
             }
         }
     }
@@ -370,7 +559,14 @@ impl Core {
         };
         let started = Instant::now();
         let probe = tokio::time::timeout(Duration::from_secs(30), account.probe()).await;
-        let mut h = lock(&self.health);
+        // The sign-in's expiry moves as tokens renew.
+        {
+            let server = self.server.lock().await;
+            let account = server.as_ref().and_then(|r| self.account_view(r));
+            self.state().account = account;
+        }
+        let mut st = self.state();
+        let h = &mut st.health;
         h.checked_at = Some(Utc::now());
         h.queued = account.client().queued();
         match probe {
@@ -405,14 +601,22 @@ impl Core {
         Ok(())
     }
 
-    /// Forgets every sign-in (or leaves the demo) and stops serving.
+    /// Forgets every sign-in or the API key (or leaves the demo) and stops
+    /// serving. A saved own app stays (it is removed on its own).
     pub async fn sign_out(&self) -> Result<(), String> {
-        if self.settings().mode == Some(Mode::Account) {
-            let store = self.store()?;
-            let keys = store.accounts().map_err(|e| e.to_string())?;
-            for key in keys {
-                store.delete(&key).map_err(|e| e.to_string())?;
+        match self.settings().mode {
+            Some(Mode::Account) => {
+                let store = self.store()?;
+                let keys = store.accounts().map_err(|e| e.to_string())?;
+                for key in keys {
+                    store.delete(&key).map_err(|e| e.to_string())?;
+                }
             }
+            Some(Mode::ApiKey) => {
+                ways::remove_api_key(self.store()?.as_ref())?;
+                self.reload_saved();
+            }
+            Some(Mode::Demo) | None => {}
         }
         self.update_settings(|s| s.mode = None)?;
         self.set_notice(
@@ -427,7 +631,7 @@ impl Core {
         let mut next = self.settings();
         f(&mut next);
         next.save(&self.dir)?;
-        *lock(&self.settings) = next.clone();
+        self.state().settings = next.clone();
         Ok(next)
     }
 
@@ -444,34 +648,73 @@ impl Core {
         Ok(())
     }
 
-    /// Starts a sign-in: the authorize URL to load, and the attempt's
-    /// number (a window's answer counts only for its own attempt).
-    pub fn begin_sign_in(&self) -> Result<(u64, url::Url, OAuthSettings), String> {
-        let oauth = self.oauth()?;
+    /// Keeps the sign-in server address from the dashboard's Advanced
+    /// (empty: the usual one).
+    pub fn set_oauth_url(&self, url: Option<String>) -> Result<(), String> {
+        let url = url
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .filter(|u| !u.is_empty());
+        if let Some(u) = &url {
+            settings::check_web_address(u, "The sign-in server address")?;
+        }
+        if self.settings().oauth_url != url {
+            self.update_settings(|s| s.oauth_url = url)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a sign-in, with the app in use or with `candidate` (an own
+    /// app typed in, saved only if the sign-in works): the authorize URL to
+    /// load, and the attempt's number (a window's answer counts only for
+    /// its own attempt).
+    pub fn begin_sign_in(
+        &self,
+        candidate: Option<AppCredentials>,
+    ) -> Result<(u64, url::Url, OAuthSettings), Error> {
+        let oauth = match &candidate {
+            Some(app) => {
+                if app.client_id.trim().is_empty() || app.client_secret.trim().is_empty() {
+                    return Err(Error::Failed("Paste both the Client ID and the Client secret of your Worksection app, then try again.".into()));
+                }
+                self.oauth_for(app)?
+            }
+            None => self.oauth()?,
+        };
         let signin = SignIn::begin(&oauth).map_err(|e| e.to_string())?;
         let url = signin.url().clone();
         let attempt = {
-            let mut n = lock(&self.attempts);
-            *n += 1;
-            *n
+            let mut st = self.state();
+            st.attempts += 1;
+            let attempt = st.attempts;
+            st.pending = Some(Pending {
+                attempt,
+                signin,
+                candidate,
+            });
+            attempt
         };
-        *lock(&self.pending) = Some(Pending { attempt, signin });
         self.clear_notice();
         Ok((attempt, url, oauth))
     }
 
     /// Takes the pending sign-in of `attempt`, if it is still pending.
-    pub fn take_pending(&self, attempt: u64) -> Option<SignIn> {
-        let mut pending = lock(&self.pending);
+    pub fn take_pending(&self, attempt: u64) -> Option<Pending> {
+        let pending = &mut self.state().pending;
         if pending.as_ref().is_some_and(|p| p.attempt == attempt) {
-            pending.take().map(|p| p.signin)
+            pending.take()
         } else {
             None
         }
     }
 
+    /// Cancels the sign-in in progress, if any.
+    pub fn cancel_sign_in(&self) -> bool {
+        self.state().pending.take().is_some()
+    }
+
+    #[cfg(test)]
     pub fn signing_in(&self) -> bool {
-        lock(&self.pending).is_some()
+        self.state().pending.is_some()
     }
 
     /// The sign-in window closed: if its sign-in had no answer yet, say so
@@ -488,14 +731,26 @@ impl Core {
     }
 
     /// Finishes a sign-in from the redirect the window was stopped at,
-    /// saves the tokens and serves the account.
-    pub async fn finish_sign_in(&self, signin: SignIn, redirect: url::Url) {
+    /// saves the tokens (and the own app it checked) and serves the account.
+    pub async fn finish_sign_in(&self, pending: Pending, redirect: url::Url) {
+        let Pending {
+            signin, candidate, ..
+        } = pending;
+        let checking = candidate.is_some();
         let result = async {
             let store = self.store()?;
             let signed = signin
                 .finish(&redirect, store.as_ref())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    SignInError::Exchange(e) if checking => format!(
+                        "{e} Your app's details were not saved: check the Client ID and Client secret in Worksection (Account settings → API → OAuth2), then try again."
+                    ),
+                    e => e.to_string(),
+                })?;
+            if let Some(app) = &candidate {
+                ways::save_own_app(store.as_ref(), app)?;
+            }
             // The newest sign-in is the one served at /mcp.
             if let Ok(key) = worksection_auth::account_key(&signed.account_url) {
                 let _ = store.set_default(&key);
@@ -503,6 +758,9 @@ impl Core {
             Ok::<_, String>(signed)
         }
         .await;
+        if checking {
+            self.reload_saved();
+        }
         match result {
             Ok(signed) => {
                 if let Err(e) = self.update_settings(|s| s.mode = Some(Mode::Account)) {
@@ -523,16 +781,84 @@ impl Core {
         }
     }
 
+    /// Forgets the saved own app. Accounts signed in with it stay saved
+    /// but cannot be served until an app is set up again.
+    pub async fn remove_own_app(&self) -> Result<(), String> {
+        let removed = ways::remove_own_app(self.store()?.as_ref())?;
+        self.reload_saved();
+        self.set_notice(
+            "info",
+            if removed {
+                "Removed your Worksection app's details from this computer."
+            } else {
+                "No Worksection app of yours was saved; nothing to remove."
+            },
+        );
+        if self.settings().mode == Some(Mode::Account) {
+            self.restart().await;
+        }
+        Ok(())
+    }
+
+    /// Checks an admin API key with one live call and, when it works,
+    /// saves it (in the token store) and serves the account with it. A key
+    /// that does not work leaves nothing behind.
+    pub async fn save_api_key(&self, account_url: &str, api_key: &str) -> Result<(), String> {
+        let url = settings::check_web_address(account_url, "The account address")?;
+        let api_key = api_key.trim();
+        if api_key.is_empty() {
+            return Err("Paste the account's API key (Account settings → API in Worksection), then try again.".into());
+        }
+        let account_url = url.as_str().trim_end_matches('/').to_owned();
+        let client = worksection::Client::builder()
+            .account_url(account_url.clone())
+            .api_key(api_key.to_owned())
+            .requests_per_second(self.env.requests_per_second)
+            .timeout(Duration::from_secs(15))
+            .max_attempts(1)
+            .build()
+            .map_err(|e| format!("{e}; check the account address."))?;
+        match tokio::time::timeout(Duration::from_secs(20), client.get_project_groups()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                return Err(format!(
+                    "The API key was not saved: {e} Check the account address and the key (Account settings → API in Worksection), then try again."
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "The API key was not saved: {account_url} did not answer within 20 seconds; check the account address and your network, then try again."
+                ));
+            }
+        }
+        ways::save_api_key(
+            self.store()?.as_ref(),
+            &ApiKey {
+                account_url: account_url.clone(),
+                api_key: api_key.to_owned(),
+            },
+        )?;
+        self.reload_saved();
+        self.update_settings(|s| s.mode = Some(Mode::ApiKey))?;
+        self.set_notice(
+            "info",
+            format!("Connected to {account_url} with its admin API key."),
+        );
+        self.restart().await;
+        self.check_health().await;
+        Ok(())
+    }
+
     pub fn remember_connect(&self, done: Connected) {
-        lock(&self.connected).insert(done.client, done);
+        self.state().connected.insert(done.client, done);
     }
 
     pub fn connected(&self, client: &str) -> Option<Connected> {
-        lock(&self.connected).get(client).cloned()
+        self.state().connected.get(client).cloned()
     }
 
     pub fn forget_connect(&self, client: &str) {
-        lock(&self.connected).remove(client);
+        self.state().connected.remove(client);
     }
 
     /// The address assistants use, when serving.
@@ -555,27 +881,37 @@ impl Core {
 
     /// Everything the dashboard shows, now.
     pub async fn snapshot(&self) -> Snapshot {
-        let settings = self.settings();
         let server = self.server.lock().await;
-        let health = lock(&self.health).clone();
-        let (cache, account) = match server.as_ref() {
-            Some(r) => (cache_view(r).await, self.account_view(r, &health)),
-            None => (None, None),
+        let (cache, sessions) = match server.as_ref() {
+            Some(r) => (cache_view(r).await, r.sessions().await),
+            None => (None, 0),
         };
+        let ways = self.ways_view();
+        // Everything else from one look at the state (no await, no call
+        // that takes the lock again while it is held).
+        let st = self.state();
+        let settings = st.settings.clone();
+        let health = st.health.clone();
+        // The demo names its user from the health check.
+        let account = server.as_ref().and(st.account.clone()).map(|mut a| {
+            if a.demo
+                && let Some(user) = &health.user
+            {
+                a.user.clone_from(user);
+            }
+            a
+        });
         let server_view = ServerView {
             running: server.as_ref().is_some_and(|r| !r.is_finished()),
             address: server
                 .as_ref()
                 .map_or_else(|| settings.mcp_url(), Running::mcp_url),
-            sessions: match server.as_ref() {
-                Some(r) => r.sessions().await,
-                None => 0,
-            },
+            sessions,
             uptime_seconds: server.as_ref().map_or(0, |r| r.uptime().as_secs()),
-            error: lock(&self.server_error).clone(),
+            error: st.server_error.clone(),
             local_token: settings.local_token,
         };
-        let mut connected: Vec<Connected> = lock(&self.connected).values().cloned().collect();
+        let mut connected: Vec<Connected> = st.connected.values().cloned().collect();
         connected.sort_by_key(|c| c.client);
         Snapshot {
             first_run: settings.mode.is_none(),
@@ -584,24 +920,38 @@ impl Core {
             server: server_view,
             health,
             cache,
-            notice: lock(&self.notice).clone(),
-            signing_in: self.signing_in(),
+            notice: st.notice.clone(),
+            signing_in: st.pending.is_some(),
             settings,
             connected,
-            has_tray: *lock(&self.has_tray),
+            has_tray: st.has_tray,
+            ways,
         }
     }
 
-    fn account_view(&self, r: &Running, health: &Health) -> Option<AccountView> {
+    /// The served account as shown (reads the token store: called when
+    /// the server starts and at each health check only).
+    fn account_view(&self, r: &Running) -> Option<AccountView> {
         if let Some(info) = r.demo() {
             return Some(AccountView {
-                user: health
-                    .user
-                    .clone()
-                    .unwrap_or_else(|| format!("Demo ({})", info.account_name)),
+                user: format!("Demo ({})", info.account_name),
                 account_url: info.account_url.clone(),
                 token_expires_at: None,
                 demo: true,
+            });
+        }
+        if self.settings().mode == Some(Mode::ApiKey) {
+            let (_, account) = r.accounts().first()?;
+            return Some(AccountView {
+                user: "Admin API key (not a person)".into(),
+                account_url: account
+                    .client()
+                    .account_url()
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_owned(),
+                token_expires_at: None,
+                demo: false,
             });
         }
         let (key, _) = r.accounts().first()?;
@@ -616,6 +966,60 @@ impl Core {
             token_expires_at: record.tokens.expires_at,
             demo: false,
         })
+    }
+}
+
+/// Runs `f` on a thread of its own, outside the async runtime: the OS
+/// keychain's client blocks on a runtime of its own, which it cannot start
+/// on a thread that drives async tasks (and the token store's contract
+/// asks async callers never to block theirs).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// The token store as the app uses it from async code: every call runs
+/// through [`off_runtime`].
+#[derive(Debug)]
+struct OffRuntime(Arc<dyn TokenStore>);
+
+impl TokenStore for OffRuntime {
+    fn kind(&self) -> StoreKind {
+        self.0.kind()
+    }
+
+    fn load(&self, account: &str) -> Result<Option<StoredSignIn>, StoreError> {
+        off_runtime(|| self.0.load(account))
+    }
+
+    fn save(&self, sign_in: &StoredSignIn) -> Result<(), StoreError> {
+        off_runtime(|| self.0.save(sign_in))
+    }
+
+    fn delete(&self, account: &str) -> Result<bool, StoreError> {
+        off_runtime(|| self.0.delete(account))
+    }
+
+    fn accounts(&self) -> Result<Vec<String>, StoreError> {
+        off_runtime(|| self.0.accounts())
+    }
+
+    fn set_default(&self, account: &str) -> Result<(), StoreError> {
+        off_runtime(|| self.0.set_default(account))
+    }
+
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        off_runtime(|| self.0.load_secret(name))
+    }
+
+    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        off_runtime(|| self.0.save_secret(name, value))
+    }
+
+    fn delete_secret(&self, name: &str) -> Result<bool, StoreError> {
+        off_runtime(|| self.0.delete_secret(name))
     }
 }
 
@@ -657,7 +1061,6 @@ async fn cache_view(r: &Running) -> Option<CacheView> {
 #[cfg(test)]
 mod tests {
     use worksection_auth::FileStore;
-    use worksection_auth::SignInError;
 
     use super::*;
 
@@ -737,7 +1140,7 @@ mod tests {
     fn a_closed_window_without_an_answer_is_a_cancel_and_a_taken_one_is_not() {
         let dir = tempfile::tempdir().expect("tempdir");
         let core = Core::new(dir.path().to_path_buf(), env());
-        let (attempt, url, _) = core.begin_sign_in().expect("begin");
+        let (attempt, url, _) = core.begin_sign_in(None).expect("begin");
         assert!(url.as_str().contains("/oauth2/authorize"));
         assert!(core.signing_in());
         assert!(core.sign_in_window_closed(attempt));
@@ -747,12 +1150,53 @@ mod tests {
         assert!(notice.text.contains("closed"));
 
         core.clear_notice();
-        let (attempt, _, _) = core.begin_sign_in().expect("begin");
+        let (attempt, _, _) = core.begin_sign_in(None).expect("begin");
         assert!(core.take_pending(attempt).is_some());
         assert!(!core.sign_in_window_closed(attempt));
         assert!(core.snapshot_notice().is_none());
         // An old attempt's answer does not count for a newer one.
-        let (_newer, _, _) = core.begin_sign_in().expect("begin");
+        let (_newer, _, _) = core.begin_sign_in(None).expect("begin");
         assert!(core.take_pending(attempt).is_none());
+    }
+
+    #[test]
+    fn with_nothing_set_up_sign_in_asks_for_a_way_and_a_typed_app_is_kept_only_once_it_worked() {
+        if ways::builtin().is_some() {
+            return; // a build with an app of its own always has a way
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tokens = dir.path().join("tokens.enc");
+        let bare = EnvArgs::try_parse_from([
+            "x",
+            "--token-store",
+            "file",
+            "--token-storage-path",
+            tokens.to_str().expect("utf-8 path"),
+            "--token-encryption-key",
+            "a-test-key-that-is-long-enough-000",
+            "--oauth-url",
+            "http://127.0.0.1:9",
+        ])
+        .expect("args");
+        let core = Core::new(dir.path().to_path_buf(), bare);
+        assert!(matches!(core.begin_sign_in(None), Err(Error::NeedsSetup)));
+        assert_eq!(core.ways_view().app, None);
+        let mine = AppCredentials {
+            client_id: "my-app".into(),
+            client_secret: "my-secret".into(),
+        };
+        let (attempt, url, _) = core.begin_sign_in(Some(mine)).expect("begin");
+        assert!(url.as_str().contains("client_id=my-app"), "{url}");
+        // Started, not saved: a window closed now leaves nothing behind.
+        assert!(core.sign_in_window_closed(attempt));
+        assert_eq!(core.ways_view().own_app_client_id, None);
+        assert!(!tokens.exists());
+        let empty = AppCredentials {
+            client_id: " ".into(),
+            client_secret: "x".into(),
+        };
+        assert!(
+            matches!(core.begin_sign_in(Some(empty)), Err(Error::Failed(m)) if m.contains("Client ID"))
+        );
     }
 }

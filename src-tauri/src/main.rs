@@ -7,19 +7,25 @@
 //! server, so one process owns the sign-in and the rate limit. It is
 //! handled before Tauri starts, so it needs no window or display.
 //!
-//! Modules: `core` (state, server, sign-in, snapshot), `settings` (the
+//! Modules: `core` (state, server, sign-in, snapshot), `ways` (the three
+//! ways to sign in and where their details are kept), `settings` (the
 //! app's settings file), `navigation` (what the sign-in window may load),
-//! `signin_window`, `tray`, `commands` (what the dashboard may call).
+//! `signin_window`, `actions` (what a person can ask, for the dashboard
+//! and the tray alike), `commands` (the dashboard's doors to `actions`),
+//! `tray`, `error` (the commands' typed error).
 
 // No console window next to the app on Windows (release builds).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod actions;
 mod commands;
 mod core;
+mod error;
 mod navigation;
 mod settings;
 mod signin_window;
 mod tray;
+mod ways;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,11 +40,20 @@ use crate::core::{Core, EnvArgs};
 
 /// How often the dashboard's health figures are refreshed.
 const HEALTH_EVERY: Duration = Duration::from_secs(60);
+/// How often the in-process figures that move by themselves (sessions,
+/// the file cache) are looked at; a `status` event goes out only when one
+/// changed. Nothing is read from the token store for it.
+const FIGURES_EVERY: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--bridge") {
-        return bridge();
+        let account = args
+            .iter()
+            .position(|a| a == "--account")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
+        return bridge(account);
     }
     init_logs();
     let dir = match settings::config_dir() {
@@ -85,20 +100,45 @@ fn init_logs() {
         .try_init();
 }
 
+/// How long `--bridge` waits for an app it started to serve.
+const APP_START_PATIENCE: Duration = Duration::from_secs(30);
+
 /// `--bridge`: stdio to the running app's server, found through the app's
-/// settings (port, and the local token when one is on).
-fn bridge() -> ExitCode {
+/// settings (port, and the local token when one is on). When the app is
+/// not running (the assistant started first, after a reboot), it starts
+/// the app minimised to the tray and waits until it serves; the bridge's
+/// own patience covers the app restarting later. With `--account <host>`
+/// it reaches that signed-in account (`/mcp/<host>`) instead of the
+/// default one.
+fn bridge(account: Option<String>) -> ExitCode {
     let target = settings::config_dir().and_then(|dir| {
         let s = settings::AppSettings::load(&dir)?;
+        if s.mode.is_some() && !serving(s.port) {
+            start_app_minimised();
+            let until = std::time::Instant::now() + APP_START_PATIENCE;
+            while !serving(s.port) && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        // Read after the app started: its first run makes the token.
         let auth_token = if s.local_token {
             settings::local_token(&dir, false)?
         } else {
             None
         };
-        Ok(worksection_mcp::transport::bridge::BridgeTarget {
-            url: s.mcp_url(),
-            auth_token,
-        })
+        let url = match &account {
+            None => s.mcp_url(),
+            Some(host) => {
+                let host = host.trim().trim_end_matches('/');
+                if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c)) {
+                    return Err(format!(
+                        "--account takes an account's host, such as acme.worksection.com (got {host:?})."
+                    ));
+                }
+                format!("{}/{host}", s.mcp_url())
+            }
+        };
+        Ok(worksection_mcp::transport::bridge::BridgeTarget { url, auth_token })
     });
     let target = match target {
         Ok(t) => t,
@@ -124,6 +164,30 @@ fn bridge() -> ExitCode {
             eprintln!("Worksection MCP bridge stopped: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Whether something accepts connections on the app's port.
+fn serving(port: u16) -> bool {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+}
+
+/// Starts this app minimised to the tray, on its own (it outlives the
+/// bridge and the assistant's process group).
+fn start_app_minimised() {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("--minimized")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    if let Err(e) = cmd.spawn() {
+        eprintln!("Worksection MCP bridge: could not start the app ({e}); open it by hand.");
     }
 }
 
@@ -155,7 +219,7 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch shows the first one's dashboard.
-            commands::show_dashboard(app);
+            actions::show_dashboard(app);
         }))
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -168,14 +232,19 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             commands::get_activity,
             commands::choose_demo,
             commands::sign_in,
+            commands::sign_in_own_app,
+            commands::remove_own_app,
+            commands::save_api_key,
             commands::sign_out,
             commands::save_settings,
             commands::clear_cache,
             commands::check_health,
             commands::copy_address,
+            commands::copy_redirect_uri,
             commands::dismiss_notice,
             commands::connect_client,
             commands::undo_connect,
+            commands::open_install_link,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -206,11 +275,31 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             let start_app = handle.clone();
             tauri::async_runtime::spawn(async move {
                 start_core.restart().await;
-                commands::publish(&start_app, &start_core).await;
+                actions::publish(&start_app, &start_core).await;
                 loop {
                     start_core.check_health().await;
-                    commands::publish(&start_app, &start_core).await;
+                    actions::publish(&start_app, &start_core).await;
                     tokio::time::sleep(HEALTH_EVERY).await;
+                }
+            });
+            // Figures that move by themselves, published when they move.
+            let watch_core = core.clone();
+            let watch_app = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let mut last = None;
+                loop {
+                    tokio::time::sleep(FIGURES_EVERY).await;
+                    let snap = watch_core.snapshot().await;
+                    let mut seen = serde_json::to_value(&snap).ok();
+                    // Uptime moves every second; the page counts it itself.
+                    if let Some(server) = seen.as_mut().and_then(|v| v.get_mut("server")) {
+                        server["uptime_seconds"] = serde_json::Value::Null;
+                    }
+                    if seen != last {
+                        last = seen;
+                        let _ = watch_app.emit("status", &snap);
+                        tray::refresh(&watch_app, &snap);
+                    }
                 }
             });
             // The activity feed, live to the dashboard.

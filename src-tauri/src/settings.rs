@@ -25,6 +25,8 @@ pub enum Mode {
     Demo,
     /// The accounts signed in with OAuth2 (tokens in the keychain).
     Account,
+    /// One account through its admin API key (the key in the keychain).
+    ApiKey,
 }
 
 /// Everything the person can set.
@@ -39,8 +41,15 @@ pub struct AppSettings {
     pub start_at_login: bool,
     /// Ask for the `administrative` scope at sign-in (webhooks).
     pub webhook_access: bool,
-    /// Clients must send a bearer token (the bridge sends it for them).
+    /// Clients must send a bearer token (the bridge sends it for them). On
+    /// from the first run: without it any process of any user on this
+    /// computer could read the account through the local endpoint.
     pub local_token: bool,
+    /// Worksection's sign-in address when it is not the usual one (the
+    /// dashboard's "Advanced"): the simulator in tests, or Worksection
+    /// hosted elsewhere. `None` is `WORKSECTION_OAUTH_URL` or
+    /// `https://worksection.com`.
+    pub oauth_url: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -52,7 +61,8 @@ impl Default for AppSettings {
             cache_max_mb: 500,
             start_at_login: false,
             webhook_access: false,
-            local_token: false,
+            local_token: true,
+            oauth_url: None,
         }
     }
 }
@@ -73,6 +83,9 @@ impl AppSettings {
         // not hold one.
         if !(10..=100_000).contains(&self.cache_max_mb) {
             return Err("Set the file cache size between 10 MB and 100000 MB.".to_owned());
+        }
+        if let Some(u) = &self.oauth_url {
+            check_web_address(u, "The sign-in server address")?;
         }
         Ok(())
     }
@@ -115,6 +128,26 @@ impl AppSettings {
     }
 }
 
+/// Checks an address typed into the dashboard: `http(s)://host[:port]`,
+/// nothing else. The error names `what` and says what to type.
+pub fn check_web_address(text: &str, what: &str) -> Result<url::Url, String> {
+    let bad = || {
+        format!(
+            "{what} must look like https://acme.worksection.com (got {:?}); check it and try again.",
+            text.chars().take(80).collect::<String>()
+        )
+    };
+    let url = url::Url::parse(text.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none_or(str::is_empty)
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(bad());
+    }
+    Ok(url)
+}
+
 /// The app's config folder: `<OS config folder>/com.worksection.mcp`.
 pub fn config_dir() -> Result<PathBuf, String> {
     directories::BaseDirs::new()
@@ -140,6 +173,17 @@ pub fn local_token(dir: &Path, create: bool) -> Result<Option<String>, String> {
         .map_err(|e| format!("Could not create {}: {e}.", dir.display()))?;
     write_atomic(&path, token.as_bytes())?;
     Ok(Some(token))
+}
+
+/// Replaces the local bearer token with a new one (the old one stops
+/// working once the server restarts with the new).
+pub fn renew_local_token(dir: &Path) -> Result<(), String> {
+    match std::fs::remove_file(dir.join(TOKEN_FILE)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("Could not replace the local access token: {e}.")),
+    }
+    local_token(dir, true).map(|_| ())
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -185,6 +229,12 @@ mod tests {
         assert!(s(|s| s.cache_retention_hours = 9000).is_err());
         assert!(s(|s| s.cache_max_mb = 5).is_err_and(|e| e.contains("10 MB")));
         assert_eq!(s(|s| s.port = 65535), Ok(()));
+        assert!(s(|s| s.oauth_url = Some("ftp://x".into())).is_err_and(|e| e.contains("https://")));
+        assert!(s(|s| s.oauth_url = Some("https://u:p@x".into())).is_err());
+        assert_eq!(
+            s(|s| s.oauth_url = Some("http://127.0.0.1:9000".into())),
+            Ok(())
+        );
     }
 
     #[test]
@@ -227,6 +277,12 @@ mod tests {
         assert_eq!(local_token(dir.path(), false), Ok(None));
         let t = local_token(dir.path(), true).expect("make").expect("token");
         assert_eq!(t.len(), 64);
-        assert_eq!(local_token(dir.path(), false), Ok(Some(t)));
+        assert_eq!(local_token(dir.path(), false), Ok(Some(t.clone())));
+        renew_local_token(dir.path()).expect("renew");
+        let renewed = local_token(dir.path(), false)
+            .expect("read")
+            .expect("token");
+        assert_ne!(renewed, t);
+        assert_eq!(renewed.len(), 64);
     }
 }

@@ -12,22 +12,30 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
-use crate::commands::publish;
+use crate::actions::{publish, show_dashboard};
 use crate::core::Core;
+use crate::error::Error;
 use crate::navigation::{Decision, Rules};
+use crate::ways::AppCredentials;
 
 pub const LABEL: &str = "signin";
 
-/// Opens (or reopens) the sign-in window on a fresh sign-in.
-pub fn open(app: &AppHandle, core: Arc<Core>) -> Result<(), String> {
+/// Opens (or reopens) the sign-in window on a fresh sign-in, with the app
+/// in use or with `own_app` (an own app being checked).
+pub fn open(
+    app: &AppHandle,
+    core: Arc<Core>,
+    own_app: Option<AppCredentials>,
+) -> Result<(), Error> {
     if let Some(old) = app.get_webview_window(LABEL) {
         // A new attempt replaces the old one; its answer would no longer count.
+        core.cancel_sign_in();
         let _ = old.destroy();
     }
-    let (attempt, url, oauth) = core.begin_sign_in()?;
+    let (attempt, url, oauth) = core.begin_sign_in(own_app)?;
     let rules = Rules {
         oauth: url::Url::parse(&oauth.oauth_url)
-            .map_err(|_| "The sign-in address is not a URL; check WORKSECTION_OAUTH_URL.")?,
+            .map_err(|_| "The sign-in server address is not a URL; fix it under Advanced.")?,
         redirect: url::Url::parse(&oauth.redirect_uri)
             .map_err(|_| "The redirect URI is not a URL; check WORKSECTION_REDIRECT_URI.")?,
     };
@@ -45,7 +53,7 @@ pub fn open(app: &AppHandle, core: Arc<Core>) -> Result<(), String> {
                 // Claimed here, on the spot, so a close that follows can
                 // never be mistaken for a cancel, and a second look at the
                 // same redirect does nothing.
-                let Some(signin) = nav_core.take_pending(attempt) else {
+                let Some(pending) = nav_core.take_pending(attempt) else {
                     return false;
                 };
                 let app = nav_app.clone();
@@ -56,9 +64,9 @@ pub fn open(app: &AppHandle, core: Arc<Core>) -> Result<(), String> {
                     if let Some(w) = app.get_webview_window(LABEL) {
                         let _ = w.destroy();
                     }
-                    core.finish_sign_in(signin, redirect).await;
+                    core.finish_sign_in(pending, redirect).await;
                     publish(&app, &core).await;
-                    crate::commands::show_dashboard(&app);
+                    show_dashboard(&app);
                 });
                 false
             }
@@ -68,7 +76,10 @@ pub fn open(app: &AppHandle, core: Arc<Core>) -> Result<(), String> {
             }
         })
         .build()
-        .map_err(|e| format!("The sign-in window did not open: {e}."))?;
+        .map_err(|e| {
+            core.cancel_sign_in();
+            format!("The sign-in window did not open ({e}); try again, or restart the app.")
+        })?;
     // A page that closes itself (window.close(), or WebDriver closing the
     // page) destroys the webview but leaves an empty window behind on
     // WebKitGTK, and Tauri reports nothing; treat it as the person closing

@@ -14,10 +14,9 @@ use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
-use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use worksection_mcp::connect::Client;
 
-use crate::commands::{cleared_notice, do_connect, publish, show_dashboard};
+use crate::actions::{self, show_dashboard};
 use crate::core::{Core, Snapshot, TrayState};
 
 const TRAY_ID: &str = "main";
@@ -35,19 +34,27 @@ fn icon(state: TrayState) -> Option<Image<'static>> {
     Image::from_bytes(bytes).ok()
 }
 
-/// Whether the desktop can show a tray icon.
+/// Whether the desktop can show a tray icon. Asked on a thread of its
+/// own with zbus's blocking API (zbus runs its own executor, not tokio's),
+/// giving up after two seconds.
 #[cfg(target_os = "linux")]
 pub async fn host_exists() -> bool {
-    let check = async {
-        let conn = zbus::Connection::session().await.ok()?;
-        let dbus = zbus::fdo::DBusProxy::new(&conn).await.ok()?;
-        let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher").ok()?;
-        dbus.name_has_owner(name).await.ok()
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(2), check)
-        .await
-        .ok()
-        .flatten()
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("tray-host-check".into())
+        .spawn(move || {
+            let owned = (|| {
+                let conn = zbus::blocking::Connection::session().ok()?;
+                let dbus = zbus::blocking::fdo::DBusProxy::new(&conn).ok()?;
+                let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher").ok()?;
+                dbus.name_has_owner(name).ok()
+            })();
+            let _ = tx.send(owned.unwrap_or(false));
+        });
+    if spawned.is_err() {
+        return false;
+    }
+    rx.recv_timeout(std::time::Duration::from_secs(2))
         .unwrap_or(false)
 }
 
@@ -78,6 +85,11 @@ fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
     let copy = item("copy", "Copy MCP address", snap.server.running)?;
     let connect = item("connect", "Connect Claude Desktop…", true)?;
     let clear = item("clear_cache", "Clear file cache", snap.server.running)?;
+    let renew = item(
+        "renew_token",
+        "Renew local access token",
+        snap.settings.local_token,
+    )?;
     let login = CheckMenuItem::with_id(
         app,
         "autostart",
@@ -98,6 +110,7 @@ fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
             &copy,
             &connect,
             &clear,
+            &renew,
             &sep()?,
             &login,
             &sep()?,
@@ -135,85 +148,35 @@ pub fn refresh(app: &AppHandle, snap: &Snapshot) {
 fn on_menu(app: &AppHandle, id: &str) {
     let core = app.state::<Arc<Core>>().inner().clone();
     let app = app.clone();
-    match id {
-        "open" => show_dashboard(&app),
-        "quit" => {
-            tauri::async_runtime::spawn(async move {
+    if id == "open" {
+        show_dashboard(&app);
+        return;
+    }
+    let id = id.to_owned();
+    // Each item runs the dashboard's own action; a failure is already on
+    // the dashboard's banner, so the dashboard comes up to show it.
+    tauri::async_runtime::spawn(async move {
+        let failed = match id.as_str() {
+            "quit" => {
                 core.stop().await;
                 app.exit(0);
-            });
-        }
-        "sign_in" => {
-            if let Err(e) = crate::signin_window::open(&app, core.clone()) {
-                core.set_notice("error", e);
+                return;
+            }
+            "sign_in" => actions::sign_in(&app, &core, None, None).await.is_err(),
+            "copy" => actions::copy_address(&app, &core).await.is_err(),
+            "connect" => {
+                let r = actions::connect(&app, &core, Client::ClaudeDesktop).await;
+                // Undo is on the dashboard.
                 show_dashboard(&app);
+                r.is_err()
             }
-        }
-        "copy" => {
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = copy_address(&app, &core).await {
-                    core.set_notice("error", e);
-                }
-            });
-        }
-        "connect" => {
-            match do_connect(&core, Client::ClaudeDesktop) {
-                Ok(v) => core.set_notice(
-                    "info",
-                    format!(
-                        "Connected {} (wrote {}); restart it to see Worksection's tools. Undo is on the dashboard.",
-                        v.done.client,
-                        v.done.path.display()
-                    ),
-                ),
-                Err(e) => core.set_notice("error", e),
-            }
+            "clear_cache" => actions::clear_cache(&app, &core).await.is_err(),
+            "renew_token" => actions::renew_local_token(&app, &core).await.is_err(),
+            "autostart" => actions::toggle_autostart(&app, &core).await.is_err(),
+            _ => false,
+        };
+        if failed {
             show_dashboard(&app);
-            tauri::async_runtime::spawn(async move {
-                publish(&app, &core).await;
-            });
         }
-        "clear_cache" => {
-            tauri::async_runtime::spawn(async move {
-                let n = core.clear_cache().await;
-                core.set_notice("info", cleared_notice(n));
-                publish(&app, &core).await;
-            });
-        }
-        "autostart" => {
-            let on = !app.autolaunch().is_enabled().unwrap_or(false);
-            tauri::async_runtime::spawn(async move {
-                let result = set_autostart(&app, on)
-                    .and_then(|()| core.update_settings(|s| s.start_at_login = on).map(|_| ()));
-                if let Err(e) = result {
-                    core.set_notice("error", e);
-                }
-                publish(&app, &core).await;
-            });
-        }
-        _ => {}
-    }
-}
-
-/// Turns starting at login on or off with the OS.
-pub fn set_autostart(app: &AppHandle, on: bool) -> Result<(), String> {
-    let launcher = app.autolaunch();
-    let result = if on {
-        launcher.enable()
-    } else {
-        launcher.disable()
-    };
-    result.map_err(|e| format!("Could not change starting at login: {e}."))
-}
-
-/// Puts the MCP address on the clipboard.
-pub async fn copy_address(app: &AppHandle, core: &Core) -> Result<String, String> {
-    let url = core
-        .mcp_url()
-        .await
-        .ok_or("The server is not running, so there is no address to copy yet.")?;
-    app.clipboard()
-        .write_text(url.clone())
-        .map_err(|e| format!("Could not copy to the clipboard: {e}."))?;
-    Ok(url)
+    });
 }

@@ -24,13 +24,16 @@ import json
 import os
 import pathlib
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
@@ -117,7 +120,7 @@ def fresh_out():
 class AppHome:
     """A throwaway home for one app: its folders, its port, its environment."""
 
-    def __init__(self, sim: dict):
+    def __init__(self, sim: dict, bare: bool = False, settings: dict | None = None):
         self.scratch = pathlib.Path(tempfile.mkdtemp(prefix="ws-desktop-"))
         self.home = self.scratch / "home"
         config = self.home / ".config"
@@ -125,7 +128,7 @@ class AppHome:
         self.port = free_port()
         # The app's settings before its first start: only the port differs
         # from the defaults, so tests never collide with a real app on 8000.
-        (config / "com.worksection.mcp" / "settings.json").write_text(json.dumps({"port": self.port}))
+        (config / "com.worksection.mcp" / "settings.json").write_text(json.dumps({"port": self.port, **(settings or {})}))
         env = {
             k: v
             for k, v in os.environ.items()
@@ -147,6 +150,14 @@ class AppHome:
             FILE_CACHE_PATH=str(self.scratch / "files"),
             LOG_LEVEL="info",
         )
+        if bare:
+            # As a person starts it from a menu: nothing about Worksection or
+            # the token store in the environment (the store is then the
+            # keychain where one answers, else an encrypted file in the
+            # throwaway home).
+            for k in [k for k in env if k.startswith(("WORKSECTION_", "TOKEN_"))]:
+                del env[k]
+            env["WORKSECTION_REQUESTS_PER_SECOND"] = "20"
         self.env = env
 
     def remove(self) -> None:
@@ -154,11 +165,19 @@ class AppHome:
 
 
 @contextlib.contextmanager
-def launched(sim: dict, env: dict[str, str] | None = None):
-    """Starts the app under tauri-driver in a fresh home (with `env` added
-    to its environment); yields an `App`. One at a time: the app is
-    single-instance on the session bus."""
-    where = AppHome(sim)
+def launched(
+    sim: dict,
+    env: dict[str, str] | None = None,
+    bare: bool = False,
+    settings: dict | None = None,
+    binary: pathlib.Path | None = None,
+):
+    """Starts the app (`binary`, else DESKTOP_APP) under tauri-driver in a
+    fresh home (with `env` added to its environment; with `bare`, no
+    WORKSECTION_* or TOKEN_* variable at all; `settings` in its settings
+    file); yields an `App`. One at a time: the app is single-instance on
+    the session bus."""
+    where = AppHome(sim, bare, settings)
     where.env.update(env or {})
     driver_port = free_port()
     native_port = free_port()
@@ -175,12 +194,14 @@ def launched(sim: dict, env: dict[str, str] | None = None):
             pytest.exit("tauri-driver did not start; see tests/desktop/out/tauri-driver.log", returncode=2)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(need("DESKTOP_APP"))})
+        options.set_capability("tauri:options", {"application": str(binary or need("DESKTOP_APP"))})
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
         try:
             yield App(driver, where, sim)
         finally:
-            driver.quit()
+            # A test may have ended the session itself (to stop the app).
+            with contextlib.suppress(Exception):
+                driver.quit()
     finally:
         stop_process(driver_proc)
         driver_log.close()
@@ -205,8 +226,9 @@ def sim_stats(sim: dict) -> dict:
 
 
 async def put_a_file_in_the_cache(app: App) -> None:
-    """Reads a project's attachment through MCP, which caches the file."""
-    async with Client(app.mcp_url, mode="legacy", read_timeout_seconds=60) as c:
+    """Reads a project's attachment through MCP (the bridge, which carries
+    the local token), which caches the file."""
+    async with bridged(app, "bridge-cache.stderr.log") as c:
         projects = json.loads((await c.call_tool("get_projects", {})).content[0].text)["data"]
         uri = None
         for p in projects:
@@ -311,3 +333,83 @@ def wait_for(check, what: str, timeout: float = WAIT) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def bridged(app, log_name: str, env: dict[str, str] | None = None):
+    """An MCP session through the app's own binary with --bridge (what
+    Connect Claude Desktop writes), run with the app's home and config
+    folders (or all of `env`); its stderr goes to OUT/log_name."""
+    params = StdioServerParameters(
+        command=os.environ["DESKTOP_APP"],
+        args=["--bridge"],
+        env=env or {"HOME": str(app.home), "XDG_CONFIG_HOME": str(app.home / ".config"), "PATH": os.environ.get("PATH", "")},
+    )
+    with open(OUT / log_name, "w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as c:
+            yield c
+
+
+def fill(app, element_id: str, value: str) -> None:
+    """Types `value` into a field (replacing what is there)."""
+    el = app.driver.find_element(By.ID, element_id)
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+    el.clear()
+    el.send_keys(value)
+
+
+def files_holding(root: pathlib.Path, needle: str) -> list[str]:
+    """Every file under `root` whose bytes hold `needle` in clear."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and needle.encode() in path.read_bytes():
+            found.append(str(path.relative_to(root)))
+    return found
+
+
+def mcp_status_without_token(app) -> int:
+    """The HTTP status of an MCP initialize sent with no Authorization."""
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        }
+    ).encode()
+    req = urllib.request.Request(
+        app.mcp_url,
+        data=body,
+        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def app_pids(app) -> list[int]:
+    """The app processes (not bridges) running with this app's home: the
+    ones a bridge started, which no WebDriver session owns."""
+    exe = os.path.realpath(os.environ["DESKTOP_APP"])
+    home = f"HOME={app.home}".encode()
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if os.path.realpath(argv[0].decode()) != exe or b"--bridge" in argv:
+                continue
+            if home in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return found
+
+
+def port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False

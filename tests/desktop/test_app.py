@@ -7,17 +7,11 @@ state is saved as a screenshot in tests/desktop/out/.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import subprocess
-import urllib.error
-import urllib.request
 
 import pytest
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -25,8 +19,10 @@ from conftest import (
     OUT,
     TOKEN_KEY,
     back_to,
+    bridged,
     click,
     main_window,
+    mcp_status_without_token,
     put_a_file_in_the_cache,
     set_port,
     text,
@@ -58,7 +54,7 @@ def test_sign_in_in_the_apps_own_window(app):
     # The app takes the redirect, closes the window and finishes the sign-in.
     back_to(app, main, signin)
     wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
-    wait_text(app, "account-user", lambda t: t not in ("", "—"))
+    user = wait_text(app, "account-user", lambda t: t not in ("", "—"))
     assert wait_text(app, "account-url", lambda t: t.startswith("http"))
     wait_text(app, "server-state", lambda t: t == "running")
     assert text(app, "server-address") == app.mcp_url
@@ -72,7 +68,7 @@ def test_sign_in_in_the_apps_own_window(app):
 
 @pytest.mark.anyio
 async def test_a_tool_call_shows_in_the_activity_list(app):
-    async with Client(app.mcp_url, mode="legacy", read_timeout_seconds=60) as c:
+    async with bridged(app, "bridge-activity.stderr.log") as c:
         result = await c.call_tool("get_current_user", {})
         assert not result.is_error
         listed = await c.call_tool("get_projects", {})
@@ -185,21 +181,6 @@ def test_settings_are_checked_and_a_new_port_restarts_the_server(app):
     assert text(app, "settings-error") == ""
 
 
-@contextlib.asynccontextmanager
-async def bridged(app, log_name: str):
-    """An MCP session through the app's own binary with --bridge (what
-    Connect Claude Desktop writes), run with the app's home and config
-    folders; its stderr goes to OUT/log_name."""
-    params = StdioServerParameters(
-        command=os.environ["DESKTOP_APP"],
-        args=["--bridge"],
-        env={"HOME": str(app.home), "XDG_CONFIG_HOME": str(app.home / ".config"), "PATH": os.environ.get("PATH", "")},
-    )
-    with open(OUT / log_name, "w") as errlog:
-        async with Client(stdio_client(params, errlog=errlog), mode="legacy", read_timeout_seconds=60) as c:
-            yield c
-
-
 @pytest.mark.anyio
 async def test_the_app_binary_bridges_stdio_to_the_running_app(app):
     """What Connect Claude Desktop writes: the app's own binary with --bridge,
@@ -224,28 +205,6 @@ def test_copy_puts_the_address_on_the_clipboard(app):
     assert pasted.stdout.strip() == app.mcp_url, (pasted.stdout, pasted.stderr)
 
 
-def _mcp_status_without_token(app) -> int:
-    """The HTTP status of an MCP initialize sent with no Authorization."""
-    body = json.dumps(
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
-        }
-    ).encode()
-    req = urllib.request.Request(
-        app.mcp_url,
-        data=body,
-        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
 def _toggle(app, element_id: str, on: bool) -> None:
     box = app.driver.find_element(By.ID, element_id)
     app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
@@ -265,7 +224,7 @@ async def test_start_at_login_and_the_local_token(app):
     _toggle(app, "set-token", True)
     click(app, "save-settings")
     wait_for(lambda: any(autostart.glob("*.desktop")), "the autostart entry")
-    wait_for(lambda: _mcp_status_without_token(app) == 401, "the server to require the token")
+    wait_for(lambda: mcp_status_without_token(app) == 401, "the server to require the token")
     token_file = app.home / ".config" / "com.worksection.mcp" / "local-token"
     assert token_file.stat().st_mode & 0o777 == 0o600
     app.screenshot("autostart-and-token", show="h-settings")
@@ -275,7 +234,7 @@ async def test_start_at_login_and_the_local_token(app):
     _toggle(app, "set-token", False)
     click(app, "save-settings")
     wait_for(lambda: not any(autostart.glob("*.desktop")), "the autostart entry to go")
-    wait_for(lambda: _mcp_status_without_token(app) != 401, "the server to drop the token")
+    wait_for(lambda: mcp_status_without_token(app) != 401, "the server to drop the token")
 
 
 HEX64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")

@@ -33,6 +33,7 @@ from conftest import (
     click,
     launched,
     main_window,
+    mcp_status_without_token,
     need,
     put_a_file_in_the_cache,
     set_port,
@@ -55,6 +56,7 @@ SIGNED_OUT_MENU = [
     "Copy MCP address",
     "Connect Claude Desktop…",
     "Clear file cache",
+    "Renew local access token",
     SEP,
     "Start at login",
     SEP,
@@ -165,7 +167,14 @@ class TestTrayMenu:
         assert tray.labels() == SIGNED_OUT_MENU
         menu = {e.label: e for e in item.menu() if not e.is_separator}
         assert not menu["Not signed in"].enabled, "the status line is not an action"
-        for label in ("Open dashboard", "Sign in…", "Connect Claude Desktop…", "Start at login", "Quit"):
+        for label in (
+            "Open dashboard",
+            "Sign in…",
+            "Connect Claude Desktop…",
+            "Renew local access token",
+            "Start at login",
+            "Quit",
+        ):
             assert menu[label].enabled and menu[label].visible, label
         # Nothing is served yet: no address to copy, no cache to clear.
         assert not menu["Copy MCP address"].enabled
@@ -233,6 +242,22 @@ class TestTrayMenu:
         wait_text(app, "cache-files", lambda t: t == "0")
         assert text(app, "cache-bytes") == "0 B"
         app.screenshot("tray-cache-cleared", top=True)
+
+    def test_renew_local_access_token(self, tray):
+        """The local access token is on from the first run, never on the
+        page, and renewed from the tray."""
+        app = tray.app
+        token_file = app.home / ".config" / "com.worksection.mcp" / "local-token"
+        before = token_file.read_text()
+        assert mcp_status_without_token(app) == 401
+        tray.item.click("Renew local access token")
+        main_window(app)
+        wait_text(app, "notice-text", lambda t: "new local access token" in t)
+        after = token_file.read_text()
+        assert after != before and len(after) == 64
+        wait_text(app, "server-state", lambda t: t == "running")
+        assert mcp_status_without_token(app) == 401
+        assert after not in app.driver.page_source and before not in app.driver.page_source
 
     def test_start_at_login_toggles_the_autostart_entry(self, tray):
         app = tray.app

@@ -11,8 +11,8 @@ use governor::clock::{Clock, DefaultClock};
 use crate::config::{AdminAuth, Md5Over, SimInfo};
 use crate::data::Account;
 use crate::faults::{FaultSpec, Faults};
-use crate::stats::Stats;
 use crate::quirks::Quirks;
+use crate::stats::Stats;
 use crate::tokens::{Grant, TokenProblem, Tokens};
 
 /// Everything a request handler may need.

@@ -36,7 +36,7 @@ use crate::private_file::{sync_dir, write_private};
 use super::crypto::{self, DecodeError, Key, KeyOrigin, UserKey};
 use super::{
     StoreError, StoreKind, StoredSignIn, TokenStore, account_key, json_error_summary,
-    normalize_account, ordered_accounts, settle_default,
+    normalize_account, ordered_accounts, secret_name, settle_default,
 };
 
 /// The file's name in the data directory; the key file and lock file take
@@ -74,6 +74,9 @@ struct Contents {
     default: Option<String>,
     #[serde(default)]
     accounts: BTreeMap<String, StoredSignIn>,
+    /// Secrets kept beside the sign-ins ([`TokenStore::save_secret`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    secrets: BTreeMap<String, String>,
 }
 
 /// Sign-ins in an encrypted file. See the module docs.
@@ -420,6 +423,37 @@ impl TokenStore for FileStore {
             c.default = Some(key);
             Ok(((), changed))
         })
+    }
+
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        self.secret(name)
+    }
+
+    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let name = secret_name(name)?;
+        self.update(|c| {
+            c.secrets.insert(name.to_owned(), value.to_owned());
+            Ok(((), true))
+        })
+    }
+
+    fn delete_secret(&self, name: &str) -> Result<bool, StoreError> {
+        let name = secret_name(name)?;
+        if !self.path.exists() {
+            return Ok(false);
+        }
+        self.update(|c| {
+            let had = c.secrets.remove(name).is_some();
+            Ok((had, had))
+        })
+    }
+}
+
+impl FileStore {
+    fn secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        let name = secret_name(name)?;
+        let (mut contents, _) = self.read()?;
+        Ok(contents.secrets.remove(name).map(Zeroizing::new))
     }
 }
 

@@ -33,7 +33,7 @@ use zeroize::Zeroizing;
 
 use super::{
     StoreError, StoreKind, StoredSignIn, TokenStore, account_key, json_error_summary,
-    normalize_account, ordered_accounts, settle_default,
+    normalize_account, ordered_accounts, secret_name, settle_default,
 };
 
 /// The keychain service every entry is filed under.
@@ -42,6 +42,9 @@ pub const SERVICE: &str = "worksection-mcp";
 const INDEX: &str = "#index";
 /// The throwaway entry `probe` writes, reads and removes.
 const PROBE: &str = "#probe";
+/// Secrets ([`TokenStore::save_secret`]) are entries named `#secret/<name>`,
+/// which no account host can be.
+const SECRET_PREFIX: &str = "#secret/";
 /// How long `probe` waits for the keychain: a locked keyring on a machine
 /// with no one to answer its unlock prompt may never answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -217,6 +220,29 @@ impl TokenStore for KeyringStore {
             index.default = Some(key);
             Ok(((), changed))
         })
+    }
+
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        let user = format!("{SECRET_PREFIX}{}", secret_name(name)?);
+        let Some(bytes) = read(&user, "read a saved secret")? else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes.to_vec())
+            .map(|s| Some(Zeroizing::new(s)))
+            .map_err(|_| StoreError::DamagedEntry {
+                what: user.clone(),
+                why: "it is not text".into(),
+            })
+    }
+
+    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let user = format!("{SECRET_PREFIX}{}", secret_name(name)?);
+        write(&user, value.as_bytes(), "save a secret")
+    }
+
+    fn delete_secret(&self, name: &str) -> Result<bool, StoreError> {
+        let user = format!("{SECRET_PREFIX}{}", secret_name(name)?);
+        remove(&user, "remove a saved secret")
     }
 }
 

@@ -36,6 +36,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use worksection::auth::TokenSet;
+use zeroize::Zeroizing;
 
 pub use file::{FileStore, default_file_path};
 pub use keychain::KeyringStore;
@@ -118,6 +119,34 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// Makes `account`, which must have a stored sign-in, the one served
     /// at `/mcp`.
     fn set_default(&self, account: &str) -> Result<(), StoreError>;
+
+    /// A secret kept beside the sign-ins under `name` (see
+    /// [`secret_name`]): the desktop app's own OAuth2 app credentials or
+    /// an admin API key, as the caller encoded them.
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError>;
+
+    /// Keeps `value` under `name`, replacing what was there.
+    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Forgets the secret `name`; `false` when there was none.
+    fn delete_secret(&self, name: &str) -> Result<bool, StoreError>;
+}
+
+/// Checks a secret's name: lowercase letters, digits and `-`, at most 40,
+/// so it can never be mistaken for an account's host.
+pub(crate) fn secret_name(name: &str) -> Result<&str, StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(name)
+    } else {
+        Err(StoreError::Internal {
+            what: "name a secret (names are lowercase letters, digits and -)",
+        })
+    }
 }
 
 /// The key a sign-in is stored under: the host of `account_url`, with the

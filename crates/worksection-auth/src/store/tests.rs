@@ -298,6 +298,33 @@ fn the_file_never_holds_a_token_in_clear() {
 }
 
 #[test]
+fn secrets_live_beside_the_sign_ins_encrypted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_at(dir.path(), Some(HEX_KEY));
+    assert!(store.load_secret("oauth-app").expect("load").is_none());
+    assert!(!store.delete_secret("oauth-app").expect("delete on nothing"));
+    store
+        .save_secret("oauth-app", "{\"secret\":\"SECRET-in-clear\"}")
+        .expect("save");
+    store
+        .save(&sign_in("https://acme.worksection.com", "x"))
+        .expect("save");
+    let bytes = std::fs::read(dir.path().join("tokens.enc")).expect("read");
+    assert!(!contains(&bytes, "SECRET-in-clear"));
+    let back = store.load_secret("oauth-app").expect("load").expect("kept");
+    assert!(back.contains("SECRET-in-clear"));
+    // Secrets are not accounts, and sign-ins do not disturb them.
+    assert_eq!(
+        store.accounts().expect("accounts"),
+        ["acme.worksection.com"]
+    );
+    assert!(store.delete_secret("oauth-app").expect("delete"));
+    assert!(store.load_secret("oauth-app").expect("load").is_none());
+    assert!(store.load_secret("Not A Name").is_err());
+    assert!(store.save_secret("acme.worksection.com", "x").is_err());
+}
+
+#[test]
 fn keys_from_hex_base64_and_passphrase() {
     let dir = tempfile::tempdir().expect("tempdir");
     let raw = hex::decode(HEX_KEY).expect("hex");

@@ -7,10 +7,17 @@
 //! share Worksection's one request a second with a stranger. The bridge
 //! keeps no state but the MCP session id. Each line on stdin is one
 //! JSON-RPC message, POSTed to the server; the answer (plain JSON or an
-//! SSE stream) goes to stdout one message a line. When the app is not
-//! running, requests get a JSON-RPC error saying so, instead of silence.
+//! SSE stream) goes to stdout one message a line.
+//!
+//! The server may come and go under a long-lived assistant: when it does
+//! not answer, a request waits for it (up to [`PATIENCE`]) before it is
+//! answered with a JSON-RPC error saying so, never with silence; when it
+//! restarted and forgot the session (HTTP 404 for the session id), the
+//! bridge opens a new session with the assistant's own `initialize` and
+//! sends the request again, so the assistant never notices.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -26,10 +33,17 @@ pub struct BridgeTarget {
     pub auth_token: Option<String>,
 }
 
+/// How long a request waits for a server that does not answer (one being
+/// started or restarted) before the assistant is told it is not running.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
 #[derive(Default)]
 struct Session {
     id: Option<String>,
     protocol: Option<String>,
+    /// The assistant's `initialize`, to open a new session with when the
+    /// server restarted.
+    initialize: Option<Value>,
 }
 
 /// Forwards stdin to the server and answers to stdout until stdin closes.
@@ -44,6 +58,19 @@ pub async fn run(target: BridgeTarget) -> std::io::Result<()> {
 
 /// [`run`] over any reader and writer (tests use pipes).
 pub async fn run_with<R, W>(target: BridgeTarget, input: R, output: W) -> std::io::Result<()>
+where
+    R: tokio::io::AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    run_patiently(target, PATIENCE, input, output).await
+}
+
+async fn run_patiently<R, W>(
+    target: BridgeTarget,
+    patience: Duration,
+    input: R,
+    output: W,
+) -> std::io::Result<()>
 where
     R: tokio::io::AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -83,6 +110,7 @@ where
         let job = forward(
             http.clone(),
             target.clone(),
+            patience,
             session.clone(),
             message,
             tx.clone(),
@@ -138,10 +166,15 @@ async fn end_session(http: &reqwest::Client, target: &BridgeTarget, session: &Rw
 async fn forward(
     http: reqwest::Client,
     target: BridgeTarget,
+    patience: Duration,
     session: Arc<RwLock<Session>>,
     message: Value,
     out: mpsc::Sender<String>,
 ) {
+    let is_initialize = message.get("method").and_then(Value::as_str) == Some("initialize");
+    if is_initialize {
+        session.write().await.initialize = Some(message.clone());
+    }
     let id = message.get("id").cloned();
     let is_request = id.is_some() && message.get("method").is_some();
     let fail = |text: String| {
@@ -159,39 +192,49 @@ async fn forward(
             }
         }
     };
-    let mut req = http
-        .post(&target.url)
-        .header(
-            reqwest::header::ACCEPT,
-            "application/json, text/event-stream",
-        )
-        .json(&message);
-    {
-        let s = session.read().await;
-        if let Some(sid) = &s.id {
-            req = req.header("mcp-session-id", sid);
-        }
-        if let Some(p) = &s.protocol {
-            req = req.header("mcp-protocol-version", p);
-        }
-    }
-    let resp = match req.send().await {
-        Ok(r) => r,
-        Err(e) if e.is_connect() => {
-            fail(format!(
-                "The Worksection MCP app is not running at {}; open it (or start `worksection-mcp serve`) and try again.",
-                target.url
-            ))
-            .await;
-            return;
-        }
-        Err(e) => {
-            fail(format!(
-                "The Worksection MCP server did not answer: {}.",
-                e.without_url()
-            ))
-            .await;
-            return;
+    let waited_until = tokio::time::Instant::now() + patience;
+    let mut reopened = false;
+    let resp = loop {
+        let sent_session = session.read().await.id.clone();
+        match send(&http, &target, &session, &message).await {
+            Ok(r)
+                if r.status() == reqwest::StatusCode::NOT_FOUND
+                    && sent_session.is_some()
+                    && !is_initialize
+                    && !reopened =>
+            {
+                // The server restarted and forgot the session: open a new
+                // one as the assistant did, and send this again.
+                reopened = true;
+                if let Err(e) = reopen(&http, &target, &session, sent_session).await {
+                    fail(format!(
+                        "The Worksection MCP server restarted and a new session could not be opened ({e}); restart the assistant's connection."
+                    ))
+                    .await;
+                    return;
+                }
+            }
+            Ok(r) => break r,
+            Err(e) if e.is_connect() && tokio::time::Instant::now() < waited_until => {
+                // Being started or restarted: wait for it.
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) if e.is_connect() => {
+                fail(format!(
+                    "The Worksection MCP app is not running at {}; open it (or start `worksection-mcp serve`) and try again.",
+                    target.url
+                ))
+                .await;
+                return;
+            }
+            Err(e) => {
+                fail(format!(
+                    "The Worksection MCP server did not answer: {}.",
+                    e.without_url()
+                ))
+                .await;
+                return;
+            }
         }
     };
     if let Some(sid) = resp
@@ -271,6 +314,88 @@ async fn forward(
             let _ = out.send(line).await;
         }
     }
+}
+
+/// POSTs one message with the session's headers.
+async fn send(
+    http: &reqwest::Client,
+    target: &BridgeTarget,
+    session: &RwLock<Session>,
+    message: &Value,
+) -> reqwest::Result<reqwest::Response> {
+    let mut req = http
+        .post(&target.url)
+        .header(
+            reqwest::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .json(message);
+    {
+        let s = session.read().await;
+        if let Some(sid) = &s.id {
+            req = req.header("mcp-session-id", sid);
+        }
+        if let Some(p) = &s.protocol {
+            req = req.header("mcp-protocol-version", p);
+        }
+    }
+    req.send().await
+}
+
+/// Opens a new session with the assistant's `initialize` (its answer is
+/// not the assistant's to see) and `notifications/initialized`, unless
+/// another request already did since `stale` failed.
+async fn reopen(
+    http: &reqwest::Client,
+    target: &BridgeTarget,
+    session: &RwLock<Session>,
+    stale: Option<String>,
+) -> Result<(), String> {
+    let mut s = session.write().await;
+    if s.id != stale {
+        return Ok(());
+    }
+    let mut initialize = s
+        .initialize
+        .clone()
+        .ok_or("the assistant never initialized")?;
+    initialize["id"] = json!("bridge-reconnect");
+    let resp = http
+        .post(&target.url)
+        .header(
+            reqwest::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .json(&initialize)
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status().as_u16()));
+    }
+    let id = resp
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Read the answer through (an event stream ends after it).
+    let _ = tokio::time::timeout(Duration::from_secs(10), resp.bytes()).await;
+    s.id = id;
+    let mut note = http
+        .post(&target.url)
+        .header(
+            reqwest::header::ACCEPT,
+            "application/json, text/event-stream",
+        )
+        .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    if let Some(sid) = &s.id {
+        note = note.header("mcp-session-id", sid);
+    }
+    if let Some(p) = &s.protocol {
+        note = note.header("mcp-protocol-version", p);
+    }
+    note.send().await.map_err(|e| e.without_url().to_string())?;
+    Ok(())
 }
 
 /// Remembers the protocol version the server chose in `initialize`.
@@ -381,7 +506,9 @@ mod tests {
     /// The bridge's output for `input` against `target`, one string.
     async fn bridged(target: BridgeTarget, input: &[u8]) -> String {
         let (client, mut server) = tokio::io::duplex(4096);
-        run_with(target, input, client).await.expect("bridge");
+        run_patiently(target, Duration::from_secs(1), input, client)
+            .await
+            .expect("bridge");
         let mut out = String::new();
         tokio::io::AsyncReadExt::read_to_string(&mut server, &mut out)
             .await
@@ -453,5 +580,65 @@ mod tests {
                 .as_str()
                 .is_some_and(|m| m.contains("not running"))
         );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_forgot_the_session_gets_a_new_one_and_the_request_again() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // A server that "restarted" right after the first initialize: it
+        // knows only sessions opened after that one.
+        let opened = Arc::new(AtomicUsize::new(0));
+        let app = axum::Router::new().route(
+            "/mcp",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+                    let opened = opened.clone();
+                    async move {
+                        use axum::http::StatusCode;
+                        use axum::response::IntoResponse;
+                        let sid = headers
+                            .get("mcp-session-id")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned);
+                        if body["method"] == "initialize" {
+                            let n = opened.fetch_add(1, Ordering::SeqCst) + 1;
+                            let answer = json!({"jsonrpc": "2.0", "id": body["id"], "result": {"protocolVersion": "2025-06-18"}});
+                            return ([("mcp-session-id", format!("s{n}"))], axum::Json(answer)).into_response();
+                        }
+                        let current = format!("s{}", opened.load(Ordering::SeqCst));
+                        if opened.load(Ordering::SeqCst) < 2 || sid.as_deref() != Some(current.as_str()) {
+                            return (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response();
+                        }
+                        if body.get("id").is_none() {
+                            return StatusCode::ACCEPTED.into_response();
+                        }
+                        axum::Json(json!({"jsonrpc": "2.0", "id": body["id"], "result": {"session": current}})).into_response()
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let target = BridgeTarget {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            auth_token: None,
+        };
+        let out = bridged(
+            target,
+            b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n",
+        )
+        .await;
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        // The assistant sees its own two answers, not the bridge's initialize.
+        assert_eq!(lines.len(), 2, "{out}");
+        assert_eq!(lines[0]["id"], 0);
+        assert_eq!(lines[1]["id"], 1);
+        assert_eq!(lines[1]["result"]["session"], "s2", "{out}");
     }
 }
