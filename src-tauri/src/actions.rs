@@ -2,32 +2,25 @@
 //! commands (`commands`) and the tray's menu (`tray`) both call, so a
 //! button and a menu item can never do two different things.
 //!
-//! Every action ends by publishing the new state (the `status` event the
-//! page and the tray observe). A failure becomes the dashboard's banner,
+//! Every action ends by publishing the new state ([`crate::publish`]: the
+//! `status` event the page observes, and the tray). A failure becomes the dashboard's banner,
 //! which stays until dismissed, and is also answered to the caller as a
 //! typed [`Error`].
 
 use std::sync::Arc;
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use worksection_mcp::connect::{self, Client, Connected, Dirs, Launch};
 
 use crate::core::{Core, Snapshot};
 use crate::error::Error;
+use crate::publish;
 use crate::settings::AppSettings;
 use crate::signin_window;
 use crate::ways::AppCredentials;
-
-/// Sends the new state to the dashboard and the tray.
-pub async fn publish(app: &AppHandle, core: &Core) -> Snapshot {
-    let snap = core.snapshot().await;
-    let _ = app.emit("status", &snap);
-    crate::tray::refresh(app, &snap);
-    snap
-}
 
 /// Ends an action: a failure goes to the banner (it stays until dismissed;
 /// "needs setup" opens the ways to sign in instead), then the state is
@@ -364,17 +357,6 @@ pub async fn undo_connect(app: &AppHandle, core: &Core, client: Client) -> Resul
     .map_err(Error::from);
     finish(app, core, result).await?;
     Ok(core.snapshot().await)
-}
-
-/// Shows the dashboard (from the tray, or a second launch).
-pub fn show_dashboard(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
-    } else if let Err(e) = crate::open_dashboard(app) {
-        tracing::warn!(error = %e, "the dashboard did not open");
-    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
-use crate::core::{Core, EnvArgs};
+use crate::core::{Core, EnvArgs, Snapshot};
 
 /// How often the dashboard's health figures are refreshed.
 const HEALTH_EVERY: Duration = Duration::from_secs(60);
@@ -215,11 +215,30 @@ pub fn open_dashboard(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Sends the new state to the dashboard and the tray.
+pub async fn publish(app: &AppHandle, core: &Core) -> Snapshot {
+    let snap = core.snapshot().await;
+    let _ = app.emit("status", &snap);
+    crate::tray::refresh(app, &snap);
+    snap
+}
+
+/// Shows the dashboard (from the tray, or a second launch).
+pub fn show_dashboard(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    } else if let Err(e) = open_dashboard(app) {
+        tracing::warn!(error = %e, "the dashboard did not open");
+    }
+}
+
 fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch shows the first one's dashboard.
-            actions::show_dashboard(app);
+            show_dashboard(app);
         }))
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -275,10 +294,10 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             let start_app = handle.clone();
             tauri::async_runtime::spawn(async move {
                 start_core.restart().await;
-                actions::publish(&start_app, &start_core).await;
+                publish(&start_app, &start_core).await;
                 loop {
                     start_core.check_health().await;
-                    actions::publish(&start_app, &start_core).await;
+                    publish(&start_app, &start_core).await;
                     tokio::time::sleep(HEALTH_EVERY).await;
                 }
             });

@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
-use crate::actions::{publish, show_dashboard};
 use crate::core::Core;
 use crate::error::Error;
 use crate::navigation::{Decision, Rules};
 use crate::ways::AppCredentials;
+use crate::{publish, show_dashboard};
 
 pub const LABEL: &str = "signin";
 

@@ -16,8 +16,9 @@ use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
 use worksection_mcp::connect::Client;
 
-use crate::actions::{self, show_dashboard};
+use crate::actions;
 use crate::core::{Core, Snapshot, TrayState};
+use crate::show_dashboard;
 
 const TRAY_ID: &str = "main";
 

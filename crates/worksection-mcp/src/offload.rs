@@ -23,6 +23,12 @@ use sha2::{Digest, Sha256};
 use crate::error::ToolError;
 use crate::file_cache::write_atomic;
 
+/// How long an offloaded answer is kept, and how many files and bytes
+/// the offload folder may hold.
+pub(crate) const OFFLOAD_RETENTION: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const OFFLOAD_MAX_FILES: usize = 200;
+pub(crate) const OFFLOAD_MAX_BYTES: u64 = 256 << 20;
+
 /// How a stored answer's resource is addressed.
 pub const OFFLOAD_URI_PREFIX: &str = "worksection://offload/";
 

@@ -21,7 +21,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use crate::account::Account;
 use crate::activity::{self, Activity, ToolCall};
 use crate::error::ToolError;
-use crate::offload::OffloadStore;
+use crate::offload::{OFFLOAD_MAX_BYTES, OFFLOAD_MAX_FILES, OFFLOAD_RETENTION, OffloadStore};
 use crate::output::DEFAULT_ANSWER_TOKENS;
 use crate::paging::{PageArgs, Responder};
 use crate::tools::{Ctx, Registry};
@@ -45,12 +45,6 @@ next_cursor (pass it as cursor for the next page), and a large answer is also of
 /// how often the next ones.
 const PROGRESS_FIRST: Duration = Duration::from_millis(300);
 const PROGRESS_EVERY: Duration = Duration::from_millis(700);
-
-/// How long an offloaded answer is kept, and how many files and bytes
-/// the offload folder may hold.
-pub const OFFLOAD_RETENTION: Duration = Duration::from_secs(24 * 3600);
-pub const OFFLOAD_MAX_FILES: usize = 200;
-pub const OFFLOAD_MAX_BYTES: u64 = 256 << 20;
 
 #[derive(Clone)]
 pub struct WorksectionServer {

@@ -63,9 +63,9 @@ impl Ctx {
     pub fn new(account: Arc<Account>) -> Self {
         let offload = crate::offload::OffloadStore::new(
             crate::offload::OffloadStore::beside(account.files().dir()),
-            crate::server::OFFLOAD_RETENTION,
-            crate::server::OFFLOAD_MAX_FILES,
-            crate::server::OFFLOAD_MAX_BYTES,
+            crate::offload::OFFLOAD_RETENTION,
+            crate::offload::OFFLOAD_MAX_FILES,
+            crate::offload::OFFLOAD_MAX_BYTES,
         );
         Self {
             account,
