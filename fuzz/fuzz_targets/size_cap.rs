@@ -1,19 +1,21 @@
-//! Fuzzes the size cap on tool answers (`worksection_mcp::output::List`):
+//! Fuzzes how list answers are cut into pages (`worksection_mcp::page`):
 //! arbitrary lists — any text (quotes, control characters, non-ASCII), any
 //! numbers, nested objects, repeated until they are megabytes long — with
-//! any `max_results` and summary fields.
+//! any `max_results`, summary fields, page `limit` and token budget.
 //!
-//! The properties: the answer as sent (the `CallToolResult`, with its JSON
-//! twice over) never exceeds the budget under MCP's 1 MB message limit; the
-//! counts and the truncation reason tell the truth; what is returned is a
-//! prefix of the list; and a list cut for size was not cut much earlier
+//! The properties: every page as sent (the `CallToolResult`, with its JSON
+//! twice over) stays under the byte ceiling below MCP's 1 MB limit, and its
+//! text within the token budget unless it holds a single item; walking the
+//! pages gives every kept item exactly once, in order (an item too large
+//! for any page is named in `skipped` instead, never dropped silently); the
+//! counts tell the truth; and a page cut for size was not cut much earlier
 //! than it had to be.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
-use worksection_mcp::{List, RESPONSE_BUDGET};
+use worksection_mcp::{List, RESPONSE_BUDGET, estimate_tokens, page};
 
 #[derive(Debug, Arbitrary)]
 enum Item {
@@ -34,6 +36,8 @@ struct Input {
     stretch: u16,
     max_results: Option<u16>,
     fields: Vec<(String, String)>,
+    limit: Option<u16>,
+    budget: u16,
 }
 
 fn value(item: &Item, stretch: usize, depth: usize) -> Value {
@@ -87,58 +91,85 @@ fuzz_target!(|input: Input| {
     if let Some(m) = input.max_results {
         list = list.max_results(usize::from(m));
     }
-    let mut field_bytes = 0;
     for (k, v) in input.fields.iter().take(8) {
-        field_bytes += k.len() + v.len();
         list = list.field(&format!("f_{k}"), v);
     }
-    let answer = match list.finish() {
-        Ok(a) => a,
-        Err(e) => {
-            assert!(
-                field_bytes > 64 * 1024,
-                "refused a list whose fields are small: {e}"
-            );
-            return;
-        }
+    let Ok(Ok(list)) = list.finish().map(|answer| answer.into_parts().0) else {
+        return;
     };
-    let body = answer.body().clone();
     let total = items.len();
-    let wanted = input
+    let kept = input
         .max_results
         .map_or(total, |m| total.min(usize::from(m)));
-    let returned = body["returned_count"].as_u64().expect("returned_count") as usize;
-    let data = body["data"].as_array().expect("data");
-    assert_eq!(data.len(), returned);
-    assert_eq!(body["total_count"].as_u64(), Some(total as u64));
-    assert!(returned <= wanted);
-    assert!(data[..] == items[..returned], "not a prefix of the list");
-    let reason = body["truncation_reason"].as_str().expect("reason");
-    let by_max = wanted < total;
-    let by_size = returned < wanted;
-    let expected = match (by_max, by_size) {
-        (false, false) => "none",
-        (true, false) => "max_results",
-        (false, true) => "size_cap",
-        (true, true) => "both",
-    };
-    assert_eq!(reason, expected);
-    assert_eq!(body["truncated"].as_bool(), Some(expected != "none"));
-    let size = wire_size(body.clone());
-    assert!(
-        size <= RESPONSE_BUDGET,
-        "{size} bytes sent, over the {RESPONSE_BUDGET}-byte budget"
-    );
-    if by_size {
-        // One more item would not have fitted (with a little slack for the
-        // counts' widths).
-        let mut more = body;
-        more.insert("data".into(), Value::Array(items[..=returned].to_vec()));
-        let over = wire_size(more);
-        assert!(
-            over > RESPONSE_BUDGET - 1024,
-            "cut at {returned} items ({size} bytes) though {} items take only {over}",
-            returned + 1
+    let limit = input.limit.map(|l| usize::from(l).max(1));
+    // From 2,000 tokens (the smallest setting) to about 66,000.
+    let budget = 2_000 + usize::from(input.budget);
+    let mut offset = 0;
+    let mut walked: Vec<Value> = Vec::new();
+    let mut skipped = 0;
+    for _ in 0..=kept {
+        let p = page(&list, offset, limit, budget, &Map::new());
+        let body = p.body;
+        let data = body["data"].as_array().expect("data").clone();
+        assert_eq!(body["total_count"].as_u64(), Some(total as u64));
+        assert_eq!(
+            body["returned_count"].as_u64(),
+            Some(data.len() as u64),
+            "returned_count"
         );
+        let size = wire_size(body.clone());
+        assert!(
+            size <= RESPONSE_BUDGET,
+            "{size} bytes sent, over the {RESPONSE_BUDGET}-byte ceiling"
+        );
+        let text = Value::Object(body.clone()).to_string();
+        if data.len() > 1 {
+            assert!(
+                estimate_tokens(&text) <= budget,
+                "a page of {} items over the {budget}-token budget",
+                data.len()
+            );
+        }
+        let skips = body
+            .get("skipped")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        skipped += skips;
+        let end = offset + skips + data.len();
+        assert!(end <= kept, "a page past the kept items");
+        assert!(
+            data[..] == items[offset + skips..end],
+            "not the next items of the list"
+        );
+        walked.extend(data);
+        match p.next {
+            Some(next) => {
+                assert_eq!(
+                    next, end,
+                    "the next page does not start where this one ends"
+                );
+                assert!(end > offset, "a page that does not move on");
+                if limit.is_none_or(|l| end - offset < l) && skips == 0 {
+                    // Cut for size: one more item would not have fitted
+                    // (each item's estimate is rounded up, and its comma
+                    // counted, so a page may fall short by two tokens an
+                    // item, besides the counts' widest widths).
+                    let mut more = body;
+                    more.insert("data".into(), Value::Array(items[offset..=end].to_vec()));
+                    let over = wire_size(more.clone());
+                    let tokens = estimate_tokens(&Value::Object(more).to_string());
+                    assert!(
+                        over > RESPONSE_BUDGET - 1024 || tokens + 64 + 2 * (end - offset) > budget,
+                        "cut at {end} though one more item takes only {over} bytes and {tokens} tokens"
+                    );
+                }
+                offset = next;
+            }
+            None => {
+                assert_eq!(end, kept, "the walk ended before the last kept item");
+                break;
+            }
+        }
     }
+    assert_eq!(walked.len() + skipped, kept, "an item given twice or lost");
 });

@@ -34,6 +34,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MUST_PASS = [
     "server-initialize",
     "ping",
+    "completion-complete",
     "tools-list",
     "resources-list",
     "prompts-list",

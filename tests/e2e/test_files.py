@@ -81,13 +81,18 @@ class Upstream:
                 pass
 
             def do_GET(self):
-                self.answer()
+                self.answer({})
 
             def do_POST(self):
+                # Parameters come as a JSON body (the admin key's HMAC
+                # header, as Worksection's SDKs send them) or in the query.
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                self.answer()
+                body = self.rfile.read(length) if length else b""
+                try:
+                    params = json.loads(body) if body.strip().startswith(b"{") else {}
+                except ValueError:
+                    params = {}
+                self.answer({k: str(v) for k, v in params.items()})
 
             def json(self, body: dict):
                 data = json.dumps(body).encode()
@@ -105,8 +110,9 @@ class Upstream:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def answer(self):
+            def answer(self, body_params: dict):
                 q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                q.update(body_params)
                 if q.get("action") != "download":
                     return self.json({"status": "ok", "data": []})
                 fid = int(q.get("id_file", "0"))

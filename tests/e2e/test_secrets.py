@@ -64,6 +64,9 @@ def test_kill_9_during_a_token_refresh_never_corrupts_the_store(binaries, tmp_pa
 
         for point in KILL_POINTS:
             proc, url, log = run.serve()
+            # Renewal comes a tenth of the token's lifetime before it runs
+            # out; wait that out, so this call is the one that renews it.
+            time.sleep(ACCESS_TTL)
             before = refreshes(info)
             caller = threading.Thread(target=_call_quietly, args=(port_of(url),), daemon=True)
             started = time.monotonic()
