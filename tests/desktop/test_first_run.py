@@ -318,6 +318,9 @@ async def test_the_bridge_starts_the_app_and_outlives_its_restart(sim):
                 stop_process(relaunched)
             for pid in app_pids(app):
                 os.kill(pid, signal.SIGTERM)
+            # Gone before the next test starts, so its tray host sees only
+            # the app it starts.
+            wait_for(lambda: not app_pids(app), "the started apps to end")
         record("bridge_starts_app", 0, seconds)
 
 

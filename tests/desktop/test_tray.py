@@ -438,12 +438,13 @@ def test_quit_ends_the_app(sim):
                 [str(need("DESKTOP_APP")), "--minimized"], env=where.env, stdout=log, stderr=subprocess.STDOUT
             )
             try:
-                with TrayItem(host.wait_for_item(READY_TIMEOUT)) as item:
+                ours = host.wait_for_item(READY_TIMEOUT, pid=proc.pid)
+                with TrayItem(ours) as item:
                     assert item.pid() == proc.pid
                     assert item.prop("Title") == TITLE
                     item.click("Quit")
                 assert proc.wait(timeout=10) == 0
-                wait_for(lambda: not host.items, "the item to leave the tray", timeout=WAIT)
+                wait_for(lambda: ours not in host.items, "the item to leave the tray", timeout=WAIT)
             finally:
                 stop_process(proc)
             assert not host.errors, host.errors

@@ -130,13 +130,21 @@ class StatusNotifierWatcher:
         with self._lock:
             return list(self._items)
 
-    def wait_for_item(self, timeout: float) -> str:
-        """The first registered item, waiting up to `timeout` seconds."""
+    def wait_for_item(self, timeout: float, pid: int | None = None) -> str:
+        """The first registered item (of process `pid`, when given: an app
+        of an earlier test may still be on its way out), waiting up to
+        `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            items = self.items
-            if items:
-                return items[0]
+            for item in self.items:
+                if pid is None:
+                    return item
+                try:
+                    with TrayItem(item) as seen:
+                        if seen.pid() == pid:
+                            return item
+                except Exception:  # noqa: BLE001 - an item leaving the bus
+                    pass
             time.sleep(0.1)
         raise TimeoutError(f"no StatusNotifierItem registered within {timeout} s")
 

@@ -57,8 +57,8 @@ pub use config::{
 pub use file_cache::{FileCache, FileCacheStats};
 pub use open::{Opened, open};
 pub use output::{List, Page, RESPONSE_BUDGET, page};
-pub use tokens::estimate as estimate_tokens;
 pub use prompts::list as prompts;
 pub use resources::templates as resource_templates;
 pub use server::WorksectionServer;
+pub use tokens::estimate as estimate_tokens;
 pub use tools::{Ctx, MODEL_VISIBLE_LIMIT, Registry, model_visible_bytes};
