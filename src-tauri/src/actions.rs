@@ -13,6 +13,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
+use worksection::SecretString;
 use worksection_mcp::connect::{self, Client, Connected, Dirs, Launch};
 
 use crate::core::{Core, Snapshot};
@@ -63,7 +64,7 @@ pub async fn save_api_key(
     app: &AppHandle,
     core: &Core,
     account_url: &str,
-    api_key: &str,
+    api_key: &SecretString,
 ) -> Result<Snapshot, Error> {
     let result = core
         .save_api_key(account_url, api_key)

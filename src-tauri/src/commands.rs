@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use tauri::{AppHandle, State};
+use worksection::{ExposeSecret, SecretString};
 use worksection_mcp::ToolCall;
 
 use crate::actions::{self, ConnectView};
@@ -49,12 +50,12 @@ pub async fn sign_in_own_app(
     app: AppHandle,
     core: Shared<'_>,
     client_id: String,
-    client_secret: String,
+    client_secret: SecretString,
     oauth_url: Option<String>,
 ) -> Result<Snapshot, Error> {
     let own = AppCredentials {
         client_id: client_id.trim().to_owned(),
-        client_secret: client_secret.trim().to_owned(),
+        client_secret: SecretString::from(client_secret.expose_secret().trim()),
     };
     actions::sign_in(&app, core.inner(), Some(own), oauth_url.map(Some)).await
 }
@@ -69,7 +70,7 @@ pub async fn save_api_key(
     app: AppHandle,
     core: Shared<'_>,
     account_url: String,
-    api_key: String,
+    api_key: SecretString,
 ) -> Result<Snapshot, Error> {
     actions::save_api_key(&app, &core, &account_url, &api_key).await
 }

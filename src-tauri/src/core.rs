@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use serde::Serialize;
+use worksection::{ExposeSecret, SecretString};
 use worksection_auth::{
     OAuthSettings, SignIn, SignInError, StoreError, StoreKind, StoreSettings, StoredSignIn,
     TokenStore,
@@ -29,7 +30,6 @@ use worksection_mcp::host::{self, Running};
 use worksection_mcp::{
     Activity, ConfigError, FileCacheStats, OAuthArgs, Settings, Source, StoreArgs, Transport,
 };
-use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::settings::{self, AppSettings, Mode};
@@ -301,15 +301,15 @@ impl Core {
     /// [`Core::app`] with the saved details given (`None`: none known).
     fn app_with(&self, saved: Option<&Saved>) -> Option<(AppSource, AppCredentials)> {
         let env = &self.env.oauth;
-        let nonempty = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        if let (Some(client_id), Some(client_secret)) =
-            (nonempty(&env.client_id), nonempty(&env.client_secret))
-        {
+        fn nonempty(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        if let (Some(client_id), Some(client_secret)) = (
+            nonempty(env.client_id.as_deref()),
+            nonempty(env.client_secret.as_ref().map(|s| s.expose_secret())),
+        ) {
+            let (client_id, client_secret) =
+                (client_id.to_owned(), SecretString::from(client_secret));
             return Some((
                 AppSource::Environment,
                 AppCredentials {
@@ -673,7 +673,9 @@ impl Core {
     ) -> Result<(u64, url::Url, OAuthSettings), Error> {
         let oauth = match &candidate {
             Some(app) => {
-                if app.client_id.trim().is_empty() || app.client_secret.trim().is_empty() {
+                if app.client_id.trim().is_empty()
+                    || app.client_secret.expose_secret().trim().is_empty()
+                {
                     return Err(Error::Failed("Paste both the Client ID and the Client secret of your Worksection app, then try again.".into()));
                 }
                 self.oauth_for(app)?
@@ -803,16 +805,20 @@ impl Core {
     /// Checks an admin API key with one live call and, when it works,
     /// saves it (in the token store) and serves the account with it. A key
     /// that does not work leaves nothing behind.
-    pub async fn save_api_key(&self, account_url: &str, api_key: &str) -> Result<(), String> {
+    pub async fn save_api_key(
+        &self,
+        account_url: &str,
+        api_key: &SecretString,
+    ) -> Result<(), String> {
         let url = settings::check_web_address(account_url, "The account address")?;
-        let api_key = api_key.trim();
-        if api_key.is_empty() {
+        let api_key = SecretString::from(api_key.expose_secret().trim());
+        if api_key.expose_secret().is_empty() {
             return Err("Paste the account's API key (Account settings → API in Worksection), then try again.".into());
         }
         let account_url = url.as_str().trim_end_matches('/').to_owned();
         let client = worksection::Client::builder()
             .account_url(account_url.clone())
-            .api_key(api_key.to_owned())
+            .api_key(api_key.clone())
             .requests_per_second(self.env.requests_per_second)
             .timeout(Duration::from_secs(15))
             .max_attempts(1)
@@ -835,7 +841,7 @@ impl Core {
             self.store()?.as_ref(),
             &ApiKey {
                 account_url: account_url.clone(),
-                api_key: api_key.to_owned(),
+                api_key,
             },
         )?;
         self.reload_saved();
@@ -1010,11 +1016,11 @@ impl TokenStore for OffRuntime {
         off_runtime(|| self.0.set_default(account))
     }
 
-    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+    fn load_secret(&self, name: &str) -> Result<Option<SecretString>, StoreError> {
         off_runtime(|| self.0.load_secret(name))
     }
 
-    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError> {
+    fn save_secret(&self, name: &str, value: &SecretString) -> Result<(), StoreError> {
         off_runtime(|| self.0.save_secret(name, value))
     }
 
@@ -1080,6 +1086,63 @@ mod tests {
 
     fn oauth() -> OAuthSettings {
         env().oauth.settings().expect("oauth settings")
+    }
+
+    /// The environment's arguments, what the store holds and the server's
+    /// settings (with the local token) all print their secrets redacted.
+    #[test]
+    fn settings_debug_print_no_secret() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tokens = dir.path().join("tokens.enc");
+        let env = EnvArgs::try_parse_from([
+            "x",
+            "--client-id",
+            "client",
+            "--client-secret",
+            "CLIENT-SECRET-3b1",
+            "--token-store",
+            "file",
+            "--token-storage-path",
+            tokens.to_str().expect("utf-8 path"),
+            "--token-encryption-key",
+            "ENCRYPTION-KEY-long-enough-9f2",
+            "--oauth-url",
+            "http://127.0.0.1:9",
+        ])
+        .expect("args");
+        let core = Core::new(dir.path().to_path_buf(), env.clone());
+        let key = ApiKey {
+            account_url: "https://acme.worksection.com".into(),
+            api_key: "API-KEY-6d0e".into(),
+        };
+        ways::save_api_key(core.store().expect("store").as_ref(), &key).expect("save");
+        core.reload_saved();
+        let app = AppSettings {
+            mode: Some(Mode::ApiKey),
+            ..AppSettings::default()
+        };
+        let served = core
+            .server_settings(&app)
+            .expect("settings")
+            .expect("served");
+        let token = settings::local_token(&core.dir, false)
+            .expect("read")
+            .expect("made");
+        let shown = format!(
+            "{env:?} {served:?} {:?} {:?} {:?}",
+            core.store_settings(),
+            core.saved(),
+            core.app()
+        );
+        assert!(shown.contains("ApiKey"), "{shown}");
+        for secret in [
+            "CLIENT-SECRET-3b1",
+            "ENCRYPTION-KEY-long-enough-9f2",
+            "API-KEY-6d0e",
+            token.expose_secret(),
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     fn store() -> (tempfile::TempDir, FileStore) {

@@ -9,6 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use worksection::{ExposeSecret, SecretString};
+use worksection_auth::write_private;
 
 /// The app's identifier; also its config folder's name, the one Tauri
 /// uses, so the bridge (which runs without Tauri) finds the same files.
@@ -117,14 +119,12 @@ impl AppSettings {
         format!("http://127.0.0.1:{}/mcp", self.port)
     }
 
-    /// Writes the settings atomically (a temporary file, then a rename).
+    /// Writes the settings whole or not at all, readable by this user only.
     pub fn save(&self, dir: &Path) -> Result<(), String> {
         self.validate()?;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("Could not create {}: {e}.", dir.display()))?;
         let text = serde_json::to_string_pretty(self)
             .map_err(|e| format!("Could not encode the settings: {e}."))?;
-        write_atomic(&dir.join(SETTINGS_FILE), text.as_bytes())
+        write(&dir.join(SETTINGS_FILE), text.as_bytes())
     }
 }
 
@@ -156,10 +156,12 @@ pub fn config_dir() -> Result<PathBuf, String> {
 }
 
 /// The local bearer token, made on first use (32 random bytes as hex).
-pub fn local_token(dir: &Path, create: bool) -> Result<Option<String>, String> {
+pub fn local_token(dir: &Path, create: bool) -> Result<Option<SecretString>, String> {
     let path = dir.join(TOKEN_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(t) if t.trim().len() >= 32 => return Ok(Some(t.trim().to_owned())),
+    match std::fs::read_to_string(&path).map(SecretString::from) {
+        Ok(t) if t.expose_secret().trim().len() >= 32 => {
+            return Ok(Some(t.expose_secret().trim().into()));
+        }
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("Could not read {}: {e}.", path.display())),
@@ -168,10 +170,8 @@ pub fn local_token(dir: &Path, create: bool) -> Result<Option<String>, String> {
         return Ok(None);
     }
     let bytes: [u8; 32] = rand::random();
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("Could not create {}: {e}.", dir.display()))?;
-    write_atomic(&path, token.as_bytes())?;
+    let token = SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    write(&path, token.expose_secret().as_bytes())?;
     Ok(Some(token))
 }
 
@@ -186,24 +186,10 @@ pub fn renew_local_token(dir: &Path) -> Result<(), String> {
     local_token(dir, true).map(|_| ())
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| restrict(&tmp))
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("Could not write {}: {e}.", path.display()))
-}
-
-/// Only the owner may read the app's files (the token is among them).
-#[cfg(unix)]
-fn restrict(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn restrict(_: &Path) -> std::io::Result<()> {
-    Ok(())
+/// Only the owner may read the app's files (the token is among them):
+/// the one private, atomic writer every crate uses.
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_private(path, bytes).map_err(|e| format!("Could not write {}: {e}.", path.display()))
 }
 
 #[cfg(test)]
@@ -274,15 +260,46 @@ mod tests {
     #[test]
     fn the_local_token_is_made_once() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(local_token(dir.path(), false), Ok(None));
+        assert!(matches!(local_token(dir.path(), false), Ok(None)));
         let t = local_token(dir.path(), true).expect("make").expect("token");
-        assert_eq!(t.len(), 64);
-        assert_eq!(local_token(dir.path(), false), Ok(Some(t.clone())));
+        let made = t.expose_secret().to_owned();
+        assert_eq!(made.len(), 64);
+        let again = local_token(dir.path(), false)
+            .expect("read")
+            .expect("token");
+        assert_eq!(again.expose_secret(), made);
         renew_local_token(dir.path()).expect("renew");
         let renewed = local_token(dir.path(), false)
             .expect("read")
             .expect("token");
-        assert_ne!(renewed, t);
-        assert_eq!(renewed.len(), 64);
+        assert_ne!(renewed.expose_secret(), made);
+        assert_eq!(renewed.expose_secret().len(), 64);
+        // Printed, it shows nothing of itself.
+        assert!(!format!("{renewed:?}").contains(renewed.expose_secret()));
+    }
+
+    /// The token file and the settings are the owner's alone from the
+    /// first byte (the one private writer), and replaced whole.
+    #[cfg(unix)]
+    #[test]
+    fn the_app_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        local_token(dir.path(), true).expect("make");
+        AppSettings::default().save(dir.path()).expect("save");
+        AppSettings::default().save(dir.path()).expect("save again");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [TOKEN_FILE, SETTINGS_FILE]);
+        for name in names {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 }

@@ -10,9 +10,8 @@
 //! file), never in the settings file; [`Saved`] reads and writes them.
 //! The environment's `WORKSECTION_CLIENT_ID`/`_SECRET` still come first.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
+use worksection::{ExposeSecret, SecretString};
 use worksection_auth::TokenStore;
 
 /// The store entry of a person's own OAuth2 app.
@@ -20,36 +19,22 @@ const OWN_APP: &str = "desktop-oauth-app";
 /// The store entry of an admin API key.
 const API_KEY: &str = "desktop-api-key";
 
-/// An OAuth2 app's credentials.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An OAuth2 app's credentials. `Debug` redacts the secret; only the
+/// store's write sees it (`worksection::secret::serialize`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AppCredentials {
     pub client_id: String,
-    pub client_secret: String,
+    #[serde(serialize_with = "worksection::secret::serialize")]
+    pub client_secret: SecretString,
 }
 
-impl fmt::Debug for AppCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AppCredentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"***")
-            .finish()
-    }
-}
-
-/// An account's admin API key.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An account's admin API key. `Debug` redacts the key; only the store's
+/// write sees it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiKey {
     pub account_url: String,
-    pub api_key: String,
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiKey")
-            .field("account_url", &self.account_url)
-            .field("api_key", &"***")
-            .finish()
-    }
+    #[serde(serialize_with = "worksection::secret::serialize")]
+    pub api_key: SecretString,
 }
 
 /// The app built into this build, if its builder supplied one.
@@ -58,12 +43,12 @@ pub fn builtin() -> Option<AppCredentials> {
     let secret = option_env!("WORKSECTION_BUILTIN_CLIENT_SECRET")?;
     (!id.is_empty() && !secret.is_empty()).then(|| AppCredentials {
         client_id: id.to_owned(),
-        client_secret: secret.to_owned(),
+        client_secret: secret.into(),
     })
 }
 
 /// What the token store holds for the app.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Saved {
     pub own_app: Option<AppCredentials>,
     pub api_key: Option<ApiKey>,
@@ -86,7 +71,7 @@ fn read<T: for<'de> Deserialize<'de>>(
         return Ok(None);
     };
     // serde's message could quote the secret: say only that it is damaged.
-    serde_json::from_str(&text).map(Some).map_err(|_| {
+    serde_json::from_str(text.expose_secret()).map(Some).map_err(|_| {
         format!(
             "The saved sign-in details in {} are damaged; remove them on the dashboard and enter them again.",
             store.kind()
@@ -96,6 +81,7 @@ fn read<T: for<'de> Deserialize<'de>>(
 
 fn write<T: Serialize>(store: &dyn TokenStore, name: &str, value: &T) -> Result<(), String> {
     let text = serde_json::to_string(value)
+        .map(SecretString::from)
         .map_err(|_| "Could not encode the sign-in details.".to_owned())?;
     store.save_secret(name, &text).map_err(|e| e.to_string())
 }
@@ -122,6 +108,20 @@ mod tests {
 
     use super::*;
 
+    /// What `saved` holds, the secrets shown (for comparing).
+    fn plain(saved: &Saved) -> (Option<[&str; 2]>, Option<[&str; 2]>) {
+        (
+            saved
+                .own_app
+                .as_ref()
+                .map(|a| [a.client_id.as_str(), a.client_secret.expose_secret()]),
+            saved
+                .api_key
+                .as_ref()
+                .map(|k| [k.account_url.as_str(), k.api_key.expose_secret()]),
+        )
+    }
+
     #[test]
     fn saved_ways_round_trip_and_never_show_secrets() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -130,7 +130,8 @@ mod tests {
             Some("a-test-key-that-is-long-enough-000".into()),
         )
         .expect("store");
-        assert_eq!(Saved::load(&store), Ok(Saved::default()));
+        let nothing = Saved::load(&store).expect("load");
+        assert_eq!(plain(&nothing), (None, None));
         let app = AppCredentials {
             client_id: "id-1".into(),
             client_secret: "SECRET-1".into(),
@@ -142,15 +143,39 @@ mod tests {
         save_own_app(&store, &app).expect("save app");
         save_api_key(&store, &key).expect("save key");
         let saved = Saved::load(&store).expect("load");
-        assert_eq!(saved.own_app.as_ref(), Some(&app));
-        assert_eq!(saved.api_key.as_ref(), Some(&key));
-        let shown = format!("{saved:?}");
+        assert_eq!(
+            plain(&saved),
+            (
+                Some(["id-1", "SECRET-1"]),
+                Some(["https://acme.worksection.com", "KEY-1"])
+            )
+        );
+        // The entries keep the form they always had, so details saved by
+        // an earlier version still load.
+        let entry = |name| {
+            store
+                .load_secret(name)
+                .expect("load")
+                .expect("kept")
+                .expose_secret()
+                .to_owned()
+        };
+        assert_eq!(
+            entry(OWN_APP),
+            r#"{"client_id":"id-1","client_secret":"SECRET-1"}"#
+        );
+        assert_eq!(
+            entry(API_KEY),
+            r#"{"account_url":"https://acme.worksection.com","api_key":"KEY-1"}"#
+        );
+        let shown = format!("{saved:?} {app:?} {key:?}");
         assert!(
             !shown.contains("SECRET-1") && !shown.contains("KEY-1"),
             "{shown}"
         );
         assert_eq!(remove_own_app(&store), Ok(true));
         assert_eq!(remove_api_key(&store), Ok(true));
-        assert_eq!(Saved::load(&store), Ok(Saved::default()));
+        let gone = Saved::load(&store).expect("load");
+        assert_eq!(plain(&gone), (None, None));
     }
 }

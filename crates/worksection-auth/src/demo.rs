@@ -5,8 +5,8 @@
 //! the demo in OAuth2 mode like a real sign-in, so `me` and the user-only
 //! actions work. Only ever pointed at that local simulator.
 
-use worksection::Error;
 use worksection::auth::{OAuthApp, TokenSet, read_scopes};
+use worksection::{Error, ExposeSecret, SecretString};
 
 /// Consents on the simulator's page at `oauth_url` for `app` and exchanges
 /// the code it redirects with.
@@ -46,13 +46,15 @@ pub async fn demo_sign_in(app: &OAuthApp, oauth_url: &str) -> Result<TokenSet, E
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.into_owned())
     };
-    if param("state").as_deref() != Some(state.expose()) {
+    if param("state").as_deref() != Some(state.expose_secret()) {
         return Err(Error::BadResponse {
             detail: "the sign-in came back with another state".into(),
         });
     }
-    let code = param("code").ok_or_else(|| Error::BadResponse {
-        detail: "the sign-in came back without a code".into(),
-    })?;
+    let code = param("code")
+        .map(SecretString::from)
+        .ok_or_else(|| Error::BadResponse {
+            detail: "the sign-in came back without a code".into(),
+        })?;
     app.exchange_code(&code).await
 }

@@ -54,5 +54,5 @@ pub fn saving_bearer(
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> worksection::Error {
-    worksection::Error::Config(format!("{what} failed: {e}"))
+    worksection::Error::Local(format!("{what} failed: {e}"))
 }

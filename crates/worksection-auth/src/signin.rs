@@ -13,8 +13,8 @@
 use chrono::Utc;
 use subtle::ConstantTimeEq;
 use url::Url;
-use worksection::Secret;
 use worksection::auth::{OAuthApp, read_scopes};
+use worksection::{ExposeSecret, SecretString};
 
 use crate::store::{StoredSignIn, TokenStore};
 
@@ -22,7 +22,7 @@ use crate::store::{StoredSignIn, TokenStore};
 #[derive(Debug, Clone)]
 pub struct OAuthSettings {
     pub client_id: String,
-    pub client_secret: Secret,
+    pub client_secret: SecretString,
     /// Registered with the app; the desktop app intercepts it, the CLI
     /// listens on it.
     pub redirect_uri: String,
@@ -45,7 +45,7 @@ impl OAuthSettings {
     pub fn app(&self) -> Result<OAuthApp, SignInError> {
         OAuthApp::new(
             &self.client_id,
-            self.client_secret.expose(),
+            self.client_secret.clone(),
             &self.redirect_uri,
             &self.oauth_url,
         )
@@ -81,7 +81,7 @@ pub enum SignInError {
 pub struct SignIn {
     app: OAuthApp,
     url: Url,
-    state: Secret,
+    state: SecretString,
 }
 
 impl std::fmt::Debug for SignIn {
@@ -129,7 +129,7 @@ impl SignIn {
                 .map(|(_, v)| v.into_owned())
         };
         let state_ok = param("state")
-            .is_some_and(|s| bool::from(s.as_bytes().ct_eq(self.state.expose().as_bytes())));
+            .is_some_and(|s| bool::from(s.as_bytes().ct_eq(self.state.expose_secret().as_bytes())));
         if !state_ok {
             return Err(SignInError::WrongState);
         }
@@ -148,6 +148,7 @@ impl SignIn {
         }
         let code = param("code")
             .filter(|c| !c.is_empty())
+            .map(SecretString::from)
             .ok_or(SignInError::NoCode)?;
         let mut tokens = self
             .app

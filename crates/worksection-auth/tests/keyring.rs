@@ -21,8 +21,8 @@
 use std::sync::Mutex;
 
 use chrono::Utc;
-use worksection::Secret;
 use worksection::auth::TokenSet;
+use worksection::{ExposeSecret, SecretString};
 use worksection_auth::{
     KeyringStore, StoreChoice, StoreError, StoreKind, StoreSettings, StoredSignIn, TokenStore,
 };
@@ -64,8 +64,8 @@ fn sign_in(host: &str, tag: &str) -> StoredSignIn {
         user_name: "Keyring Test".into(),
         user_email: "keyring@example.com".into(),
         tokens: TokenSet {
-            access_token: Secret::new(format!("ACCESS-{tag}")),
-            refresh_token: Some(Secret::new(format!("REFRESH-{tag}"))),
+            access_token: SecretString::from(format!("ACCESS-{tag}")),
+            refresh_token: Some(SecretString::from(format!("REFRESH-{tag}"))),
             expires_at: Some(Utc::now()),
             account_url: Some(url),
             scopes: vec!["projects_read".into()],
@@ -97,7 +97,9 @@ fn roundtrip_index_and_delete() {
     let saved = sign_in(&a, "a1");
     store.save(&saved).expect("save a");
     let loaded = store.load(&a).expect("load a").expect("a is stored");
-    assert_eq!(loaded.tokens, saved.tokens);
+    // Every field of the tokens, the secrets included, as the store keeps them.
+    let kept = |t: &TokenSet| serde_json::to_value(t).expect("json");
+    assert_eq!(kept(&loaded.tokens), kept(&saved.tokens));
     assert_eq!(loaded.user_email, saved.user_email);
     // By URL and in other case too.
     assert!(
@@ -109,10 +111,10 @@ fn roundtrip_index_and_delete() {
 
     // Saving again replaces the entry and lists the account once.
     let mut rotated = saved.clone();
-    rotated.tokens.access_token = Secret::new("ACCESS-a2");
+    rotated.tokens.access_token = SecretString::from("ACCESS-a2");
     store.save(&rotated).expect("save a again");
     let loaded = store.load(&a).expect("load a").expect("a is stored");
-    assert_eq!(loaded.tokens.access_token.expose(), "ACCESS-a2");
+    assert_eq!(loaded.tokens.access_token.expose_secret(), "ACCESS-a2");
 
     store.save(&sign_in(&b, "b1")).expect("save b");
     let accounts = store.accounts().expect("accounts");

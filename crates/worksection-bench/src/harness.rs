@@ -21,7 +21,7 @@ use rmcp::{ClientCacheConfig, RoleClient, ServiceExt};
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use worksection::Secret;
+use worksection::{ExposeSecret, SecretString};
 use worksection_auth::{FileStore, OAuthSettings, SignIn};
 use worksection_sim::{DatasetKind, SimConfig, SimInfo, Simulator, StatsSnapshot};
 
@@ -54,7 +54,7 @@ pub struct Upstream {
     pub info: SimInfo,
     http: reqwest::Client,
     tokens: TempDir,
-    access_token: Secret,
+    access_token: SecretString,
     /// Requests per second of both the simulator and the server's client.
     pub rps: f64,
 }
@@ -123,7 +123,7 @@ impl Upstream {
             .post(format!("{}/api/oauth2", self.info.account_url))
             .query(&[("action", action)])
             .query(params)
-            .bearer_auth(self.access_token.expose())
+            .bearer_auth(self.access_token.expose_secret())
             .send()
             .await
             .with_context(|| format!("asking the simulator for {action}"))?
@@ -180,10 +180,10 @@ impl Upstream {
 /// Signs in through the consent page ("Allow") and saves the tokens in a
 /// token file, with the same code `worksection-mcp login` uses after the
 /// browser; returns the access token for direct upstream timings.
-async fn sign_in(info: &SimInfo, http: &reqwest::Client, file: &Path) -> Result<Secret> {
+async fn sign_in(info: &SimInfo, http: &reqwest::Client, file: &Path) -> Result<SecretString> {
     let settings = OAuthSettings {
         client_id: info.client_id.clone(),
-        client_secret: Secret::new(info.client_secret.clone()),
+        client_secret: SecretString::from(info.client_secret.clone()),
         redirect_uri: info.redirect_uri.clone(),
         oauth_url: info.oauth_url.clone(),
         scopes: OAuthSettings::default_scopes(true),

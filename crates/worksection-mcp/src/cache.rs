@@ -103,7 +103,7 @@ impl ResponseCache {
         // a mismatch would be a bug in a caller's key, so fail loudly but
         // without a panic.
         outcome?.downcast::<T>().map_err(|_| {
-            Arc::new(worksection::Error::Config(format!(
+            Arc::new(worksection::Error::Local(format!(
                 "internal: cache key {key} holds another type"
             )))
         })

@@ -6,6 +6,10 @@
 //! working directory fills in what the environment does not set. Checks run
 //! before anything starts, and each failure is one sentence that says what
 //! to change, so a wrong setting never surfaces later as a strange error.
+//!
+//! Secrets (the API key, the client secret, `MCP_AUTH_TOKEN`,
+//! `TOKEN_ENCRYPTION_KEY`) are `SecretString`s from the moment clap reads
+//! them, so every `Debug` of these settings prints them redacted.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -13,7 +17,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use url::Url;
-use worksection::Secret;
+use worksection::{ExposeSecret, SecretString};
 
 use worksection_auth::{OAuthSettings, StoreChoice, StoreSettings};
 
@@ -41,7 +45,7 @@ pub struct ServeArgs {
 
     /// The account's admin API key (admin-key mode).
     #[arg(long, env = "WORKSECTION_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
 
     #[command(flatten)]
     pub oauth: OAuthArgs,
@@ -73,7 +77,7 @@ pub struct ServeArgs {
 
     /// A bearer token clients must send (required beyond loopback).
     #[arg(long, env = "MCP_AUTH_TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<SecretString>,
 
     /// More host names clients may use in `Host` (comma-separated), besides loopback.
     #[arg(long, env = "MCP_ALLOWED_HOSTS", value_delimiter = ',')]
@@ -131,7 +135,7 @@ pub struct OAuthArgs {
 
     /// The OAuth2 app's client secret.
     #[arg(long, env = "WORKSECTION_CLIENT_SECRET", hide_env_values = true)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<SecretString>,
 
     /// The redirect URI registered with the app (https).
     #[arg(
@@ -171,7 +175,7 @@ pub struct StoreArgs {
 
     /// The key for the encrypted token file (default: a generated key file beside it).
     #[arg(long, env = "TOKEN_ENCRYPTION_KEY", hide_env_values = true)]
-    pub token_encryption_key: Option<String>,
+    pub token_encryption_key: Option<SecretString>,
 }
 
 impl OAuthArgs {
@@ -186,8 +190,8 @@ impl OAuthArgs {
         }
         let secret = self
             .client_secret
-            .as_deref()
-            .map(str::trim)
+            .as_ref()
+            .map(|s| s.expose_secret().trim())
             .unwrap_or_default();
         if secret.is_empty() {
             return Err(bad(
@@ -232,7 +236,7 @@ impl OAuthArgs {
         }
         Ok(OAuthSettings {
             client_id: client_id.to_owned(),
-            client_secret: Secret::new(secret.to_owned()),
+            client_secret: SecretString::from(secret),
             redirect_uri: redirect.to_string(),
             oauth_url: oauth.as_str().trim_end_matches('/').to_owned(),
             scopes,
@@ -249,7 +253,10 @@ impl StoreArgs {
         Ok(StoreSettings {
             choice,
             path: self.token_storage_path.clone(),
-            key: self.token_encryption_key.clone().filter(|k| !k.is_empty()),
+            key: self
+                .token_encryption_key
+                .clone()
+                .filter(|k| !k.expose_secret().is_empty()),
         })
     }
 }
@@ -261,7 +268,10 @@ pub enum Source {
     #[cfg(feature = "demo")]
     Demo,
     /// An account through its admin API key.
-    ApiKey { account_url: Url, api_key: String },
+    ApiKey {
+        account_url: Url,
+        api_key: SecretString,
+    },
     /// Every account signed in with OAuth2 (or only `account`), tokens from
     /// the token store.
     OAuth {
@@ -285,7 +295,7 @@ pub struct Settings {
     pub transport: Transport,
     pub host: IpAddr,
     pub port: u16,
-    pub auth_token: Option<String>,
+    pub auth_token: Option<SecretString>,
     pub allowed_hosts: Vec<String>,
     pub allowed_origins: Vec<String>,
     pub cache_ttl: Duration,
@@ -368,8 +378,11 @@ impl ServeArgs {
                 ))
             })?,
         };
-        let auth_token = self.auth_token.clone().filter(|t| !t.is_empty());
-        if let Some(t) = &auth_token
+        let auth_token = self
+            .auth_token
+            .clone()
+            .filter(|t| !t.expose_secret().is_empty());
+        if let Some(t) = auth_token.as_ref().map(ExposeSecret::expose_secret)
             && (t.len() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control()))
         {
             return Err(bad(
@@ -451,8 +464,8 @@ impl ServeArgs {
         }
         let key = self
             .api_key
-            .as_deref()
-            .map(str::trim)
+            .as_ref()
+            .map(|k| k.expose_secret().trim())
             .filter(|k| !k.is_empty());
         if let Some(key) = key {
             let raw = self
@@ -467,7 +480,7 @@ impl ServeArgs {
             }
             return Ok(Source::ApiKey {
                 account_url: account_url(raw)?,
-                api_key: key.to_owned(),
+                api_key: SecretString::from(key),
             });
         }
         let client_id = self.oauth.client_id.as_deref().unwrap_or_default();
@@ -594,6 +607,48 @@ mod tests {
         for (args, expected) in cases {
             let e = settings(args).expect_err(expected).to_string();
             assert!(e.contains(expected), "{args:?}: {e}");
+        }
+    }
+
+    /// The arguments and the checked settings print every secret redacted.
+    #[test]
+    fn settings_debug_print_no_secret() {
+        let key = "API-KEY-0d3b7e";
+        let token = "LOCAL-TOKEN-5a9c1f2e";
+        let secret = "CLIENT-SECRET-8e4f";
+        let passphrase = "ENCRYPTION-KEY-2c6a9d";
+        let with_key = [
+            "t",
+            "--api-key",
+            key,
+            "--account-url",
+            "https://acme.worksection.com",
+            "--auth-token",
+            token,
+        ];
+        let with_oauth = [
+            "t",
+            "--client-id",
+            "id",
+            "--client-secret",
+            secret,
+            "--token-encryption-key",
+            passphrase,
+            "--auth-token",
+            token,
+        ];
+        let mut shown = String::new();
+        for args in [&with_key[..], &with_oauth[..]] {
+            let cli = Cli::try_parse_from(args).expect("args");
+            let settings = cli.serve.settings().expect("settings");
+            shown.push_str(&format!("{:?} {settings:?}\n", cli.serve));
+        }
+        assert!(
+            shown.contains("ApiKey") && shown.contains("OAuth"),
+            "{shown}"
+        );
+        for s in [key, token, secret, passphrase] {
+            assert!(!shown.contains(s), "{s} in {shown}");
         }
     }
 

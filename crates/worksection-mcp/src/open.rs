@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use worksection::Client;
 #[cfg(feature = "demo")]
 use worksection::auth::{Bearer, OAuthApp, RefreshingToken};
+use worksection::{Client, SecretString};
 use worksection_auth::{OAuthSettings, StoreSettings, saving_bearer};
 #[cfg(feature = "demo")]
 use worksection_sim::{SimConfig, Simulator};
@@ -126,11 +126,11 @@ async fn open_demo(settings: &Settings) -> Result<Opened, ConfigError> {
 fn open_api_key(
     settings: &Settings,
     account_url: &url::Url,
-    api_key: &str,
+    api_key: &SecretString,
 ) -> Result<Opened, ConfigError> {
     let client = client_builder(settings)
         .account_url(account_url.as_str())
-        .api_key(api_key.to_owned())
+        .api_key(api_key.clone())
         .build()
         .map_err(|e| ConfigError(e.to_string()))?;
     let key = match (account_url.host_str(), account_url.port()) {

@@ -95,7 +95,7 @@ impl ClientBuilder {
     }
 
     /// The admin API key (`WORKSECTION_API_KEY`).
-    pub fn api_key(self, key: impl Into<crate::Secret>) -> Self {
+    pub fn api_key(self, key: impl Into<secrecy::SecretString>) -> Self {
         self.auth(Arc::new(ApiKey::new(key)))
     }
 
@@ -137,7 +137,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let raw = self
             .account_url
-            .ok_or_else(|| Error::Config("no account URL; set WORKSECTION_ACCOUNT_URL".into()))?;
+            .ok_or_else(|| Error::Config("no account URL was given".into()))?;
         let account_url = Url::parse(raw.trim_end_matches('/')).map_err(|e| {
             Error::Config(format!("the account URL `{raw}` is not a valid URL ({e}); it looks like https://youraccount.worksection.com"))
         })?;
@@ -147,7 +147,7 @@ impl ClientBuilder {
             )));
         }
         let auth = self.auth.ok_or_else(|| {
-            Error::Config("no credentials; sign in, or set WORKSECTION_API_KEY".into())
+            Error::Config("no credentials were given (an admin API key or a bearer)".into())
         })?;
         if !(self.requests_per_second.is_finite() && self.requests_per_second > 0.0) {
             return Err(Error::Config(format!(
@@ -176,5 +176,70 @@ impl ClientBuilder {
                 backoff: self.backoff,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::auth::{Bearer, OAuthApp, TokenSet};
+
+    /// A setup mistake is a configuration error, in words that suit any
+    /// caller (no variable names, no commands).
+    #[test]
+    fn setup_mistakes_are_configuration_errors() {
+        for e in [
+            Client::builder().api_key("k").build(),
+            Client::builder()
+                .account_url("https://acme.worksection.com")
+                .build(),
+        ]
+        .into_iter()
+        .map(|r| r.expect_err("a setup mistake"))
+        {
+            assert!(e.is_config(), "{e}");
+            assert!(!e.to_string().contains("WORKSECTION_"), "{e}");
+        }
+    }
+
+    /// Every credential this crate holds prints without its secret.
+    #[test]
+    fn credentials_debug_print_no_secret() {
+        let app = OAuthApp::new(
+            "client-id",
+            "CLIENT-SECRET-5f1",
+            "https://localhost:8080/oauth/callback",
+            "https://worksection.com",
+        )
+        .expect("app");
+        let client = Client::builder()
+            .account_url("https://acme.worksection.com")
+            .api_key("API-KEY-77a")
+            .build()
+            .expect("client");
+        let tokens = TokenSet {
+            access_token: SecretString::from("ACCESS-9c2"),
+            refresh_token: Some(SecretString::from("REFRESH-4d8")),
+            expires_at: None,
+            account_url: None,
+            scopes: Vec::new(),
+            expires_in: None,
+        };
+        let key = ApiKey::new("API-KEY-77a");
+        let shown = format!(
+            "{app:?} {client:?} {tokens:?} {key:?} {:?} {:?}",
+            Bearer::token("ACCESS-9c2"),
+            key.authorization("me", 1)
+        );
+        for secret in [
+            "CLIENT-SECRET-5f1",
+            "API-KEY-77a",
+            "ACCESS-9c2",
+            "REFRESH-4d8",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 }

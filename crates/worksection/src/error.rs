@@ -96,6 +96,11 @@ pub enum Error {
 
     #[error("Configuration problem: {0}")]
     Config(String),
+
+    /// Something on this computer failed at run time (the caller's token
+    /// store, a cache): neither Worksection nor the configuration.
+    #[error("{0}")]
+    Local(String),
 }
 
 fn auth_sentence(problem: &AuthProblem, said: Option<&ApiMessage>) -> String {
@@ -152,6 +157,8 @@ pub enum ErrorKind {
     TooLarge,
     /// The OAuth2 sign-in was refused.
     OAuth,
+    /// Something on this computer failed at run time (a store, a cache).
+    Local,
 }
 
 impl Error {
@@ -168,6 +175,7 @@ impl Error {
             Self::OAuth { .. } => ErrorKind::OAuth,
             Self::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Self::Config(_) => ErrorKind::Config,
+            Self::Local(_) => ErrorKind::Local,
         }
     }
 
@@ -339,6 +347,7 @@ mod tests {
             Error::RateLimited { .. }
         ));
         assert!(Error::Config("x".into()).is_config());
+        assert!(!Error::Local("the token store could not be read".into()).is_config());
         assert!(
             Error::Upstream {
                 detail: "timed out".into(),

@@ -45,11 +45,11 @@ mod http;
 pub mod models;
 #[doc = include_str!("../docs/reconciliation.md")]
 pub mod reconciliation {}
-mod secret;
+pub mod secret;
 pub mod transport;
 
 pub use action::{Action, Params};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiMessage, AuthProblem, Error, ErrorKind};
-pub use secret::Secret;
+pub use secrecy::{ExposeSecret, SecretString};
 pub use transport::{Envelope, decode};

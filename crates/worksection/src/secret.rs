@@ -1,53 +1,28 @@
-//! A string that never shows itself: tokens, keys and secrets.
+//! Secrets are `secrecy`'s [`SecretString`]: `Debug` prints
+//! `[REDACTED]`, the memory is zeroed on drop, and only `expose_secret`
+//! reads the value, so every place that needs it is easy to find.
 //!
-//! `Debug` and `Display` print `***`, so a secret that ends up in a log line,
-//! an error or a panic message gives nothing away. Only `expose` reads it,
-//! which makes every place that needs the real value easy to find.
+//! `secrecy` serializes no string on purpose; the token store must, so
+//! the one place a secret is written out is this `serialize_with` helper
+//! (`#[serde(serialize_with = "worksection::secret::serialize")]`), which
+//! writes the plain string, as the store always held it.
 
-use std::fmt;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serializer;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself. Never log what this returns.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
+/// Writes the secret as the plain string it is (for the token store).
+pub fn serialize<S: Serializer>(secret: &SecretString, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(secret.expose_secret())
 }
 
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
+/// [`serialize`] for an optional secret: `null` when there is none.
+pub fn serialize_option<S: Serializer>(
+    secret: &Option<SecretString>,
+    to: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(s) => to.serialize_str(s.expose_secret()),
+        None => to.serialize_none(),
     }
 }
 
@@ -55,13 +30,30 @@ impl From<&str> for Secret {
 mod tests {
     use super::*;
 
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Kept {
+        #[serde(serialize_with = "serialize")]
+        a: SecretString,
+        #[serde(serialize_with = "serialize_option")]
+        b: Option<SecretString>,
+    }
+
     #[test]
-    fn never_prints_itself() {
-        let s = Secret::new("hunter2");
+    fn never_prints_itself_and_writes_the_plain_string() {
+        let kept = Kept {
+            a: SecretString::from("hunter2"),
+            b: Some(SecretString::from("hunter3")),
+        };
+        let shown = format!("{:?} {:?}", kept.a, kept.b);
+        assert!(!shown.contains("hunter"), "{shown}");
+        let json = serde_json::to_string(&kept).expect("json");
+        assert_eq!(json, r#"{"a":"hunter2","b":"hunter3"}"#);
+        let back: Kept = serde_json::from_str(&json).expect("back");
+        assert_eq!(back.a.expose_secret(), "hunter2");
+        let none = Kept { b: None, ..back };
         assert_eq!(
-            format!("{s} {s:?} {:?}", Some(&s)),
-            "*** Secret(***) Some(Secret(***))"
+            serde_json::to_string(&none).expect("json"),
+            r#"{"a":"hunter2","b":null}"#
         );
-        assert_eq!(s.expose(), "hunter2");
     }
 }

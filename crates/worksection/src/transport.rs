@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rand::Rng;
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::{Instrument, debug, warn};
@@ -232,10 +233,11 @@ impl Client {
     async fn attempt(&self, url: &url::Url, signed: &Signed) -> Attempted {
         let inner = &self.inner;
         let mut url = url.clone();
-        url.set_query(Some(signed.query.expose()));
+        // The request itself is where the signed query and header must be seen.
+        url.set_query(Some(signed.query.expose_secret()));
         let mut req = inner.http.post(url).timeout(inner.timeout);
         if let Some(value) = &signed.authorization {
-            req = req.header(reqwest::header::AUTHORIZATION, value.expose());
+            req = req.header(reqwest::header::AUTHORIZATION, value.expose_secret());
         }
         if let Some(body) = &signed.body {
             req = req

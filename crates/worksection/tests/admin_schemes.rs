@@ -11,7 +11,7 @@ use worksection::api::tasks::{GetTasks, SearchTasks, TaskExtra};
 use worksection::auth::{ApiKey, Bearer, OAuthApp, RefreshingToken, read_scopes};
 use worksection::filter::Filter;
 use worksection::models::{Minutes, Money};
-use worksection::{Client, Error, Secret};
+use worksection::{Client, Error, ExposeSecret, SecretString};
 use worksection_sim::{AdminAuth, Md5Over, SimConfig, Simulator};
 
 fn now() -> NaiveDateTime {
@@ -47,7 +47,8 @@ fn the_hmac_header_is_the_sdks() {
     // `hmac` module for this key, action and time.
     let key = ApiKey::new("7776461cd931e7b1c8e9632ff8e979ce");
     assert_eq!(
-        key.authorization("get_tasks", 1_764_000_000).expose(),
+        key.authorization("get_tasks", 1_764_000_000)
+            .expose_secret(),
         "Admin 1764000000_c5a30d4c42631f516886c2a487fbf4807c2d1fdc18836ca5050d7c6625b6c86a"
     );
 }
@@ -61,7 +62,7 @@ fn the_md5_hash_is_the_docs_example() {
     // `ec3ab2c28f21b4a07424f8ed688d6644`.
     let key = ApiKey::new("7776461cd931e7b1c8e9632ff8e979ce");
     assert_eq!(
-        key.md5("action=get_tasks&id_project=26").expose(),
+        key.md5("action=get_tasks&id_project=26").expose_secret(),
         "ec3ab2c28f21b4a07424f8ed688d6644"
     );
 }
@@ -280,7 +281,7 @@ async fn a_short_lived_token_costs_one_refresh_per_expiry() {
     assert_eq!(stats.oauth.get("refresh"), Some(&1), "{stats:?}");
     assert_eq!(stats.unauthorized, 0, "renewed before Worksection refused");
     let now = source.current().await;
-    assert_ne!(now.access_token, first);
+    assert_ne!(now.access_token.expose_secret(), first.expose_secret());
     assert_eq!(
         now.account_url.as_deref(),
         Some(i.account_url.as_str()),
@@ -313,14 +314,14 @@ async fn sign_in(sim: &Simulator, app: &OAuthApp) -> worksection::auth::TokenSet
         .expect("redirect")
         .query_pairs()
         .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| SecretString::from(v.into_owned()))
         .expect("code");
     app.exchange_code(&code).await.expect("tokens")
 }
 
 #[test]
 fn secrets_stay_hidden() {
-    let key = ApiKey::new(Secret::new("k3y"));
+    let key = ApiKey::new(SecretString::from("k3y"));
     assert!(!format!("{key:?}").contains("k3y"));
-    assert!(!format!("{}", key.authorization("me", 1)).contains("k3y"));
+    assert!(!format!("{:?}", key.authorization("me", 1)).contains("k3y"));
 }

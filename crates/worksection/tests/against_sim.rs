@@ -14,7 +14,7 @@ use worksection::api::projects::{GetProject, GetProjects, ProjectExtra};
 use worksection::api::tasks::{GetTask, GetTasks, SearchTasks, TaskExtra, TaskState};
 use worksection::auth::{Bearer, OAuthApp, RefreshingToken, TokenSet, read_scopes};
 use worksection::filter::Filter;
-use worksection::{AuthProblem, Client, Error, Secret};
+use worksection::{AuthProblem, Client, Error, ExposeSecret, SecretString};
 use worksection_sim::data::{Attachment, TaskStatus};
 use worksection_sim::{SimConfig, Simulator};
 
@@ -61,7 +61,7 @@ fn app(sim: &Simulator) -> OAuthApp {
 }
 
 /// Walks the consent page like a browser and returns the redirect's code.
-async fn consent(sim: &Simulator, app: &OAuthApp, scopes: &[&str]) -> String {
+async fn consent(sim: &Simulator, app: &OAuthApp, scopes: &[&str]) -> SecretString {
     let (url, state) = app.authorize_url(scopes).expect("authorize url");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -94,10 +94,10 @@ async fn consent(sim: &Simulator, app: &OAuthApp, scopes: &[&str]) -> String {
     };
     assert_eq!(
         get("state").as_deref(),
-        Some(state.expose()),
+        Some(state.expose_secret()),
         "state comes back"
     );
-    get("code").expect("code")
+    SecretString::from(get("code").expect("code"))
 }
 
 async fn sign_in(sim: &Simulator) -> TokenSet {
@@ -246,7 +246,7 @@ async fn sign_in_discovers_the_account() {
     assert_eq!(owner.id.as_u64(), Some(sim.dataset().me));
 
     let reused = app
-        .exchange_code("forged-code")
+        .exchange_code(&SecretString::from("forged-code"))
         .await
         .expect_err("unknown code");
     assert!(
@@ -262,7 +262,9 @@ async fn sign_in_discovers_the_account() {
         matches!(&e, Error::OAuth { error, .. } if error == "invalid_client"),
         "{e}"
     );
-    assert!(!e.to_string().contains(&code) && !e.to_string().contains("wrong-secret"));
+    assert!(
+        !e.to_string().contains(code.expose_secret()) && !e.to_string().contains("wrong-secret")
+    );
 }
 
 #[tokio::test]
@@ -305,7 +307,8 @@ async fn expired_tokens_refresh_once_even_under_concurrency() {
     );
     let current = source.current().await;
     assert_ne!(
-        current.refresh_token, tokens.refresh_token,
+        current.refresh_token.as_ref().map(|t| t.expose_secret()),
+        tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
         "the refresh token rotated"
     );
     assert_eq!(
@@ -360,8 +363,11 @@ async fn revoked_tokens_say_sign_in_again_without_looping() {
     assert_eq!(stats.unauthorized, 1);
     let text = format!("{e} {e:?}");
     for secret in [
-        tokens.access_token.expose(),
-        tokens.refresh_token.as_ref().map_or("", Secret::expose),
+        tokens.access_token.expose_secret(),
+        tokens
+            .refresh_token
+            .as_ref()
+            .map_or("", |t| t.expose_secret()),
     ] {
         assert!(!text.contains(secret), "no token in the error");
     }

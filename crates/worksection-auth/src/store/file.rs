@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use worksection::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::private_file::{sync_dir, write_private};
@@ -114,13 +115,19 @@ impl FileStore {
     /// `encryption_key` (`TOKEN_ENCRYPTION_KEY`; without it, `tokens.key`
     /// next to the file). An existing file is decrypted once here, so a
     /// wrong key shows at start.
-    pub fn open(path: Option<PathBuf>, encryption_key: Option<String>) -> Result<Self, StoreError> {
+    pub fn open(
+        path: Option<PathBuf>,
+        encryption_key: Option<SecretString>,
+    ) -> Result<Self, StoreError> {
         let own_dir = path.is_none();
         let path = match path {
             Some(p) => resolve_path(p),
             None => default_file_path()?,
         };
-        let user_key = encryption_key.as_deref().map(UserKey::parse).transpose()?;
+        let user_key = encryption_key
+            .as_ref()
+            .map(|k| UserKey::parse(k.expose_secret()))
+            .transpose()?;
         let store = Self {
             key_path: sibling(&path, "key"),
             lock_path: sibling(&path, "lock"),
@@ -425,14 +432,16 @@ impl TokenStore for FileStore {
         })
     }
 
-    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+    fn load_secret(&self, name: &str) -> Result<Option<SecretString>, StoreError> {
         self.secret(name)
     }
 
-    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError> {
+    fn save_secret(&self, name: &str, value: &SecretString) -> Result<(), StoreError> {
         let name = secret_name(name)?;
         self.update(|c| {
-            c.secrets.insert(name.to_owned(), value.to_owned());
+            // Into the contents that are sealed and written next.
+            c.secrets
+                .insert(name.to_owned(), value.expose_secret().to_owned());
             Ok(((), true))
         })
     }
@@ -450,10 +459,10 @@ impl TokenStore for FileStore {
 }
 
 impl FileStore {
-    fn secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+    fn secret(&self, name: &str) -> Result<Option<SecretString>, StoreError> {
         let name = secret_name(name)?;
         let (mut contents, _) = self.read()?;
-        Ok(contents.secrets.remove(name).map(Zeroizing::new))
+        Ok(contents.secrets.remove(name).map(SecretString::from))
     }
 }
 

@@ -29,6 +29,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use worksection::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::{
@@ -222,22 +223,22 @@ impl TokenStore for KeyringStore {
         })
     }
 
-    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+    fn load_secret(&self, name: &str) -> Result<Option<SecretString>, StoreError> {
         let user = format!("{SECRET_PREFIX}{}", secret_name(name)?);
         let Some(bytes) = read(&user, "read a saved secret")? else {
             return Ok(None);
         };
         String::from_utf8(bytes.to_vec())
-            .map(|s| Some(Zeroizing::new(s)))
+            .map(|s| Some(SecretString::from(s)))
             .map_err(|_| StoreError::DamagedEntry {
                 what: user.clone(),
                 why: "it is not text".into(),
             })
     }
 
-    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError> {
+    fn save_secret(&self, name: &str, value: &SecretString) -> Result<(), StoreError> {
         let user = format!("{SECRET_PREFIX}{}", secret_name(name)?);
-        write(&user, value.as_bytes(), "save a secret")
+        write(&user, value.expose_secret().as_bytes(), "save a secret")
     }
 
     fn delete_secret(&self, name: &str) -> Result<bool, StoreError> {

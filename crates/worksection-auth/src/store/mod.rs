@@ -35,8 +35,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use worksection::SecretString;
 use worksection::auth::TokenSet;
-use zeroize::Zeroizing;
 
 pub use file::{FileStore, default_file_path};
 pub use keychain::KeyringStore;
@@ -123,10 +123,10 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// A secret kept beside the sign-ins under `name` (see
     /// [`secret_name`]): the desktop app's own OAuth2 app credentials or
     /// an admin API key, as the caller encoded them.
-    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<String>>, StoreError>;
+    fn load_secret(&self, name: &str) -> Result<Option<SecretString>, StoreError>;
 
     /// Keeps `value` under `name`, replacing what was there.
-    fn save_secret(&self, name: &str, value: &str) -> Result<(), StoreError>;
+    fn save_secret(&self, name: &str, value: &SecretString) -> Result<(), StoreError>;
 
     /// Forgets the secret `name`; `false` when there was none.
     fn delete_secret(&self, name: &str) -> Result<bool, StoreError>;
@@ -278,12 +278,12 @@ impl fmt::Display for StoreChoice {
 }
 
 /// The token store a setup chooses (`TOKEN_STORE`, `TOKEN_STORAGE_PATH`,
-/// `TOKEN_ENCRYPTION_KEY`).
+/// `TOKEN_ENCRYPTION_KEY`); `Debug` redacts the key.
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
     pub choice: StoreChoice,
     pub path: Option<PathBuf>,
-    pub key: Option<String>,
+    pub key: Option<SecretString>,
 }
 
 impl StoreSettings {
@@ -307,7 +307,7 @@ impl StoreSettings {
 fn open(
     choice: StoreChoice,
     file_path: Option<PathBuf>,
-    encryption_key: Option<String>,
+    encryption_key: Option<SecretString>,
 ) -> Result<Box<dyn TokenStore>, StoreError> {
     match choice {
         StoreChoice::Keyring => {
@@ -357,9 +357,7 @@ pub enum StoreError {
     )]
     BadAccountUrl { why: &'static str },
 
-    #[error(
-        "No sign-in is stored for {account}; sign in to it first with `worksection-mcp login`."
-    )]
+    #[error("No sign-in is stored for {account}; sign in to it first.")]
     UnknownAccount { account: String },
 
     #[error(
@@ -437,7 +435,7 @@ pub enum StoreError {
     KeychainTooSmall { limit: u32 },
 
     #[error(
-        "The keychain entry {what} is damaged ({why}); remove it with `worksection-mcp logout` or the keychain's own app, and sign in again."
+        "The keychain entry {what} is damaged ({why}); sign out of that account (or remove the entry in the keychain's own app), and sign in again."
     )]
     DamagedEntry { what: String, why: String },
 

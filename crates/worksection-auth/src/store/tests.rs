@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use chrono::{TimeZone, Utc};
-use worksection::Secret;
 use worksection::auth::TokenSet;
+use worksection::{ExposeSecret, SecretString};
 
 use super::*;
 
@@ -21,8 +21,8 @@ fn sign_in(account_url: &str, tag: &str) -> StoredSignIn {
         user_name: "Ada Lovelace".into(),
         user_email: "ada@example.com".into(),
         tokens: TokenSet {
-            access_token: Secret::new(format!("ACCESS-{tag}-7d1f0c")),
-            refresh_token: Some(Secret::new(format!("REFRESH-{tag}-99e2a1"))),
+            access_token: SecretString::from(format!("ACCESS-{tag}-7d1f0c")),
+            refresh_token: Some(SecretString::from(format!("REFRESH-{tag}-99e2a1"))),
             expires_at: Some(
                 Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5)
                     .single()
@@ -40,7 +40,7 @@ fn sign_in(account_url: &str, tag: &str) -> StoredSignIn {
 }
 
 fn store_at(dir: &Path, key: Option<&str>) -> FileStore {
-    FileStore::open(Some(dir.join("tokens.enc")), key.map(str::to_owned)).expect("open")
+    FileStore::open(Some(dir.join("tokens.enc")), key.map(SecretString::from)).expect("open")
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -143,7 +143,9 @@ fn roundtrip() {
         .load("acme.worksection.com")
         .expect("load")
         .expect("stored");
-    assert_eq!(loaded.tokens, saved.tokens);
+    // Every field of the tokens, the secrets included, as the store keeps them.
+    let kept = |t: &TokenSet| serde_json::to_value(t).expect("json");
+    assert_eq!(kept(&loaded.tokens), kept(&saved.tokens));
     assert_eq!(loaded.account_url, saved.account_url);
     assert_eq!(loaded.user_email, saved.user_email);
     assert_eq!(loaded.saved_at, saved.saved_at);
@@ -164,13 +166,13 @@ fn roundtrip() {
 
     // Saving again replaces.
     let mut newer = saved.clone();
-    newer.tokens.access_token = Secret::new("ACCESS-rotated");
+    newer.tokens.access_token = SecretString::from("ACCESS-rotated");
     store.save(&newer).expect("save");
     let loaded = again
         .load("acme.worksection.com")
         .expect("load")
         .expect("stored");
-    assert_eq!(loaded.tokens.access_token.expose(), "ACCESS-rotated");
+    assert_eq!(loaded.tokens.access_token.expose_secret(), "ACCESS-rotated");
     assert_eq!(again.accounts().expect("accounts").len(), 1);
 }
 
@@ -197,12 +199,18 @@ fn two_accounts_and_the_default() {
         ]
     );
     let local = store.load("127.0.0.1:8088").expect("load").expect("stored");
-    assert_eq!(local.tokens.access_token.expose(), "ACCESS-local-7d1f0c");
+    assert_eq!(
+        local.tokens.access_token.expose_secret(),
+        "ACCESS-local-7d1f0c"
+    );
     let acme = store
         .load("acme.worksection.com")
         .expect("load")
         .expect("stored");
-    assert_eq!(acme.tokens.access_token.expose(), "ACCESS-acme-7d1f0c");
+    assert_eq!(
+        acme.tokens.access_token.expose_secret(),
+        "ACCESS-acme-7d1f0c"
+    );
 
     store
         .set_default("https://acme.worksection.com")
@@ -273,14 +281,18 @@ fn the_file_never_holds_a_token_in_clear() {
         .enumerate()
     {
         let sub = dir.path().join(format!("s{i}"));
-        let store =
-            FileStore::open(Some(sub.join("tokens.enc")), key.map(str::to_owned)).expect("open");
+        let store = FileStore::open(Some(sub.join("tokens.enc")), key.map(SecretString::from))
+            .expect("open");
         let s = sign_in("https://acme.worksection.com", "cleartext");
         store.save(&s).expect("save");
         let bytes = std::fs::read(sub.join("tokens.enc")).expect("read");
         for needle in [
-            s.tokens.access_token.expose(),
-            s.tokens.refresh_token.as_ref().expect("refresh").expose(),
+            s.tokens.access_token.expose_secret(),
+            s.tokens
+                .refresh_token
+                .as_ref()
+                .expect("refresh")
+                .expose_secret(),
             "ACCESS-",
             "REFRESH-",
             "ada@example.com",
@@ -304,7 +316,10 @@ fn secrets_live_beside_the_sign_ins_encrypted() {
     assert!(store.load_secret("oauth-app").expect("load").is_none());
     assert!(!store.delete_secret("oauth-app").expect("delete on nothing"));
     store
-        .save_secret("oauth-app", "{\"secret\":\"SECRET-in-clear\"}")
+        .save_secret(
+            "oauth-app",
+            &SecretString::from("{\"secret\":\"SECRET-in-clear\"}"),
+        )
         .expect("save");
     store
         .save(&sign_in("https://acme.worksection.com", "x"))
@@ -312,7 +327,7 @@ fn secrets_live_beside_the_sign_ins_encrypted() {
     let bytes = std::fs::read(dir.path().join("tokens.enc")).expect("read");
     assert!(!contains(&bytes, "SECRET-in-clear"));
     let back = store.load_secret("oauth-app").expect("load").expect("kept");
-    assert!(back.contains("SECRET-in-clear"));
+    assert!(back.expose_secret().contains("SECRET-in-clear"));
     // Secrets are not accounts, and sign-ins do not disturb them.
     assert_eq!(
         store.accounts().expect("accounts"),
@@ -321,7 +336,11 @@ fn secrets_live_beside_the_sign_ins_encrypted() {
     assert!(store.delete_secret("oauth-app").expect("delete"));
     assert!(store.load_secret("oauth-app").expect("load").is_none());
     assert!(store.load_secret("Not A Name").is_err());
-    assert!(store.save_secret("acme.worksection.com", "x").is_err());
+    assert!(
+        store
+            .save_secret("acme.worksection.com", &SecretString::from("x"))
+            .is_err()
+    );
 }
 
 #[test]
@@ -389,7 +408,8 @@ fn wrong_key() {
     let before = std::fs::read(&path).expect("read");
 
     let other = "00".repeat(32);
-    let err = FileStore::open(Some(path.clone()), Some(other.clone())).expect_err("wrong key");
+    let err =
+        FileStore::open(Some(path.clone()), Some(other.clone().into())).expect_err("wrong key");
     assert!(matches!(err, StoreError::WrongKey { .. }), "{err}");
     let message = err.to_string();
     assert!(message.contains("TOKEN_ENCRYPTION_KEY"), "{message}");
@@ -635,9 +655,53 @@ fn concurrent_saves_keep_every_account() {
                 .expect("load")
                 .expect("every account survives");
             assert_eq!(
-                s.tokens.access_token.expose(),
+                s.tokens.access_token.expose_secret(),
                 format!("ACCESS-{t}-{i}-7d1f0c")
             );
         }
+    }
+}
+
+/// A sign-in record as the stores have always written it (the tokens as
+/// plain strings inside the sealed JSON): it still reads, and it writes
+/// back byte for byte, so stores on people's machines keep loading.
+#[test]
+fn the_stored_record_keeps_its_format() {
+    let stored = r#"{"account_url":"https://acme.worksection.com","user_id":"42","user_name":"Ada Lovelace","user_email":"ada@example.com","tokens":{"access_token":"ACCESS-fmt-7d1f0c","refresh_token":"REFRESH-fmt-99e2a1","expires_at":"2030-01-02T03:04:05Z","account_url":"https://acme.worksection.com","scopes":["projects_read","tasks_write"]},"saved_at":"2025-06-07T08:09:10Z"}"#;
+    let record: StoredSignIn = serde_json::from_str(stored).expect("reads");
+    assert_eq!(
+        record.tokens.access_token.expose_secret(),
+        "ACCESS-fmt-7d1f0c"
+    );
+    assert_eq!(serde_json::to_string(&record).expect("writes"), stored);
+    assert_eq!(
+        serde_json::to_string(&sign_in("https://acme.worksection.com", "fmt")).expect("writes"),
+        stored
+    );
+    let without_refresh = stored.replace(r#""REFRESH-fmt-99e2a1""#, "null");
+    let record: StoredSignIn = serde_json::from_str(&without_refresh).expect("reads");
+    assert!(record.tokens.refresh_token.is_none());
+    assert_eq!(
+        serde_json::to_string(&record).expect("writes"),
+        without_refresh
+    );
+}
+
+/// The store's settings and records print without the key or a token.
+#[test]
+fn settings_and_records_debug_print_no_secret() {
+    let settings = StoreSettings {
+        choice: StoreChoice::File,
+        path: None,
+        key: Some(SecretString::from("a passphrase that must stay hidden")),
+    };
+    let record = sign_in("https://acme.worksection.com", "dbg");
+    let shown = format!("{settings:?} {record:?} {:?}", record.tokens);
+    for secret in [
+        "a passphrase that must stay hidden",
+        "ACCESS-dbg-7d1f0c",
+        "REFRESH-dbg-99e2a1",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
     }
 }

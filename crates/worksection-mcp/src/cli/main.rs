@@ -83,7 +83,7 @@ enum Command {
         url: String,
         /// The bearer token the server wants, if it wants one.
         #[arg(long, env = "MCP_AUTH_TOKEN", hide_env_values = true)]
-        auth_token: Option<String>,
+        auth_token: Option<worksection::SecretString>,
     },
     /// Exit 0 when a server answers on /healthz (for container health checks).
     Healthcheck {

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
+use worksection::{ExposeSecret, SecretString};
 use worksection_mcp::transport::{bridge, http, stdio};
 use worksection_mcp::{ConfigError, ServeArgs, Settings, Transport, open};
 
@@ -47,10 +48,10 @@ async fn run(settings: &Settings, shutdown: CancellationToken) -> Result<(), Con
 }
 
 /// Runs `worksection-mcp bridge`.
-pub async fn bridge(url: String, auth_token: Option<String>) -> ExitCode {
+pub async fn bridge(url: String, auth_token: Option<SecretString>) -> ExitCode {
     let target = bridge::BridgeTarget {
         url,
-        auth_token: auth_token.filter(|t| !t.is_empty()),
+        auth_token: auth_token.filter(|t| !t.expose_secret().is_empty()),
     };
     match bridge::run(target).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,14 +15,22 @@
 //! restarted and forgot the session (HTTP 404 for the session id), the
 //! bridge opens a new session with the assistant's own `initialize` and
 //! sends the request again, so the assistant never notices.
+//!
+//! Not on rmcp's streamable-HTTP client transport: its worker stops for
+//! good when the first POST finds no server (the bridge must wait for the
+//! app it starts, and outlive its restarts), and it decodes every message
+//! into rmcp's types, where a forwarder must pass them on as they are. The
+//! event streams are read by `sse-stream`, the SSE parser rmcp itself uses.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt, future};
 use serde_json::{Value, json};
+use sse_stream::SseStream;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{RwLock, mpsc};
+use worksection::{ExposeSecret, SecretString};
 
 /// Where to forward to.
 #[derive(Debug, Clone)]
@@ -30,7 +38,7 @@ pub struct BridgeTarget {
     /// The server's MCP address, e.g. `http://127.0.0.1:8000/mcp`.
     pub url: String,
     /// The bearer token the server wants, if any.
-    pub auth_token: Option<String>,
+    pub auth_token: Option<SecretString>,
 }
 
 /// How long a request waits for a server that does not answer (one being
@@ -134,7 +142,8 @@ where
 fn client_for(target: &BridgeTarget) -> std::io::Result<reqwest::Client> {
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(t) = &target.auth_token {
-        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}")).map_err(
+        let bearer = format!("Bearer {}", t.expose_secret());
+        let mut value = reqwest::header::HeaderValue::from_str(&bearer).map_err(
             |_| {
                 std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
@@ -269,24 +278,13 @@ async fn forward(
         return;
     }
     if is_sse {
-        let mut stream = resp.bytes_stream();
-        let mut buf = String::new();
-        // A chunk may end inside a character (Cyrillic is two bytes): its
-        // first bytes wait here for the rest.
-        let mut partial: Vec<u8> = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let Ok(chunk) = chunk else { break };
-            partial.extend_from_slice(&chunk);
-            push_utf8(&mut buf, &mut partial);
-            while let Some(event) = take_event(&mut buf) {
-                if let Some(data) = event_data(&event) {
-                    note_protocol(&session, &data).await;
-                    let answers_us = is_answer_to(&data, id.as_ref());
-                    let _ = out.send(data).await;
-                    if answers_us {
-                        return;
-                    }
-                }
+        let mut events = std::pin::pin!(event_data(resp.bytes_stream()));
+        while let Some(data) = events.next().await {
+            note_protocol(&session, &data).await;
+            let answers_us = is_answer_to(&data, id.as_ref());
+            let _ = out.send(data).await;
+            if answers_us {
+                return;
             }
         }
         // Cut off before the answer: say so rather than leave the
@@ -416,41 +414,22 @@ fn is_answer_to(data: &str, id: Option<&Value>) -> bool {
     })
 }
 
-/// Moves the whole characters at the front of `bytes` onto `buf`, leaving
-/// only an unfinished last character behind; bytes that can never be
-/// UTF-8 become U+FFFD, as before.
-fn push_utf8(buf: &mut String, bytes: &mut Vec<u8>) {
-    let whole = match std::str::from_utf8(bytes) {
-        Ok(text) => text.len(),
-        // `error_len() == None`: the bytes end inside a character.
-        Err(e) if e.error_len().is_none() => e.valid_up_to(),
-        Err(_) => bytes.len(),
-    };
-    buf.push_str(&String::from_utf8_lossy(&bytes[..whole]));
-    bytes.drain(..whole);
-}
-
-/// Takes one whole SSE event (up to a blank line) off the front of `buf`.
-fn take_event(buf: &mut String) -> Option<String> {
-    let normalized = buf.replace("\r\n", "\n");
-    if normalized.len() != buf.len() {
-        *buf = normalized;
-    }
-    let end = buf.find("\n\n")?;
-    let event = buf[..end].to_owned();
-    buf.drain(..end + 2);
-    Some(event)
-}
-
-/// The `data:` of an SSE event (lines joined), if it has any.
-fn event_data(event: &str) -> Option<String> {
-    let data: Vec<&str> = event
-        .lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .map(|d| d.strip_prefix(' ').unwrap_or(d))
-        .collect();
-    let joined = data.join("\n");
-    (!joined.trim().is_empty()).then_some(joined)
+/// The `data` of each event of an SSE body that has any (its lines
+/// joined), in order. `sse-stream` keeps a line's bytes until the line
+/// ends, so a character split across chunks arrives whole. The stream ends
+/// with the body, or at the first chunk that fails or does not parse: what
+/// came before it is kept, and the caller says the answer was cut off.
+fn event_data<S, E>(body: S) -> impl Stream<Item = String>
+where
+    S: Stream<Item = Result<bytes::Bytes, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    SseStream::from_bytes_stream(body)
+        .take_while(|event| future::ready(event.is_ok()))
+        .filter_map(|event| {
+            let data = event.ok().and_then(|e| e.data);
+            future::ready(data.filter(|d| !d.trim().is_empty()))
+        })
 }
 
 fn error_line(id: &Value, code: i64, message: &str) -> String {
@@ -461,29 +440,40 @@ fn error_line(id: &Value, code: i64, message: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sse_events_are_split_and_read() {
-        let mut buf =
-            String::from("id: 1\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\"\ndata: :2}\n\npartial");
-        let first = take_event(&mut buf).expect("first");
-        assert_eq!(event_data(&first).as_deref(), Some("{\"a\":1}"));
-        let second = take_event(&mut buf).expect("second");
-        assert_eq!(event_data(&second).as_deref(), Some("{\"b\"\n:2}"));
-        assert!(take_event(&mut buf).is_none());
-        assert_eq!(buf, "partial");
-        assert_eq!(event_data("id: 3\nretry: 10"), None);
+    /// The data `event_data` reads from `body` sent in chunks of `size`.
+    async fn events_in_chunks(body: &str, size: usize) -> Vec<String> {
+        let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = body
+            .as_bytes()
+            .chunks(size)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        event_data(futures_util::stream::iter(chunks))
+            .collect()
+            .await
     }
 
-    #[test]
-    fn a_character_split_across_chunks_is_kept_whole() {
-        let bytes = "{\"a\":\"Привіт\"}".as_bytes();
-        let (mut buf, mut partial) = (String::new(), Vec::new());
-        for chunk in bytes.chunks(3) {
-            partial.extend_from_slice(chunk);
-            push_utf8(&mut buf, &mut partial);
+    #[tokio::test]
+    async fn sse_events_are_split_and_read() {
+        let body = "id: 1\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\"\ndata: :2}\n\nid: 3\nretry: 10\n\ndata: partial";
+        for size in [1, 2, 5, body.len()] {
+            assert_eq!(
+                events_in_chunks(body, size).await,
+                ["{\"a\":1}", "{\"b\"\n:2}"],
+                "chunks of {size}"
+            );
         }
-        assert_eq!(buf, "{\"a\":\"Привіт\"}");
-        assert!(partial.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_character_split_across_chunks_is_kept_whole() {
+        let body = "data: {\"a\":\"Привіт\"}\n\n";
+        for size in [1, 3] {
+            assert_eq!(
+                events_in_chunks(body, size).await,
+                ["{\"a\":\"Привіт\"}"],
+                "chunks of {size}"
+            );
+        }
     }
 
     #[test]

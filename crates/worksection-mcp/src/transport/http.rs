@@ -25,6 +25,7 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
+use worksection::ExposeSecret;
 
 use crate::config::{ConfigError, Settings};
 use crate::server::WorksectionServer;
@@ -68,7 +69,7 @@ pub fn router_with_sessions(
     let token = settings
         .auth_token
         .as_ref()
-        .map(|t| Arc::new(Sha256::digest(t.as_bytes()).to_vec()));
+        .map(|t| Arc::new(Sha256::digest(t.expose_secret().as_bytes()).to_vec()));
     let router = Router::new().route("/healthz", get(healthz)).merge(
         mcp_routes
             .layer(middleware::from_fn(check_jsonrpc))

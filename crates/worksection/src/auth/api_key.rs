@@ -32,7 +32,7 @@ use sha2::Sha256;
 use super::{Auth, AuthKind, Scheme, Signed, with_json_body};
 use crate::action::{Params, md5_query};
 use crate::error::Error;
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 const HMAC: u8 = 0;
 const MD5_DECODED: u8 = 1;
@@ -49,12 +49,12 @@ pub enum AdminScheme {
 
 #[derive(Debug)]
 pub struct ApiKey {
-    key: Secret,
+    key: SecretString,
     mode: AtomicU8,
 }
 
 impl ApiKey {
-    pub fn new(key: impl Into<Secret>) -> Self {
+    pub fn new(key: impl Into<SecretString>) -> Self {
         Self {
             key: key.into(),
             mode: AtomicU8::new(HMAC),
@@ -71,20 +71,20 @@ impl ApiKey {
 
     /// The `Authorization` header of `action` at unix time `time`:
     /// `Admin <time>_<hex hmac-sha256(key, "action:time")>`.
-    pub fn authorization(&self, action: &str, time: u64) -> Secret {
+    pub fn authorization(&self, action: &str, time: u64) -> SecretString {
         // HMAC takes a key of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose().as_bytes())
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose_secret().as_bytes())
             .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
         mac.update(format!("{action}:{time}").as_bytes());
         let sig = hex::encode(mac.finalize().into_bytes());
-        Secret::new(format!("Admin {time}_{sig}"))
+        SecretString::from(format!("Admin {time}_{sig}"))
     }
 
     /// The md5 scheme's hash of `signing` (the query string hashed).
-    pub fn md5(&self, signing: &str) -> Secret {
-        Secret::new(hex::encode(Md5::digest(format!(
+    pub fn md5(&self, signing: &str) -> SecretString {
+        SecretString::from(hex::encode(Md5::digest(format!(
             "{signing}{}",
-            self.key.expose()
+            self.key.expose_secret()
         ))))
     }
 
@@ -117,7 +117,7 @@ impl ApiKey {
         Ok(Signed {
             scheme: Scheme::Md5 { received, differs },
             authorization: None,
-            query: Secret::new(format!("{sent}&hash={}", hash.expose())),
+            query: SecretString::from(format!("{sent}&hash={}", hash.expose_secret())),
             body: None,
         })
     }
@@ -194,7 +194,7 @@ mod tests {
         // independently with coreutils' md5sum.
         assert_eq!(
             key.md5("action=search_tasks&filter=name has 'A B'")
-                .expose(),
+                .expose_secret(),
             "e59cc94d4d781cac48485a726f220606"
         );
         assert!(!format!("{key:?}").contains("secretkey"));

@@ -29,7 +29,7 @@ pub use token::{RefreshingToken, StaticToken, TokenSet, TokenSource};
 
 use crate::action::Params;
 use crate::error::Error;
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// How one request was signed: everything the transport puts on the wire
 /// besides the URL's path.
@@ -37,9 +37,9 @@ use crate::secret::Secret;
 pub(crate) struct Signed {
     pub(crate) scheme: Scheme,
     /// The `Authorization` header, when the scheme has one.
-    pub(crate) authorization: Option<Secret>,
+    pub(crate) authorization: Option<SecretString>,
     /// The query after `?` (the md5 scheme's carries the hash).
-    pub(crate) query: Secret,
+    pub(crate) query: SecretString,
     /// The JSON body, when the scheme sends one and there are parameters.
     pub(crate) body: Option<Vec<u8>>,
 }
@@ -48,7 +48,7 @@ pub(crate) struct Signed {
 #[derive(Debug, Clone)]
 pub(crate) enum Scheme {
     /// With this access token.
-    Bearer(Secret),
+    Bearer(SecretString),
     Hmac,
     /// md5 over the query as sent (`received`) or over its decoded values;
     /// `differs` when the two are not the same bytes for this query.
@@ -96,8 +96,8 @@ pub(crate) trait Auth: Send + Sync + fmt::Debug {
 }
 
 /// `action=NAME` and, for the header schemes, the JSON body.
-fn with_json_body(action: &str, params: &Params) -> Result<(Secret, Option<Vec<u8>>), Error> {
-    let query = Secret::new(format!("action={}", crate::action::encode(action)));
+fn with_json_body(action: &str, params: &Params) -> Result<(SecretString, Option<Vec<u8>>), Error> {
+    let query = SecretString::from(format!("action={}", crate::action::encode(action)));
     if params.is_empty() {
         return Ok((query, None));
     }
@@ -118,7 +118,7 @@ impl Bearer {
     }
 
     /// A fixed access token, never refreshed.
-    pub fn token(token: impl Into<Secret>) -> Self {
+    pub fn token(token: impl Into<SecretString>) -> Self {
         Self::new(Arc::new(StaticToken::new(token.into())))
     }
 }
@@ -137,7 +137,10 @@ impl Auth for Bearer {
             let token = self.source.access_token().await?;
             let (query, body) = with_json_body(action, params)?;
             Ok(Signed {
-                authorization: Some(Secret::new(format!("Bearer {}", token.expose()))),
+                authorization: Some(SecretString::from(format!(
+                    "Bearer {}",
+                    token.expose_secret()
+                ))),
                 scheme: Scheme::Bearer(token),
                 query,
                 body,

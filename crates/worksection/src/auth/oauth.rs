@@ -27,7 +27,7 @@ use url::Url;
 use super::token_set::TokenSet;
 use crate::error::Error;
 use crate::models::Id;
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Every `_read` scope: all a read-only app needs.
 pub fn read_scopes() -> Vec<&'static str> {
@@ -83,7 +83,7 @@ pub struct ResourceOwner {
 #[derive(Clone)]
 pub struct OAuthApp {
     client_id: String,
-    client_secret: Secret,
+    client_secret: SecretString,
     redirect_uri: Url,
     oauth_url: Url,
     http: reqwest::Client,
@@ -114,15 +114,13 @@ impl OAuthApp {
     /// `oauth_url` is `https://worksection.com` for the real service.
     pub fn new(
         client_id: impl Into<String>,
-        client_secret: impl Into<Secret>,
+        client_secret: impl Into<SecretString>,
         redirect_uri: &str,
         oauth_url: &str,
     ) -> Result<Self, Error> {
         let client_id = client_id.into();
         if client_id.trim().is_empty() {
-            return Err(Error::Config(
-                "the OAuth2 client id is empty; set WORKSECTION_CLIENT_ID".into(),
-            ));
+            return Err(Error::Config("the OAuth2 client id is empty".into()));
         }
         Ok(Self {
             client_id,
@@ -153,7 +151,9 @@ impl OAuthApp {
         let auth = AuthUrl::from_url(self.endpoint("/oauth2/authorize")?);
         let token = TokenUrl::from_url(self.endpoint(token_path)?);
         Ok(oauth2::Client::new(ClientId::new(self.client_id.clone()))
-            .set_client_secret(ClientSecret::new(self.client_secret.expose().to_owned()))
+            .set_client_secret(ClientSecret::new(
+                self.client_secret.expose_secret().to_owned(),
+            ))
             .set_auth_type(AuthType::RequestBody)
             .set_auth_uri(auth)
             .set_token_uri(token)
@@ -162,21 +162,21 @@ impl OAuthApp {
 
     /// The URL that shows Worksection's consent page, and the fresh random
     /// `state` the redirect must carry back.
-    pub fn authorize_url(&self, scopes: &[&str]) -> Result<(Url, Secret), Error> {
+    pub fn authorize_url(&self, scopes: &[&str]) -> Result<(Url, SecretString), Error> {
         let (url, state) = self
             .client("/oauth2/token")?
             .authorize_url(CsrfToken::new_random)
             .add_scope(Scope::new(scopes.join(",")))
             .url();
-        Ok((url, Secret::new(state.secret().to_owned())))
+        Ok((url, SecretString::from(state.secret().to_owned())))
     }
 
     /// Exchanges the code from the redirect for tokens.
-    pub async fn exchange_code(&self, code: &str) -> Result<TokenSet, Error> {
+    pub async fn exchange_code(&self, code: &SecretString) -> Result<TokenSet, Error> {
         let http = OAuthHttp(self.http.clone());
         let resp = self
             .client("/oauth2/token")?
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
             .request_async(&http)
             .await
             .map_err(token_error)?;
@@ -184,11 +184,11 @@ impl OAuthApp {
     }
 
     /// Exchanges a refresh token for a new set (the old refresh token dies).
-    pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, Error> {
+    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet, Error> {
         let http = OAuthHttp(self.http.clone());
         let resp = self
             .client("/oauth2/refresh")?
-            .exchange_refresh_token(&RefreshToken::new(refresh_token.expose().to_owned()))
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.expose_secret().to_owned()))
             .request_async(&http)
             .await
             .map_err(token_error)?;
@@ -196,11 +196,11 @@ impl OAuthApp {
     }
 
     /// Who the token belongs to, and their account URL.
-    pub async fn resource(&self, access_token: &Secret) -> Result<ResourceOwner, Error> {
+    pub async fn resource(&self, access_token: &SecretString) -> Result<ResourceOwner, Error> {
         let form = [
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose()),
-            ("access_token", access_token.expose()),
+            ("client_secret", self.client_secret.expose_secret()),
+            ("access_token", access_token.expose_secret()),
         ];
         let resp = self
             .http
@@ -242,10 +242,10 @@ fn description(v: &Value) -> String {
 
 fn token_set(resp: &WsTokenResponse) -> TokenSet {
     TokenSet {
-        access_token: Secret::new(resp.access_token().secret().to_owned()),
+        access_token: SecretString::from(resp.access_token().secret().to_owned()),
         refresh_token: resp
             .refresh_token()
-            .map(|r| Secret::new(r.secret().to_owned())),
+            .map(|r| SecretString::from(r.secret().to_owned())),
         expires_at: resp
             .expires_in()
             .and_then(|d| chrono::Duration::from_std(d).ok())

@@ -24,40 +24,40 @@ use tokio::sync::Mutex;
 use super::oauth::OAuthApp;
 pub use super::token_set::TokenSet;
 use crate::error::{ApiMessage, AuthProblem, Error};
-use crate::secret::Secret;
+use secrecy::SecretString;
 
 /// Where requests get their access token.
 pub trait TokenSource: Send + Sync + fmt::Debug {
     /// A token to use now.
-    fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>>;
+    fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>>;
 
     /// Worksection rejected `rejected`: return a token worth trying instead,
     /// or an error when only a new sign-in helps.
     fn refresh_after_rejection<'a>(
         &'a self,
-        rejected: &'a Secret,
-    ) -> BoxFuture<'a, Result<Secret, Error>>;
+        rejected: &'a SecretString,
+    ) -> BoxFuture<'a, Result<SecretString, Error>>;
 }
 
 /// A fixed access token.
 #[derive(Debug, Clone)]
-pub struct StaticToken(Secret);
+pub struct StaticToken(SecretString);
 
 impl StaticToken {
-    pub fn new(token: Secret) -> Self {
+    pub fn new(token: SecretString) -> Self {
         Self(token)
     }
 }
 
 impl TokenSource for StaticToken {
-    fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>> {
+    fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
         Box::pin(async move { Ok(self.0.clone()) })
     }
 
     fn refresh_after_rejection<'a>(
         &'a self,
-        _rejected: &'a Secret,
-    ) -> BoxFuture<'a, Result<Secret, Error>> {
+        _rejected: &'a SecretString,
+    ) -> BoxFuture<'a, Result<SecretString, Error>> {
         Box::pin(async {
             Err(Error::Auth {
                 problem: AuthProblem::TokenInvalid,
@@ -162,7 +162,7 @@ impl RefreshingToken {
     }
 
     /// Refreshes while the caller holds the lock, so only one refresh runs.
-    async fn refresh_locked(&self, held: &mut Held) -> Result<Secret, Error> {
+    async fn refresh_locked(&self, held: &mut Held) -> Result<SecretString, Error> {
         if let Some(saved) = self.saved_elsewhere(&held.tokens).await {
             tracing::info!("using the sign-in saved by another process");
             *held = Held::new(saved);
@@ -227,7 +227,7 @@ impl RefreshingToken {
             // Newer only: a store left behind by a failed save holds
             // tokens that expire no later than the ones in memory.
             Ok(Some(saved))
-                if saved.access_token != tokens.access_token
+                if !saved.same_access_token(&tokens.access_token)
                     && saved.expires_at >= tokens.expires_at =>
             {
                 Some(saved)
@@ -242,7 +242,7 @@ impl RefreshingToken {
 }
 
 impl TokenSource for RefreshingToken {
-    fn access_token(&self) -> BoxFuture<'_, Result<Secret, Error>> {
+    fn access_token(&self) -> BoxFuture<'_, Result<SecretString, Error>> {
         Box::pin(async move {
             let mut held = self.current.lock().await;
             if held.tokens.expires_within(self.margin_of(&held))
@@ -256,11 +256,11 @@ impl TokenSource for RefreshingToken {
 
     fn refresh_after_rejection<'a>(
         &'a self,
-        rejected: &'a Secret,
-    ) -> BoxFuture<'a, Result<Secret, Error>> {
+        rejected: &'a SecretString,
+    ) -> BoxFuture<'a, Result<SecretString, Error>> {
         Box::pin(async move {
             let mut held = self.current.lock().await;
-            if held.tokens.access_token != *rejected {
+            if !held.tokens.same_access_token(rejected) {
                 // Someone else refreshed while this request was in flight.
                 return Ok(held.tokens.access_token.clone());
             }

@@ -7,13 +7,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// What Worksection issues at sign-in and on each refresh.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The tokens are written out as plain strings only by `Serialize`, for
+/// the token store (`crate::secret::serialize`); `Debug` redacts them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenSet {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
+    #[serde(serialize_with = "crate::secret::serialize")]
+    pub access_token: SecretString,
+    #[serde(serialize_with = "crate::secret::serialize_option")]
+    pub refresh_token: Option<SecretString>,
     /// When the access token expires.
     pub expires_at: Option<DateTime<Utc>>,
     /// The account the tokens belong to (`https://acme.worksection.com`).
@@ -28,6 +32,12 @@ pub struct TokenSet {
 }
 
 impl TokenSet {
+    /// Whether `other` holds the same access token (the tokens themselves
+    /// are compared, never shown).
+    pub fn same_access_token(&self, other: &SecretString) -> bool {
+        self.access_token.expose_secret() == other.expose_secret()
+    }
+
     /// Whether the access token expires within `margin` from now.
     pub fn expires_within(&self, margin: Duration) -> bool {
         let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::MAX);
