@@ -51,5 +51,5 @@ pub mod transport;
 pub use action::{Action, Params};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiMessage, AuthProblem, Error, ErrorKind};
-pub use secrecy::{ExposeSecret, SecretString};
+pub use secrecy::{ExposeSecret, SecretBox, SecretString};
 pub use transport::{Envelope, decode};

@@ -23,13 +23,12 @@
 //!   easier: a 32-byte key is out of reach anyway, and checking a guessed
 //!   passphrase still costs an Argon2id run.
 
-use std::fmt;
-
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::TryRngCore;
 use sha2::{Digest, Sha256};
+use worksection::{ExposeSecret, SecretBox, SecretString};
 use zeroize::Zeroizing;
 
 use super::StoreError;
@@ -46,25 +45,41 @@ const TAG_LEN: usize = 16;
 /// Shortest passphrase accepted: anything shorter is too easy to guess.
 pub(crate) const MIN_PASSPHRASE_CHARS: usize = 16;
 
-/// A 32-byte encryption key, wiped from memory when dropped.
-#[derive(Clone)]
-pub(crate) struct Key(Zeroizing<[u8; 32]>);
+/// A 32-byte encryption key: `secrecy`'s box, so it is wiped from memory
+/// when dropped and `Debug` redacts it.
+#[derive(Debug)]
+pub(crate) struct Key(SecretBox<[u8; 32]>);
+
+impl Clone for Key {
+    fn clone(&self) -> Self {
+        Self::filled(|k| k.copy_from_slice(self.bytes()))
+    }
+}
 
 impl Key {
+    /// A key written in place on the heap by `fill`.
+    fn filled(fill: impl FnOnce(&mut [u8; 32])) -> Self {
+        Self(SecretBox::init_with_mut(fill))
+    }
+
+    /// The key itself: for the cipher, the check and the key file only.
+    fn bytes(&self) -> &[u8; 32] {
+        self.0.expose_secret()
+    }
+
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let array: [u8; 32] = bytes.try_into().ok()?;
-        Some(Self(Zeroizing::new(array)))
+        (bytes.len() == 32).then(|| Self::filled(|k| k.copy_from_slice(bytes)))
     }
 
     pub(crate) fn random() -> Result<Self, StoreError> {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        fill_random(bytes.as_mut())?;
-        Ok(Self(bytes))
+        let mut failed = None;
+        let key = Self::filled(|k| failed = fill_random(k).err());
+        failed.map_or(Ok(key), Err)
     }
 
     /// Lowercase hex, as the key file holds it.
     pub(crate) fn to_hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex::encode(self.0.as_ref()))
+        Zeroizing::new(hex::encode(self.bytes()))
     }
 
     pub(crate) fn from_hex(text: &str) -> Option<Self> {
@@ -80,7 +95,7 @@ impl Key {
     fn check(&self) -> [u8; CHECK_LEN] {
         let mut hasher = Sha256::new();
         hasher.update(b"worksection-mcp token file key check\0");
-        hasher.update(self.0.as_ref());
+        hasher.update(self.bytes());
         let digest = hasher.finalize();
         let mut out = [0u8; CHECK_LEN];
         out.copy_from_slice(&digest[..CHECK_LEN]);
@@ -88,28 +103,13 @@ impl Key {
     }
 }
 
-impl fmt::Debug for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Key(***)")
-    }
-}
-
-/// What `TOKEN_ENCRYPTION_KEY` holds.
-#[derive(Clone)]
+/// What `TOKEN_ENCRYPTION_KEY` holds; `Debug` redacts either.
+#[derive(Debug, Clone)]
 pub(crate) enum UserKey {
     /// 64 hex characters or the base64 of 32 bytes: used as it is.
     Raw(Key),
     /// Anything else of at least 16 characters: stretched with Argon2id.
-    Passphrase(Zeroizing<String>),
-}
-
-impl fmt::Debug for UserKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            UserKey::Raw(_) => "UserKey::Raw(***)",
-            UserKey::Passphrase(_) => "UserKey::Passphrase(***)",
-        })
-    }
+    Passphrase(SecretString),
 }
 
 impl UserKey {
@@ -144,7 +144,7 @@ impl UserKey {
                 why: "it is neither a 32-byte key nor a passphrase of 16 characters or more",
             });
         }
-        Ok(UserKey::Passphrase(Zeroizing::new(value.to_owned())))
+        Ok(UserKey::Passphrase(SecretString::from(value)))
     }
 }
 
@@ -208,11 +208,16 @@ impl KeyOrigin {
             .map_err(|_| DecodeError::Damaged("its key-stretching cost is not valid"))?;
         let argon =
             argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let mut out = Zeroizing::new([0u8; 32]);
-        argon
-            .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
-            .map_err(|_| DecodeError::Damaged("its key-stretching cost is not valid"))?;
-        Ok(Key(out))
+        let mut failed = false;
+        let key = Key::filled(|k| {
+            failed = argon
+                .hash_password_into(passphrase.as_bytes(), salt, k)
+                .is_err();
+        });
+        if failed {
+            return Err(DecodeError::Damaged("its key-stretching cost is not valid"));
+        }
+        Ok(key)
     }
 }
 
@@ -348,7 +353,7 @@ pub(crate) fn seal(key: &Key, origin: &KeyOrigin, plaintext: &[u8]) -> Result<Ve
 }
 
 fn cipher(key: &Key) -> XChaCha20Poly1305 {
-    XChaCha20Poly1305::new(&(*key.0).into())
+    XChaCha20Poly1305::new(&(*key.bytes()).into())
 }
 
 /// Fills `buf` from the operating system's random source.
@@ -442,7 +447,14 @@ mod tests {
         assert!(UserKey::parse("   ").is_err());
         assert_eq!(
             format!("{:?}", UserKey::parse(hex).expect("hex")),
-            "UserKey::Raw(***)"
+            "Raw(Key(SecretBox<[u8; 32]>([REDACTED])))"
+        );
+        assert_eq!(
+            format!(
+                "{:?}",
+                UserKey::parse("correct horse battery staple").expect("phrase")
+            ),
+            "Passphrase(SecretBox<str>([REDACTED]))"
         );
     }
 

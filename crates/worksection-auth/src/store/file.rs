@@ -201,7 +201,9 @@ impl FileStore {
     fn key_for_reading(&self, origin: &KeyOrigin) -> Result<Key, StoreError> {
         match (&self.user_key, origin) {
             (Some(UserKey::Raw(key)), KeyOrigin::Raw) => Ok(key.clone()),
-            (Some(UserKey::Passphrase(p)), KeyOrigin::Argon2id { .. }) => self.derive(p, origin),
+            (Some(UserKey::Passphrase(p)), KeyOrigin::Argon2id { .. }) => {
+                self.derive(p.expose_secret(), origin)
+            }
             (Some(UserKey::Raw(_)), KeyOrigin::Argon2id { .. }) => Err(StoreError::WrongKey {
                 path: self.path.clone(),
                 hint: "it was written with a passphrase, and TOKEN_ENCRYPTION_KEY now holds a 32-byte key",
@@ -232,7 +234,7 @@ impl FileStore {
                     Some(o @ KeyOrigin::Argon2id { .. }) => o,
                     _ => KeyOrigin::new_argon2id()?,
                 };
-                let key = self.derive(p, &origin)?;
+                let key = self.derive(p.expose_secret(), &origin)?;
                 Ok((origin, key))
             }
             None => Ok((KeyOrigin::Raw, self.key_file_for_writing()?)),
