@@ -12,9 +12,11 @@ in tests/desktop/out/).
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -59,6 +61,7 @@ SIGNED_OUT_MENU = [
     "Renew local access token",
     SEP,
     "Start at login",
+    "Open logs",
     SEP,
     "Quit",
 ]
@@ -119,10 +122,29 @@ class Tray:
             time.sleep(0.2)
 
 
+# The desktop's opener (what "Open logs" hands the folder to), standing in
+# for the file manager: it writes down what it was asked to open.
+OPENER = """#!/bin/sh
+printf '%s\\n' "$@" >> "$(dirname "$0")/opened"
+"""
+
+
 @pytest.fixture(scope="class")
-def tray(sim):
+def opener():
+    stand_in = pathlib.Path(tempfile.mkdtemp(prefix="ws-opener-"))
+    (stand_in / "xdg-open").write_text(OPENER)
+    (stand_in / "xdg-open").chmod(0o755)
+    yield stand_in
+    for f in stand_in.iterdir():
+        f.unlink()
+    stand_in.rmdir()
+
+
+@pytest.fixture(scope="class")
+def tray(sim, opener):
     # The host comes first: the app looks for it once, at start.
-    with StatusNotifierWatcher() as host, launched(sim) as app:
+    path = {"PATH": f"{opener}:{os.environ.get('PATH', '')}"}
+    with StatusNotifierWatcher() as host, launched(sim, env=path) as app:
         item = host.wait_for_item(READY_TIMEOUT)
         with TrayItem(item) as t:
             yield Tray(app, host, t)
@@ -279,6 +301,22 @@ class TestTrayMenu:
         tray.wait_entry("Start at login", lambda e: e.toggle_state == 0, "the check mark to go")
         wait_for(lambda: not app.driver.find_element(By.ID, "set-autostart").is_selected(), "the box to clear")
         wait_for(lambda: _saved_settings(app).get("start_at_login") is False, "the saved setting")
+
+    def test_open_logs_opens_the_log_folder_which_has_the_start(self, tray, opener):
+        """The logs are files in the OS log folder (on Linux, the app's
+        folder under XDG_DATA_HOME), with a line for the start; "Open logs"
+        hands that folder to the desktop's opener."""
+        app = tray.app
+        logs = app.home / ".local" / "share" / "com.worksection.mcp" / "logs"
+        files = sorted(logs.glob("*.log"))
+        assert [f.name for f in files] == ["worksection-mcp.log"], files
+        first = files[0].read_text().splitlines()
+        assert any("Worksection MCP started" in line and "INFO" in line for line in first), first[:5]
+        assert any("serving" in line for line in first), first
+        tray.item.click("Open logs")
+        opened = opener / "opened"
+        wait_for(opened.exists, "the opener to be asked")
+        assert opened.read_text().splitlines() == [str(logs)]
 
     def test_connect_claude_desktop_writes_its_config(self, tray):
         app = tray.app
