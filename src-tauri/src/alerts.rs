@@ -20,7 +20,9 @@ pub enum Alert {
     /// The access token ran out and renewing it failed for another reason
     /// (the sign-in server did not answer).
     RenewalFailed { account: String, why: String },
-    /// The server did not start (its port is taken, say).
+    /// The server did not start: its port is taken by another program.
+    PortTaken { port: u16 },
+    /// The server did not start for another reason.
     NotServing { why: String },
 }
 
@@ -30,7 +32,23 @@ impl Alert {
         match self {
             Alert::SignInExpired { .. } => "Worksection sign-in expired",
             Alert::RenewalFailed { .. } => "Worksection sign-in could not be renewed",
-            Alert::NotServing { .. } => "Worksection MCP is not serving",
+            Alert::PortTaken { .. } | Alert::NotServing { .. } => "Worksection MCP is not serving",
+        }
+    }
+
+    /// The alert as the dashboard's banner says it (the button is on the
+    /// page); `None` where the page shows it already (the server card).
+    pub fn page_text(&self) -> Option<String> {
+        let click = "Click \u{201c}Sign in again\u{201d} in the Account card";
+        match self {
+            Alert::SignInExpired { account } => Some(format!(
+                "Your sign-in to {account} has expired, so assistants get no answers from it. {click} and allow access."
+            )),
+            Alert::RenewalFailed { account, why } => Some(format!(
+                "Your sign-in to {account} ran out and renewing it failed: {why} It is tried again at the next request; if this keeps happening, {}.",
+                lowercase_first(click)
+            )),
+            Alert::PortTaken { .. } | Alert::NotServing { .. } => None,
         }
     }
 
@@ -55,8 +73,12 @@ impl Alert {
                 "Your sign-in to {account} ran out and renewing it failed: {why} It is tried again at the next request; if this keeps happening, {}.",
                 lowercase_first(sign_in)
             ),
+            Alert::PortTaken { port } => format!(
+                "Port {port} is taken by another program, so assistants cannot reach Worksection MCP. {dashboard}, enter a free port under Settings (such as {}) and click Save.",
+                port.saturating_add(1)
+            ),
             Alert::NotServing { why } => format!(
-                "{why} {dashboard} and change what it names under Settings (a free port, say), then click Save."
+                "Worksection MCP could not start serving: {why} {dashboard} for what to change."
             ),
         }
     }
@@ -79,24 +101,27 @@ pub struct Alerts {
 }
 
 /// Queues `now` when it begins a condition (none before, or one of
-/// another kind); keeps it as the current one either way.
-fn update(current: &mut Option<Alert>, queued: &mut Vec<Alert>, now: Option<Alert>) {
+/// another kind), and says so; keeps it as the current one either way.
+fn update(current: &mut Option<Alert>, queued: &mut Vec<Alert>, now: Option<Alert>) -> bool {
     let same_kind = match (current.as_ref(), now.as_ref()) {
         (Some(a), Some(b)) => std::mem::discriminant(a) == std::mem::discriminant(b),
         _ => false,
     };
+    let began = now.is_some() && !same_kind;
     if let Some(alert) = &now
-        && !same_kind
+        && began
     {
         queued.push(alert.clone());
     }
     *current = now;
+    began
 }
 
 impl Alerts {
-    /// What the last look at the sign-in found (`None`: nothing wrong).
-    pub fn sign_in(&mut self, now: Option<Alert>) {
-        update(&mut self.sign_in, &mut self.queued, now);
+    /// What the last look at the sign-in found (`None`: nothing wrong);
+    /// `true` when that begins a condition.
+    pub fn sign_in(&mut self, now: Option<Alert>) -> bool {
+        update(&mut self.sign_in, &mut self.queued, now)
     }
 
     /// What the last server start found (`None`: serving, or nothing to
@@ -158,9 +183,7 @@ mod tests {
         a.sign_in(Some(expired()));
         assert_eq!(a.take(), vec![expired()]);
         // The server's condition is its own.
-        let port = Alert::NotServing {
-            why: "Port 8000 is in use.".into(),
-        };
+        let port = Alert::PortTaken { port: 8000 };
         a.server(Some(port.clone()));
         a.server(Some(port.clone()));
         a.server(None);
@@ -173,12 +196,9 @@ mod tests {
             let body = expired().body(has_tray);
             assert!(body.contains("acme.worksection.com has expired"), "{body}");
             assert!(body.contains("Click \u{201c}Sign in again"), "{body}");
-            let body = Alert::NotServing {
-                why: "Port 8000 is in use by another program.".into(),
-            }
-            .body(has_tray);
-            assert!(body.starts_with("Port 8000 is in use"), "{body}");
-            assert!(body.contains("Settings"), "{body}");
+            let body = Alert::PortTaken { port: 8000 }.body(has_tray);
+            assert!(body.starts_with("Port 8000 is taken"), "{body}");
+            assert!(body.contains("under Settings (such as 8001)"), "{body}");
         }
         let body = Alert::RenewalFailed {
             account: "acme.worksection.com".into(),

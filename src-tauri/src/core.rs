@@ -558,9 +558,16 @@ impl Core {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the server did not start");
+                let alert = if port_taken(settings.port) {
+                    Alert::PortTaken {
+                        port: settings.port,
+                    }
+                } else {
+                    Alert::NotServing { why: e.clone() }
+                };
                 let mut st = self.state();
                 st.account = None;
-                st.alerts.server(Some(Alert::NotServing { why: e.clone() }));
+                st.alerts.server(Some(alert));
                 st.server_error = Some(e);
             }
         }
@@ -599,7 +606,14 @@ impl Core {
             }
             _ => None,
         };
-        st.alerts.sign_in(trouble);
+        if st.alerts.sign_in(trouble.clone())
+            && let Some(text) = trouble.as_ref().and_then(Alert::page_text)
+        {
+            st.notice = Some(Notice {
+                kind: "error",
+                text,
+            });
+        }
         let h = &mut st.health;
         h.checked_at = Some(Utc::now());
         h.queued = account.client().queued();
@@ -1002,6 +1016,12 @@ impl Core {
             demo: false,
         })
     }
+}
+
+/// Whether another program holds the app's port (on this computer).
+fn port_taken(port: u16) -> bool {
+    std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::AddrInUse)
 }
 
 /// What a failed look at a signed-in account means for the person: the

@@ -148,7 +148,7 @@ async fn check(app: &AppHandle, core: &Core) {
             core.set_notice(
                 "error",
                 format!(
-                    "An update to Worksection MCP {version} was found, but its signature does not match this app's signing key, so it was not installed. Nothing was changed; keep using this version, and tell whoever gave you the app if this persists."
+                    "An update to Worksection MCP {version} was found, but its signature does not match this app's signing key, so it was not installed; this version keeps running."
                 ),
             );
         }

@@ -99,6 +99,9 @@ async def test_an_expired_sign_in_is_notified_once_with_what_to_click(short_sim)
         main = app.driver.current_window_handle
         app.driver.switch_to.window(main)
         wait_text(app, "health-error", lambda t: "sign in again" in t.lower())
+        notice = wait_text(app, "notice-text", lambda t: "has expired" in t)
+        assert "Click \u201cSign in again\u201d in the Account card" in notice, notice
+        assert "error" in app.driver.find_element(By.ID, "notice").get_attribute("class")
         click(app, "check-health")
         async with bridged(app, "bridge-expired-again.stderr.log") as c:
             assert (await c.call_tool("get_projects", {})).is_error

@@ -45,6 +45,7 @@ from conftest import (
     wait_text,
 )
 from processes import free_port, stop_process
+from notify_host import NotificationServer
 from tray_host import MenuEntry, StatusNotifierWatcher, TrayItem
 
 TITLE = "Worksection MCP"
@@ -70,10 +71,11 @@ SIGNED_OUT_MENU = [
 class Tray:
     """The app, the stand-in host, and the app's item as the host sees it."""
 
-    def __init__(self, app, host: StatusNotifierWatcher, item: TrayItem):
+    def __init__(self, app, host: StatusNotifierWatcher, item: TrayItem, notices: NotificationServer):
         self.app = app
         self.host = host
         self.item = item
+        self.notices = notices
         # The icon file's bytes in each state, as they are met.
         self.icons: dict[str, bytes] = {}
 
@@ -144,11 +146,12 @@ def opener():
 def tray(sim, opener):
     # The host comes first: the app looks for it once, at start.
     path = {"PATH": f"{opener}:{os.environ.get('PATH', '')}"}
-    with StatusNotifierWatcher() as host, launched(sim, env=path) as app:
+    with NotificationServer() as notices, StatusNotifierWatcher() as host, launched(sim, env=path) as app:
         item = host.wait_for_item(READY_TIMEOUT)
         with TrayItem(item) as t:
-            yield Tray(app, host, t)
+            yield Tray(app, host, t, notices)
         assert not host.errors, host.errors
+        assert not notices.errors, notices.errors
 
 
 def _open_window(tray: Tray, label: str) -> tuple[str, str]:
@@ -401,6 +404,12 @@ class TestTrayMenu:
             )
             assert not tray.item.entry("Copy MCP address").enabled
             assert not tray.item.entry("Clear file cache").enabled
+            # An OS notification says so, and what to click in the tray.
+            port = taken.getsockname()[1]
+            shown = tray.notices.wait_for(lambda n: f"Port {port}" in n.body, timeout=WAIT)
+            assert shown.summary == "Worksection MCP is not serving"
+            assert shown.body.startswith(f"Port {port} is taken by another program"), shown.body
+            assert "Click \u201cOpen dashboard\u201d in the Worksection MCP menu in the tray" in shown.body, shown.body
             app.screenshot("tray-port-taken", top=True)
         # A free port: serving again, with the serving icon.
         app.port = free_port()

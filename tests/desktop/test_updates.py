@@ -123,7 +123,7 @@ def test_an_update_signed_with_another_key_is_refused_with_a_message(sim):
         with launched(sim, binary=binary) as app:
             notice = wait_text(app, "notice-text", lambda t: "signature" in t, timeout=READY_TIMEOUT)
             assert f"An update to Worksection MCP {VERSION} was found" in notice
-            assert "does not match this app's signing key, so it was not installed" in notice
+            assert "does not match this app's signing key, so it was not installed" in notice, notice
             assert "error" in app.driver.find_element(By.ID, "notice").get_attribute("class")
             assert not app.driver.find_element(By.ID, "update").is_displayed()
             app.screenshot("update-refused", top=True)
