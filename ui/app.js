@@ -55,6 +55,16 @@ function showNotice(notice) {
   setText("notice-text", notice.text);
 }
 
+// A newer version, downloaded and checked, offered until installed.
+function renderUpdate(update) {
+  $("update").hidden = !update;
+  if (!update) return;
+  setText("update-version", `Worksection MCP ${update.version}`);
+  setText("update-notes", update.notes ? ` · ${update.notes}` : "");
+  $("update-install").disabled = update.installing;
+  setText("update-install", update.installing ? "Installing…" : "Install and restart");
+}
+
 const WAY_NAMES = {
   environment: "the Worksection app from the environment (WORKSECTION_CLIENT_ID)",
   own: "your own Worksection app",
@@ -106,6 +116,7 @@ function render(s) {
   lastMode = s.mode;
   wasSigningIn = s.signing_in;
   showNotice(s.notice);
+  renderUpdate(s.update);
   renderWays(s);
   $("ways").hidden = !waysOpen;
   $("welcome").hidden = !s.first_run || waysOpen;
@@ -317,6 +328,8 @@ function wire() {
   $("check-health").addEventListener("click", () => act("check_health"));
   $("clear-cache").addEventListener("click", () => act("clear_cache"));
   $("notice-close").addEventListener("click", () => act("dismiss_notice"));
+  $("update-install").addEventListener("click", () => act("install_update"));
+  $("open-logs").addEventListener("click", () => act("open_logs"));
   document.querySelectorAll("button[data-client]").forEach((b) =>
     b.addEventListener("click", () => act("connect_client", { client: b.dataset.client }).then(refresh)));
   document.querySelectorAll("button[data-link]").forEach((b) =>

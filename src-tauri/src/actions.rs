@@ -316,6 +316,30 @@ fn open_with_system(link: &str) -> std::io::Result<()> {
         .map(|_| ())
 }
 
+/// Installs the update on offer and starts the app again (on success
+/// this does not return).
+pub async fn install_update(app: &AppHandle, core: &Core) -> Result<Snapshot, Error> {
+    let result = crate::updates::install(app, core).await;
+    finish(app, core, result).await?;
+    Ok(core.snapshot().await)
+}
+
+/// Opens the folder of the log files with the system's file manager.
+pub async fn open_logs(app: &AppHandle, core: &Core) -> Result<String, Error> {
+    let result = crate::logs::folder(app).and_then(|dir| {
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| open_with_system(&dir.to_string_lossy()))
+            .map_err(|e| {
+                format!(
+                    "Could not open the logs folder ({e}); it is {}.",
+                    dir.display()
+                )
+            })?;
+        Ok(dir.to_string_lossy().into_owned())
+    });
+    finish(app, core, result.map_err(Error::from)).await
+}
+
 /// Adds the app to an assistant's settings (keeping the rest and a backup).
 pub async fn connect(app: &AppHandle, core: &Core, client: Client) -> Result<ConnectView, Error> {
     let result = (|| {

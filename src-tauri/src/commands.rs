@@ -142,3 +142,15 @@ pub async fn undo_connect(
 ) -> Result<Snapshot, Error> {
     actions::undo_connect(&app, &core, actions::client_named(&client)?).await
 }
+
+/// Installs the update on offer and starts the app again.
+#[tauri::command]
+pub async fn install_update(app: AppHandle, core: Shared<'_>) -> Result<Snapshot, Error> {
+    actions::install_update(&app, &core).await
+}
+
+/// Opens the folder of the log files; answers where it is.
+#[tauri::command]
+pub async fn open_logs(app: AppHandle, core: Shared<'_>) -> Result<String, Error> {
+    actions::open_logs(&app, &core).await
+}

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use serde::Serialize;
-use worksection::{ExposeSecret, SecretString};
+use worksection::{ErrorKind, ExposeSecret, SecretString};
 use worksection_auth::{
     OAuthSettings, SignIn, SignInError, StoreError, StoreKind, StoreSettings, StoredSignIn,
     TokenStore,
@@ -28,11 +28,14 @@ use worksection_auth::{
 use worksection_mcp::connect::Connected;
 use worksection_mcp::host::{self, Running};
 use worksection_mcp::{
-    Activity, ConfigError, FileCacheStats, OAuthArgs, Settings, Source, StoreArgs, Transport,
+    Activity, ConfigError, FileCacheStats, OAuthArgs, Settings, Source, StoreArgs, ToolError,
+    Transport,
 };
 
+use crate::alerts::{Alert, Alerts};
 use crate::error::Error;
 use crate::settings::{self, AppSettings, Mode};
+use crate::updates::UpdateView;
 use crate::ways::{self, ApiKey, AppCredentials, Saved};
 
 /// The settings the CLI reads from the environment that the app honours
@@ -160,6 +163,8 @@ pub struct Snapshot {
     pub connected: Vec<Connected>,
     pub has_tray: bool,
     pub ways: WaysView,
+    /// A newer version, downloaded and checked, ready to install.
+    pub update: Option<UpdateView>,
 }
 
 /// The state of the tray icon.
@@ -219,6 +224,9 @@ struct State {
     /// The account served, as shown; set when the server (re)starts and at
     /// each health check, so a snapshot never reads the token store.
     account: Option<AccountView>,
+    /// What is wrong now, and the OS notifications not yet shown.
+    alerts: Alerts,
+    update: Option<UpdateView>,
 }
 
 pub struct Core {
@@ -266,6 +274,8 @@ impl Core {
                 has_tray: false,
                 saved: None,
                 account: None,
+                alerts: Alerts::default(),
+                update: None,
             }),
             activity: Arc::new(Activity::new()),
             server: tokio::sync::Mutex::new(None),
@@ -399,6 +409,20 @@ impl Core {
         self.state().notice = None;
     }
 
+    /// The update ready to install, if any (see `updates`).
+    pub fn update(&self) -> Option<UpdateView> {
+        self.state().update.clone()
+    }
+
+    pub fn set_update(&self, update: Option<UpdateView>) {
+        self.state().update = update;
+    }
+
+    /// The OS notifications due now (each condition once, see `alerts`).
+    pub fn take_alerts(&self) -> Vec<Alert> {
+        self.state().alerts.take()
+    }
+
     /// The OAuth2 app signing in and serving use; `NeedsSetup` when there
     /// is none yet (the page then offers the three ways).
     pub fn oauth(&self) -> Result<OAuthSettings, Error> {
@@ -529,11 +553,20 @@ impl Core {
                 let mut st = self.state();
                 st.account = account;
                 st.server_error = None;
+                st.alerts.server(None);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the server did not start");
+                let alert = if port_taken(settings.port) {
+                    Alert::PortTaken {
+                        port: settings.port,
+                    }
+                } else {
+                    Alert::NotServing { why: e.clone() }
+                };
                 let mut st = self.state();
                 st.account = None;
+                st.alerts.server(Some(alert));
                 st.server_error = Some(e);
             }
         }
@@ -566,6 +599,20 @@ impl Core {
             self.state().account = account;
         }
         let mut st = self.state();
+        let trouble = match &probe {
+            Ok(Err(e)) if st.settings.mode == Some(Mode::Account) => {
+                sign_in_trouble(e, st.account.as_ref())
+            }
+            _ => None,
+        };
+        if st.alerts.sign_in(trouble.clone())
+            && let Some(text) = trouble.as_ref().and_then(Alert::page_text)
+        {
+            st.notice = Some(Notice {
+                kind: "error",
+                text,
+            });
+        }
         let h = &mut st.health;
         h.checked_at = Some(Utc::now());
         h.queued = account.client().queued();
@@ -932,6 +979,7 @@ impl Core {
             connected,
             has_tray: st.has_tray,
             ways,
+            update: st.update.clone(),
         }
     }
 
@@ -972,6 +1020,45 @@ impl Core {
             token_expires_at: record.tokens.expires_at,
             demo: false,
         })
+    }
+}
+
+/// Whether another program holds the app's port (on this computer).
+fn port_taken(port: u16) -> bool {
+    std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::AddrInUse)
+}
+
+/// What a failed look at a signed-in account means for the person: the
+/// sign-in expired (Worksection refused it and renewing did not help), or
+/// the access token ran out and renewing it failed otherwise (the sign-in
+/// server did not answer); `None` for any other failure (Worksection down
+/// with a valid sign-in is the health card's news, not a notification's).
+fn sign_in_trouble(e: &ToolError, account: Option<&AccountView>) -> Option<Alert> {
+    let e = e.upstream()?;
+    let name = account.map_or_else(
+        || "Worksection".to_owned(),
+        |a| {
+            a.account_url
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_owned()
+        },
+    );
+    match e.kind() {
+        _ if e.needs_sign_in() => Some(Alert::SignInExpired { account: name }),
+        ErrorKind::Upstream | ErrorKind::BadResponse
+            if account
+                .and_then(|a| a.token_expires_at)
+                .is_some_and(|at| at <= Utc::now()) =>
+        {
+            Some(Alert::RenewalFailed {
+                account: name,
+                why: e.to_string(),
+            })
+        }
+        _ => None,
     }
 }
 
@@ -1220,6 +1307,47 @@ mod tests {
         // An old attempt's answer does not count for a newer one.
         let (_newer, _, _) = core.begin_sign_in(None).expect("begin");
         assert!(core.take_pending(attempt).is_none());
+    }
+
+    #[test]
+    fn an_expired_sign_in_and_a_failed_renewal_are_told_apart_from_an_outage() {
+        let account = |expired: bool| AccountView {
+            user: "Ann".into(),
+            account_url: "https://acme.worksection.com".into(),
+            token_expires_at: Some(if expired {
+                Utc::now() - chrono::Duration::minutes(1)
+            } else {
+                Utc::now() + chrono::Duration::hours(1)
+            }),
+            demo: false,
+        };
+        let refused = ToolError::Upstream(Arc::new(worksection::Error::Auth {
+            problem: worksection::AuthProblem::SignInAgain,
+            said: None,
+        }));
+        assert_eq!(
+            sign_in_trouble(&refused, Some(&account(false))),
+            Some(Alert::SignInExpired {
+                account: "acme.worksection.com".into()
+            })
+        );
+        let down = ToolError::Upstream(Arc::new(worksection::Error::Upstream {
+            detail: "connection refused".into(),
+            status: None,
+        }));
+        assert!(matches!(
+            sign_in_trouble(&down, Some(&account(true))),
+            Some(Alert::RenewalFailed { account, why }) if account == "acme.worksection.com" && why.contains("did not answer")
+        ));
+        // Worksection down while the sign-in is good: the health card's news.
+        assert_eq!(sign_in_trouble(&down, Some(&account(false))), None);
+        assert_eq!(
+            sign_in_trouble(
+                &ToolError::NotFound("no such task".into()),
+                Some(&account(true))
+            ),
+            None
+        );
     }
 
     #[test]

@@ -12,19 +12,24 @@
 //! app's settings file), `navigation` (what the sign-in window may load),
 //! `signin_window`, `actions` (what a person can ask, for the dashboard
 //! and the tray alike), `commands` (the dashboard's doors to `actions`),
-//! `tray`, `error` (the commands' typed error).
+//! `tray`, `error` (the commands' typed error), `alerts` (OS
+//! notifications), `logs` (stderr and the log files), `updates` (the
+//! updater, in builds given its key).
 
 // No console window next to the app on Windows (release builds).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod actions;
+mod alerts;
 mod commands;
 mod core;
 mod error;
+mod logs;
 mod navigation;
 mod settings;
 mod signin_window;
 mod tray;
+mod updates;
 mod ways;
 
 use std::process::ExitCode;
@@ -32,9 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::{EnvFilter, Layer as _};
+use tauri_plugin_window_state::{AppHandleExt as _, StateFlags};
 
 use crate::core::{Core, EnvArgs, Snapshot};
 
@@ -55,7 +58,7 @@ fn main() -> ExitCode {
             .cloned();
         return bridge(account);
     }
-    init_logs();
+    logs::init();
     let dir = match settings::config_dir() {
         Ok(d) => d,
         Err(e) => {
@@ -79,25 +82,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to stderr at LOG_LEVEL (info by default), with the activity
-/// feed's upstream-request counter beside them.
-fn init_logs() {
-    let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
-    let filter = EnvFilter::try_new(format!(
-        "{level},hyper=warn,rmcp=warn,rustls=warn,h2=warn,tao=warn,wry=warn"
-    ))
-    .unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(false)
-                .with_filter(filter),
-        )
-        .with(worksection_mcp::upstream_layer())
-        .try_init();
 }
 
 /// How long `--bridge` waits for an app it started to serve.
@@ -202,6 +186,9 @@ pub fn open_dashboard(app: &AppHandle) -> tauri::Result<()> {
     let handle = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::CloseRequested { api, .. } = event {
+            // Saved now, not only at exit: a tray app is often ended by
+            // the session's logout, which gives it no exit to save at.
+            let _ = handle.save_window_state(WINDOW_STATE);
             let core = handle.state::<Arc<Core>>();
             if core.snapshot_has_tray() {
                 // The tray keeps the app (and the server) running.
@@ -215,13 +202,27 @@ pub fn open_dashboard(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Sends the new state to the dashboard and the tray.
+/// Sends the new state to the dashboard and the tray, and shows the OS
+/// notifications it brought.
 pub async fn publish(app: &AppHandle, core: &Core) -> Snapshot {
     let snap = core.snapshot().await;
     let _ = app.emit("status", &snap);
     crate::tray::refresh(app, &snap);
+    for alert in core.take_alerts() {
+        alerts::show(app, &alert, snap.has_tray);
+    }
     snap
 }
+
+/// What of the dashboard's window is remembered between launches: its
+/// size and place (not whether it was shown: that is for `--minimized`
+/// and the tray to say).
+const WINDOW_STATE: StateFlags = StateFlags::SIZE
+    .union(StateFlags::POSITION)
+    .union(StateFlags::MAXIMIZED);
+
+/// After a failed tool call, the soonest the sign-in is looked at again.
+const RECHECK_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
 /// Shows the dashboard (from the tray, or a second launch).
 pub fn show_dashboard(app: &AppHandle) {
@@ -235,7 +236,8 @@ pub fn show_dashboard(app: &AppHandle) {
 }
 
 fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
-    let app = tauri::Builder::default()
+    let mut context = tauri::generate_context!();
+    let builder = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch shows the first one's dashboard.
             show_dashboard(app);
@@ -245,6 +247,14 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             Some(vec!["--minimized"]),
         ))
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(WINDOW_STATE)
+                .with_denylist(&[signin_window::LABEL])
+                .build(),
+        );
+    let app = updates::add(builder, &mut context)
         .manage(core.clone())
         .invoke_handler(tauri::generate_handler![
             commands::get_status,
@@ -264,9 +274,19 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             commands::connect_client,
             commands::undo_connect,
             commands::open_install_link,
+            commands::install_update,
+            commands::open_logs,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
+            if let Err(e) = logs::to_files(&handle) {
+                tracing::warn!("{e}; logging to stderr only");
+            }
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                minimized,
+                "Worksection MCP started"
+            );
             // The tray item's title on Linux: libayatana-appindicator
             // answers the StatusNotifierItem's `Title` with GLib's
             // application name, which is the binary's name until set.
@@ -321,14 +341,29 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
                     }
                 }
             });
-            // The activity feed, live to the dashboard.
+            updates::watch(&handle, core.clone());
+            // The activity feed, live to the dashboard. A failed call may
+            // be an expired sign-in: the sign-in is looked at then (at
+            // most every few seconds), not only at the next health check.
             let mut calls = core.activity.subscribe();
             let feed_app = handle.clone();
+            let feed_core = core.clone();
             tauri::async_runtime::spawn(async move {
+                let mut last_recheck: Option<std::time::Instant> = None;
                 loop {
                     match calls.recv().await {
                         Ok(call) => {
                             let _ = feed_app.emit("activity", &call);
+                            if call.error.is_some()
+                                && last_recheck.is_none_or(|t| t.elapsed() >= RECHECK_AFTER_FAILURE)
+                            {
+                                last_recheck = Some(std::time::Instant::now());
+                                let (app, core) = (feed_app.clone(), feed_core.clone());
+                                tauri::async_runtime::spawn(async move {
+                                    core.check_health().await;
+                                    publish(&app, &core).await;
+                                });
+                            }
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
@@ -337,7 +372,7 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             });
             Ok(())
         })
-        .build(tauri::generate_context!())?;
+        .build(context)?;
     app.run(|handle, event| {
         if let RunEvent::ExitRequested { code, api, .. } = &event {
             let core = handle.state::<Arc<Core>>();

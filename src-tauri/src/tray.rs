@@ -10,9 +10,9 @@
 use std::sync::Arc;
 
 use tauri::image::Image;
-use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Wry};
 use tauri_plugin_autostart::ManagerExt as _;
 use worksection_mcp::connect::Client;
 
@@ -91,6 +91,21 @@ fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
         "Renew local access token",
         snap.settings.local_token,
     )?;
+    let logs = item("open_logs", "Open logs", true)?;
+    // Only when a checked update is at hand.
+    let update = match &snap.update {
+        Some(u) if u.installing => Some(item(
+            "install_update",
+            &format!("Installing {}…", u.version),
+            false,
+        )?),
+        Some(u) => Some(item(
+            "install_update",
+            &format!("Update to {} — Install and restart", u.version),
+            true,
+        )?),
+        None => None,
+    };
     let login = CheckMenuItem::with_id(
         app,
         "autostart",
@@ -101,23 +116,22 @@ fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
     )?;
     let quit = item("quit", "Quit", true)?;
     let sep = || PredefinedMenuItem::separator(app);
-    Menu::with_items(
-        app,
-        &[
-            &status,
-            &sep()?,
-            &open,
-            &sign_in,
-            &copy,
-            &connect,
-            &clear,
-            &renew,
-            &sep()?,
-            &login,
-            &sep()?,
-            &quit,
-        ],
-    )
+    let (sep1, sep2, sep3) = (sep()?, sep()?, sep()?);
+    let mut items: Vec<&dyn IsMenuItem<Wry>> = Vec::with_capacity(14);
+    items.push(&status);
+    items.push(&sep1);
+    if let Some(u) = &update {
+        items.push(u);
+    }
+    for entry in [&open, &sign_in, &copy, &connect, &clear, &renew] {
+        items.push(entry);
+    }
+    items.push(&sep2);
+    items.push(&login);
+    items.push(&logs);
+    items.push(&sep3);
+    items.push(&quit);
+    Menu::with_items(app, &items)
 }
 
 /// Creates the tray icon.
@@ -174,6 +188,8 @@ fn on_menu(app: &AppHandle, id: &str) {
             "clear_cache" => actions::clear_cache(&app, &core).await.is_err(),
             "renew_token" => actions::renew_local_token(&app, &core).await.is_err(),
             "autostart" => actions::toggle_autostart(&app, &core).await.is_err(),
+            "open_logs" => actions::open_logs(&app, &core).await.is_err(),
+            "install_update" => actions::install_update(&app, &core).await.is_err(),
             _ => false,
         };
         if failed {

@@ -171,13 +171,14 @@ def launched(
     bare: bool = False,
     settings: dict | None = None,
     binary: pathlib.Path | None = None,
+    home: AppHome | None = None,
 ):
     """Starts the app (`binary`, else DESKTOP_APP) under tauri-driver in a
     fresh home (with `env` added to its environment; with `bare`, no
     WORKSECTION_* or TOKEN_* variable at all; `settings` in its settings
-    file); yields an `App`. One at a time: the app is single-instance on
-    the session bus."""
-    where = AppHome(sim, bare, settings)
+    file), or in `home` again (which the caller then removes); yields an
+    `App`. One at a time: the app is single-instance on the session bus."""
+    where = home or AppHome(sim, bare, settings)
     where.env.update(env or {})
     driver_port = free_port()
     native_port = free_port()
@@ -205,7 +206,8 @@ def launched(
     finally:
         stop_process(driver_proc)
         driver_log.close()
-        where.remove()
+        if home is None:
+            where.remove()
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,11 @@ in tests/desktop/out/).
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -43,6 +45,7 @@ from conftest import (
     wait_text,
 )
 from processes import free_port, stop_process
+from notify_host import NotificationServer
 from tray_host import MenuEntry, StatusNotifierWatcher, TrayItem
 
 TITLE = "Worksection MCP"
@@ -59,6 +62,7 @@ SIGNED_OUT_MENU = [
     "Renew local access token",
     SEP,
     "Start at login",
+    "Open logs",
     SEP,
     "Quit",
 ]
@@ -67,10 +71,11 @@ SIGNED_OUT_MENU = [
 class Tray:
     """The app, the stand-in host, and the app's item as the host sees it."""
 
-    def __init__(self, app, host: StatusNotifierWatcher, item: TrayItem):
+    def __init__(self, app, host: StatusNotifierWatcher, item: TrayItem, notices: NotificationServer):
         self.app = app
         self.host = host
         self.item = item
+        self.notices = notices
         # The icon file's bytes in each state, as they are met.
         self.icons: dict[str, bytes] = {}
 
@@ -119,14 +124,34 @@ class Tray:
             time.sleep(0.2)
 
 
+# The desktop's opener (what "Open logs" hands the folder to), standing in
+# for the file manager: it writes down what it was asked to open.
+OPENER = """#!/bin/sh
+printf '%s\\n' "$@" >> "$(dirname "$0")/opened"
+"""
+
+
 @pytest.fixture(scope="class")
-def tray(sim):
+def opener():
+    stand_in = pathlib.Path(tempfile.mkdtemp(prefix="ws-opener-"))
+    (stand_in / "xdg-open").write_text(OPENER)
+    (stand_in / "xdg-open").chmod(0o755)
+    yield stand_in
+    for f in stand_in.iterdir():
+        f.unlink()
+    stand_in.rmdir()
+
+
+@pytest.fixture(scope="class")
+def tray(sim, opener):
     # The host comes first: the app looks for it once, at start.
-    with StatusNotifierWatcher() as host, launched(sim) as app:
+    path = {"PATH": f"{opener}:{os.environ.get('PATH', '')}"}
+    with NotificationServer() as notices, StatusNotifierWatcher() as host, launched(sim, env=path) as app:
         item = host.wait_for_item(READY_TIMEOUT)
         with TrayItem(item) as t:
-            yield Tray(app, host, t)
+            yield Tray(app, host, t, notices)
         assert not host.errors, host.errors
+        assert not notices.errors, notices.errors
 
 
 def _open_window(tray: Tray, label: str) -> tuple[str, str]:
@@ -280,6 +305,22 @@ class TestTrayMenu:
         wait_for(lambda: not app.driver.find_element(By.ID, "set-autostart").is_selected(), "the box to clear")
         wait_for(lambda: _saved_settings(app).get("start_at_login") is False, "the saved setting")
 
+    def test_open_logs_opens_the_log_folder_which_has_the_start(self, tray, opener):
+        """The logs are files in the OS log folder (on Linux, the app's
+        folder under XDG_DATA_HOME), with a line for the start; "Open logs"
+        hands that folder to the desktop's opener."""
+        app = tray.app
+        logs = app.home / ".local" / "share" / "com.worksection.mcp" / "logs"
+        files = sorted(logs.glob("*.log"))
+        assert [f.name for f in files] == ["worksection-mcp.log"], files
+        first = files[0].read_text().splitlines()
+        assert any("Worksection MCP started" in line and "INFO" in line for line in first), first[:5]
+        assert any("serving" in line for line in first), first
+        tray.item.click("Open logs")
+        opened = opener / "opened"
+        wait_for(opened.exists, "the opener to be asked")
+        assert opened.read_text().splitlines() == [str(logs)]
+
     def test_connect_claude_desktop_writes_its_config(self, tray):
         app = tray.app
         config = app.claude_config()
@@ -363,6 +404,12 @@ class TestTrayMenu:
             )
             assert not tray.item.entry("Copy MCP address").enabled
             assert not tray.item.entry("Clear file cache").enabled
+            # An OS notification says so, and what to click in the tray.
+            port = taken.getsockname()[1]
+            shown = tray.notices.wait_for(lambda n: f"Port {port}" in n.body, timeout=WAIT)
+            assert shown.summary == "Worksection MCP is not serving"
+            assert shown.body.startswith(f"Port {port} is taken by another program"), shown.body
+            assert "Click \u201cOpen dashboard\u201d in the Worksection MCP menu in the tray" in shown.body, shown.body
             app.screenshot("tray-port-taken", top=True)
         # A free port: serving again, with the serving icon.
         app.port = free_port()

@@ -26,6 +26,15 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// Worksection's own error, when that is what failed (the desktop app
+    /// tells an expired sign-in from the rest by it).
+    pub fn upstream(&self) -> Option<&worksection::Error> {
+        match self {
+            Self::Upstream(e) => Some(e),
+            _ => None,
+        }
+    }
+
     pub fn argument(name: &'static str, problem: impl Into<String>) -> Self {
         Self::Argument {
             name,

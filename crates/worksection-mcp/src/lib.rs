@@ -54,6 +54,7 @@ pub use config::{
     ConfigError, OAuthArgs, ServeArgs, Settings, Source, StoreArgs, Transport,
     check_requests_per_second, data_dir, default_cache_dir,
 };
+pub use error::ToolError;
 pub use file_cache::{FileCache, FileCacheStats};
 pub use open::{Opened, open};
 pub use output::{List, Page, RESPONSE_BUDGET, page};
