@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "save_api_key",
     "copy_redirect_uri",
     "open_install_link",
+    "install_claude_extension",
 ];
 
 fn main() {
