@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "open_install_link",
     "install_update",
     "open_logs",
+    "install_claude_extension",
 ];
 
 fn main() {

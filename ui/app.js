@@ -334,6 +334,7 @@ function wire() {
     b.addEventListener("click", () => act("connect_client", { client: b.dataset.client }).then(refresh)));
   document.querySelectorAll("button[data-link]").forEach((b) =>
     b.addEventListener("click", () => act("open_install_link", { client: b.dataset.link })));
+  $("install-claude-extension").addEventListener("click", () => act("install_claude_extension").then(refresh));
   $("connected").addEventListener("click", (e) => {
     const client = e.target.dataset && e.target.dataset.undo;
     if (client) act("undo_connect", { client });

@@ -297,6 +297,37 @@ pub async fn open_install_link(
     finish(app, core, result).await
 }
 
+/// Makes the Claude Desktop extension (`.mcpb`) from this app, saves it in
+/// the person's Downloads folder (else the app's cache folder) and opens
+/// it with the system, which hands it to Claude Desktop's installer.
+pub async fn install_claude_extension(app: &AppHandle, core: &Core) -> Result<String, Error> {
+    let result = async {
+        let dir = directories::UserDirs::new()
+            .and_then(|u| u.download_dir().map(std::path::Path::to_path_buf))
+            .or_else(|| directories::BaseDirs::new().map(|b| b.cache_dir().join(crate::settings::IDENTIFIER)))
+            .ok_or("Could not find your Downloads folder (is HOME set?); nothing was saved.")?;
+        let path = tauri::async_runtime::spawn_blocking(move || crate::extension::write(&dir))
+            .await
+            .map_err(|e| e.to_string())??;
+        let shown = path.display().to_string();
+        match open_with_system(&shown) {
+            Ok(()) => core.set_notice(
+                "info",
+                format!("Saved {shown} and opened it: confirm the install in Claude Desktop."),
+            ),
+            Err(e) => core.set_notice(
+                "info",
+                format!(
+                    "Saved {shown}, but could not open it ({e}): drag it onto Claude Desktop's Settings → Extensions."
+                ),
+            ),
+        }
+        Ok::<_, Error>(shown)
+    }
+    .await;
+    finish(app, core, result).await
+}
+
 fn open_with_system(link: &str) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     let mut cmd = std::process::Command::new("xdg-open");

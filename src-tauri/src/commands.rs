@@ -134,6 +134,12 @@ pub async fn open_install_link(
     actions::open_install_link(&app, &core, actions::client_named(&client)?).await
 }
 
+/// Makes the Claude Desktop extension and hands it to Claude Desktop.
+#[tauri::command]
+pub async fn install_claude_extension(app: AppHandle, core: Shared<'_>) -> Result<String, Error> {
+    actions::install_claude_extension(&app, &core).await
+}
+
 #[tauri::command]
 pub async fn undo_connect(
     app: AppHandle,

@@ -5,7 +5,9 @@
 //! `worksection-mcp-desktop --bridge` is the same binary started by an
 //! assistant: it speaks MCP over stdio and forwards to the running app's
 //! server, so one process owns the sign-in and the rate limit. It is
-//! handled before Tauri starts, so it needs no window or display.
+//! handled before Tauri starts, so it needs no window or display; so is
+//! `--mcpb-manifest`, which prints the Claude Desktop extension's manifest
+//! (`extension`) for `scripts/mcpb`.
 //!
 //! Modules: `core` (state, server, sign-in, snapshot), `ways` (the three
 //! ways to sign in and where their details are kept), `settings` (the
@@ -14,7 +16,8 @@
 //! and the tray alike), `commands` (the dashboard's doors to `actions`),
 //! `tray`, `error` (the commands' typed error), `alerts` (OS
 //! notifications), `logs` (stderr and the log files), `updates` (the
-//! updater, in builds given its key).
+//! updater, in builds given its key), `extension` (the Claude Desktop
+//! extension).
 
 // No console window next to the app on Windows (release builds).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -24,6 +27,7 @@ mod alerts;
 mod commands;
 mod core;
 mod error;
+mod extension;
 mod logs;
 mod navigation;
 mod settings;
@@ -58,6 +62,9 @@ fn main() -> ExitCode {
             .cloned();
         return bridge(account);
     }
+    if args.iter().any(|a| a == "--mcpb-manifest") {
+        return print_manifest();
+    }
     logs::init();
     let dir = match settings::config_dir() {
         Ok(d) => d,
@@ -79,6 +86,24 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Worksection MCP could not start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--mcpb-manifest`: the extension's manifest for this binary, on stdout.
+fn print_manifest() -> ExitCode {
+    let name = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "worksection-mcp-desktop".to_owned());
+    match serde_json::to_string_pretty(&extension::manifest(&name)) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Worksection MCP: could not write the manifest: {e}");
             ExitCode::FAILURE
         }
     }
@@ -276,6 +301,7 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             commands::open_install_link,
             commands::install_update,
             commands::open_logs,
+            commands::install_claude_extension,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

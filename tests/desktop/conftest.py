@@ -24,9 +24,11 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,6 +39,7 @@ from mcp.client.stdio import stdio_client
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -111,10 +114,8 @@ class App:
 def fresh_out():
     """Screenshots of this run only."""
     OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("*.png"):
+    for old in [*OUT.glob("*.png"), *OUT.glob("launch-*.log")]:
         old.unlink()
-    # Every app's tauri-driver appends to it.
-    (OUT / "tauri-driver.log").write_text("")
 
 
 class AppHome:
@@ -164,6 +165,172 @@ class AppHome:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
+# How long an app launch may take to open its WebDriver session (tauri-driver
+# and WebKitWebDriver starting, the app starting and opening its window);
+# past it the launch fails, naming what did not start, instead of hanging.
+LAUNCH_TIMEOUT = 90.0
+# How long one WebDriver command may take before it fails.
+COMMAND_TIMEOUT = 120
+# The name the app's single-instance plugin owns on the session bus while
+# it runs: a second launch hands over to its owner and exits at once.
+SINGLE_INSTANCE = "com.worksection.mcp.SingleInstance"
+_launch_numbers = itertools.count(1)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return (pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")).strip()
+    return "?"
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, dead but not yet reaped, is not)."""
+    with contextlib.suppress(OSError):
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def single_instance_owner() -> int | None:
+    """The process that owns the app's single-instance name on the session
+    bus (a running app), if any."""
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    bus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus", interface="org.freedesktop.DBus")
+    with open_dbus_connection(bus="SESSION") as conn:
+        names = conn.send_and_get_reply(new_method_call(bus, "ListNames"), timeout=10).body[0]
+        for name in names:
+            if name.startswith(SINGLE_INSTANCE):
+                reply = conn.send_and_get_reply(new_method_call(bus, "GetConnectionUnixProcessID", "s", (name,)), timeout=10)
+                if reply.body:
+                    return int(reply.body[0])
+    return None
+
+
+def _no_app_running(log) -> None:
+    """Waits (briefly) for any app of an earlier launch to be gone: while
+    one owns the single-instance name, a new launch would hand over to it
+    and exit before opening a window, and WebKitWebDriver would wait for
+    that window forever."""
+    deadline = time.monotonic() + 15
+    owner = single_instance_owner()
+    while owner is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        owner = single_instance_owner()
+    if owner is not None:
+        pytest.fail(
+            f"an app of an earlier launch still runs (pid {owner}: {_cmdline(owner)}) and owns {SINGLE_INSTANCE} "
+            f"on the session bus: a new launch would hand over to it and exit; see {log.name}"
+        )
+
+
+def _tail(path: pathlib.Path, lines: int = 25) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def _stacks(pid: int) -> str:
+    """The threads' stacks of a stuck process, where gdb is installed (for
+    the failure's log only)."""
+    if not shutil.which("gdb"):
+        return "(no gdb to show where it is stuck)"
+    with contextlib.suppress(Exception):
+        out = subprocess.run(
+            ["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt 25"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return out.stdout[-20000:]
+    return "(gdb could not attach)"
+
+
+def _open_session(driver_port: int, binary: pathlib.Path, driver_proc: subprocess.Popen, log_path: pathlib.Path):
+    """Opens the WebDriver session (which launches the app), within
+    LAUNCH_TIMEOUT. A launch that does not open it fails, saying which part
+    did not start: tauri-driver, WebKitWebDriver, the app (gone, or running
+    without its window's automation), with the log's tail."""
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(binary)})
+    url = f"http://127.0.0.1:{driver_port}"
+    # Every WebDriver command answers within COMMAND_TIMEOUT or fails (the
+    # default is to wait for ever).
+    config = ClientConfig(remote_server_addr=url, timeout=COMMAND_TIMEOUT)
+    result: dict = {}
+
+    def connect() -> None:
+        try:
+            result["driver"] = webdriver.Remote(command_executor=url, options=options, client_config=config)
+        except Exception as e:  # reported below
+            result["error"] = e
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    app_pid = None
+    while thread.is_alive() and time.monotonic() - started < LAUNCH_TIMEOUT:
+        thread.join(0.2)
+        if app_pid is None:
+            apps = [p for p in _descendants(driver_proc.pid) if os.path.realpath(f"/proc/{p}/exe") == os.path.realpath(binary)]
+            app_pid = apps[0] if apps else None
+        elif not _alive(app_pid):
+            break
+    if "driver" in result:
+        with open(log_path, "a") as log:
+            log.write(f"--- session opened in {time.monotonic() - started:.1f} s (app pid {app_pid})\n")
+        return result["driver"], app_pid
+    tree = {p: _cmdline(p) for p in _descendants(driver_proc.pid) if _alive(p)}
+    if "error" in result:
+        what = f"the WebDriver session was refused: {result['error']}"
+    elif driver_proc.poll() is not None:
+        what = f"tauri-driver exited ({driver_proc.returncode})"
+    elif not any("WebKitWebDriver" in c for c in tree.values()):
+        what = "WebKitWebDriver is not running"
+    elif app_pid is None:
+        what = f"WebKitWebDriver did not start the app ({binary.name}) within {LAUNCH_TIMEOUT:.0f} s"
+    elif not _alive(app_pid):
+        owner = single_instance_owner()
+        handed = f"; {SINGLE_INSTANCE} is owned by pid {owner} ({_cmdline(owner)})" if owner else ""
+        what = f"the app (pid {app_pid}) exited before opening its window's automation session{handed}"
+    else:
+        what = f"the app (pid {app_pid}) runs but opened no automation session within {LAUNCH_TIMEOUT:.0f} s"
+        with open(log_path, "a") as log:
+            log.write(f"\n--- stacks of the app (pid {app_pid}) ---\n{_stacks(app_pid)}\n")
+    with open(log_path, "a") as log:
+        log.write(f"\n--- launch failed: {what}\n--- processes under tauri-driver: {tree}\n")
+    _kill_tree(driver_proc)
+    thread.join(10)
+    pytest.fail(f"app launch: {what}. Log {log_path.name} ends:\n{_tail(log_path)}")
+
+
+def _kill_tree(driver_proc: subprocess.Popen) -> None:
+    """Ends tauri-driver and everything under it (WebKitWebDriver, the app
+    and WebKit's processes): its own process group, started for it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(driver_proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        driver_proc.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def launched(
     sim: dict,
@@ -177,34 +344,49 @@ def launched(
     fresh home (with `env` added to its environment; with `bare`, no
     WORKSECTION_* or TOKEN_* variable at all; `settings` in its settings
     file), or in `home` again (which the caller then removes); yields an
-    `App`. One at a time: the app is single-instance on the session bus."""
+    `App`. One at a time: the app is single-instance on the session bus.
+    The log of tauri-driver, WebKitWebDriver and the app goes to
+    OUT/launch-NN.log; a launch that does not open its session within
+    LAUNCH_TIMEOUT fails, saying what did not start."""
     where = home or AppHome(sim, bare, settings)
     where.env.update(env or {})
+    binary = binary or need("DESKTOP_APP")
+    log_path = OUT / f"launch-{next(_launch_numbers):02d}.log"
+    driver_log = open(log_path, "w")
+    driver_log.write(f"launch of {binary.name} for {os.environ.get('PYTEST_CURRENT_TEST', '?')}\n")
+    driver_log.flush()
+    _no_app_running(driver_log)
     driver_port = free_port()
     native_port = free_port()
-    driver_log = open(OUT / "tauri-driver.log", "a")
+    # In a process group of its own, so the app under it never outlives the
+    # test (see _kill_tree), whatever WebKitWebDriver managed to do.
     driver_proc = subprocess.Popen(
         [str(need("TAURI_DRIVER")), "--port", str(driver_port), "--native-port", str(native_port)],
         env=where.env,
         stdout=driver_log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         # tauri-driver forwards to WebKitWebDriver, which starts a moment later.
         if not (wait_port(driver_port, 30) and wait_port(native_port, 30)):
-            pytest.exit("tauri-driver did not start; see tests/desktop/out/tauri-driver.log", returncode=2)
-        options = ArgOptions()
-        options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(binary or need("DESKTOP_APP"))})
-        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{driver_port}", options=options)
+            pytest.fail(f"tauri-driver or WebKitWebDriver did not start listening within 30 s; see {log_path.name}")
+        if driver_proc.poll() is not None:
+            pytest.fail(f"tauri-driver exited ({driver_proc.returncode}); see {log_path.name}")
+        driver, app_pid = _open_session(driver_port, binary, driver_proc, log_path)
         try:
             yield App(driver, where, sim)
         finally:
             # A test may have ended the session itself (to stop the app).
             with contextlib.suppress(Exception):
                 driver.quit()
+            # WebKitWebDriver ends the app on quit; wait for that, so the
+            # next launch never meets it on the bus.
+            deadline = time.monotonic() + 10
+            while app_pid and _alive(app_pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
     finally:
-        stop_process(driver_proc)
+        _kill_tree(driver_proc)
         driver_log.close()
         if home is None:
             where.remove()
@@ -293,6 +475,17 @@ def click(app, element_id: str) -> None:
     app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
     wait(app).until(EC.element_to_be_clickable((By.ID, element_id)))
     el.click()
+
+
+def press(app, element_id: str) -> None:
+    """Clicks a button whose window goes away with the click: the sign-in
+    window's Allow and Deny (the app closes that window when Worksection
+    redirects). A WebDriver click waits for the navigation it caused, and
+    WebKitWebDriver may never answer that wait once the window closed
+    under it (the suite hung there, under load); so the page clicks it
+    itself, after the command has returned."""
+    el = wait(app).until(EC.element_to_be_clickable((By.ID, element_id)))
+    app.driver.execute_script("const el = arguments[0]; setTimeout(() => el.click(), 0);", el)
 
 
 def main_window(app) -> None:

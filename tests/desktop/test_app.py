@@ -23,6 +23,7 @@ from conftest import (
     click,
     main_window,
     mcp_status_without_token,
+    press,
     put_a_file_in_the_cache,
     set_port,
     text,
@@ -47,10 +48,10 @@ def test_sign_in_in_the_apps_own_window(app):
     wait(app).until(lambda d: len(d.window_handles) > 1)
     signin = next(h for h in app.driver.window_handles if h != main)
     app.driver.switch_to.window(signin)
-    allow = wait(app).until(EC.element_to_be_clickable((By.ID, "allow")))
+    wait(app).until(EC.element_to_be_clickable((By.ID, "allow")))
     assert app.driver.current_url.startswith(app.sim["oauth_url"])
     app.screenshot("consent-page")
-    allow.click()
+    press(app, "allow")
     # The app takes the redirect, closes the window and finishes the sign-in.
     back_to(app, main, signin)
     wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
@@ -139,7 +140,7 @@ def _open_sign_in(app) -> tuple[str, str]:
 
 def test_deny_ends_in_a_clear_message(app):
     main, signin = _open_sign_in(app)
-    click(app, "deny")
+    press(app, "deny")
     back_to(app, main, signin)
     notice = wait_text(app, "notice-text", lambda t: "Allow" in t)
     assert "nothing was saved" in notice

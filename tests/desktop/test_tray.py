@@ -37,6 +37,7 @@ from conftest import (
     main_window,
     mcp_status_without_token,
     need,
+    press,
     put_a_file_in_the_cache,
     set_port,
     text,
@@ -213,7 +214,7 @@ class TestTrayMenu:
         app = tray.app
         main, signin = _open_window(tray, "Sign in…")
         app.screenshot("tray-sign-in-window")
-        app.driver.find_element(By.ID, "allow").click()
+        press(app, "allow")
         back_to(app, main, signin)
         wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
         wait_text(app, "server-state", lambda t: t == "running")

@@ -5,34 +5,68 @@
 //! It reuses the same checks `serve` runs at start (so the two never
 //! disagree), then goes further than `serve` can at start: it resolves and
 //! reaches the hosts, makes one real API call, and writes a file in every
-//! folder the server will write to.
+//! folder the server will write to. A setup that works but leaves the
+//! account open to every program on the computer is a warning, not a
+//! failure: the CLI's default stays as it is.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use worksection_mcp::{ServeArgs, Settings, Source, data_dir, open};
+use worksection_mcp::{ServeArgs, Settings, Source, Transport, data_dir, open};
 
 /// One line of the report.
 pub struct Check {
     pub name: String,
-    pub ok: bool,
+    pub status: Status,
     /// What was found, or what to do.
     pub detail: String,
+}
+
+/// How a check came out: only `Fail` makes `doctor` exit non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Works, but deserves a change (said in the detail).
+    Warn,
+    Fail,
+}
+
+impl Check {
+    pub fn ok(&self) -> bool {
+        self.status != Status::Fail
+    }
+
+    /// The report's mark for it.
+    pub fn mark(&self) -> &'static str {
+        match self.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        }
+    }
 }
 
 fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
     Check {
         name: name.into(),
-        ok: true,
+        status: Status::Ok,
         detail: detail.into(),
+    }
+}
+
+fn warn(name: impl Into<String>, advice: impl Into<String>) -> Check {
+    Check {
+        name: name.into(),
+        status: Status::Warn,
+        detail: advice.into(),
     }
 }
 
 fn fail(name: impl Into<String>, fix: impl Into<String>) -> Check {
     Check {
         name: name.into(),
-        ok: false,
+        status: Status::Fail,
         detail: fix.into(),
     }
 }
@@ -52,6 +86,7 @@ pub async fn run(args: &ServeArgs) -> Vec<Check> {
         }
     };
     out.push(port_check(&settings));
+    out.push(access_check(&settings));
     out.push(writable("file cache folder", &settings.file_cache_root));
     if let Ok(dir) = data_dir() {
         out.push(writable("data folder", &dir));
@@ -83,7 +118,7 @@ pub async fn run(args: &ServeArgs) -> Vec<Check> {
             }
         }
     }
-    if out.iter().all(|c| c.ok) {
+    if out.iter().all(Check::ok) {
         out.push(api_call(&settings).await);
     }
     out
@@ -116,6 +151,39 @@ fn port_check(s: &Settings) -> Check {
                 s.host, s.port
             ),
         ),
+    }
+}
+
+/// Who can read the served account: over HTTP without MCP_AUTH_TOKEN,
+/// every program of every user on this computer can (the server refuses
+/// to start so on any other address than loopback).
+fn access_check(s: &Settings) -> Check {
+    const NAME: &str = "local access";
+    match s.transport {
+        Transport::Stdio => pass(NAME, "stdio only: nothing listens for other programs"),
+        Transport::Http if s.auth_token.is_some() => {
+            pass(NAME, "clients must send MCP_AUTH_TOKEN as a bearer token")
+        }
+        Transport::Http => warn(
+            NAME,
+            format!(
+                "{} is served at http://{}:{}/mcp without a token: any program or user on this computer can read it; \
+                 set MCP_AUTH_TOKEN (`openssl rand -hex 32`) and give it to your clients as a bearer token",
+                served(&s.source),
+                s.host,
+                s.port
+            ),
+        ),
+    }
+}
+
+/// The account a source serves, for a sentence.
+fn served(source: &Source) -> String {
+    match source {
+        #[cfg(feature = "demo")]
+        Source::Demo => "the demo account".to_owned(),
+        Source::ApiKey { account_url, .. } => format!("the account {account_url}"),
+        Source::OAuth { .. } => "every signed-in account".to_owned(),
     }
 }
 
@@ -192,7 +260,7 @@ async fn api_call(settings: &Settings) -> Check {
             ),
             Err(e) => fail("API call", format!("{key}: {e}")),
         };
-        if !result.ok {
+        if !result.ok() {
             break;
         }
     }

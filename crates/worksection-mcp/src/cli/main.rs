@@ -135,10 +135,9 @@ fn main() -> ExitCode {
             Command::Doctor(args) => {
                 let checks = doctor::run(&args).await;
                 for c in &checks {
-                    let mark = if c.ok { "ok  " } else { "FAIL" };
-                    println!("{mark} {}: {}", c.name, c.detail);
+                    println!("{} {}: {}", c.mark(), c.name, c.detail);
                 }
-                if checks.iter().all(|c| c.ok) {
+                if checks.iter().all(doctor::Check::ok) {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE
