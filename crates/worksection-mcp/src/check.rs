@@ -85,7 +85,10 @@ impl CheckReport {
 
     /// Tools whose answers had fields that did not decode.
     pub fn undecoded(&self) -> usize {
-        self.tools.iter().filter(|t| !t.undecoded.is_empty()).count()
+        self.tools
+            .iter()
+            .filter(|t| !t.undecoded.is_empty())
+            .count()
     }
 
     /// Whether everything answered as it should (what the CLI's exit code
@@ -163,7 +166,11 @@ const FINDERS: [&str; 7] = [
 ];
 
 /// Tools with no required argument that still need a project (or a task).
-const ONE_OF_PROJECT_OR_TASK: [&str; 3] = ["get_project_files", "list_image_attachments", "search_tasks"];
+const ONE_OF_PROJECT_OR_TASK: [&str; 3] = [
+    "get_project_files",
+    "list_image_attachments",
+    "search_tasks",
+];
 
 /// Calls every tool once, read-only, against `account` (through a server
 /// of its own with every tool, sharing the account's client and caches),
@@ -204,8 +211,7 @@ pub async fn check(account: Arc<Account>, mut progress: impl FnMut(&ToolCheck)) 
         let Some(tool) = registry.get(&name) else {
             continue;
         };
-        let outcome = if user_only && matches!(name.as_str(), "get_current_user" | "get_my_timer")
-        {
+        let outcome = if user_only && matches!(name.as_str(), "get_current_user" | "get_my_timer") {
             Err("needs a person signed in; this account is served with the admin API key".into())
         } else {
             arguments(&tool.input_schema, &found).map(|mut args| {
@@ -429,14 +435,27 @@ mod tests {
             tools: vec![
                 odd,
                 t("get_timers", Outcome::Empty),
-                t("download_file", Outcome::Skipped { why: "no file".into() }),
-                t("get_costs", Outcome::Failed { said: "Action is invalid".into() }),
+                t(
+                    "download_file",
+                    Outcome::Skipped {
+                        why: "no file".into(),
+                    },
+                ),
+                t(
+                    "get_costs",
+                    Outcome::Failed {
+                        said: "Action is invalid".into(),
+                    },
+                ),
             ],
         };
         let text = report.text();
         assert!(text.contains("answered  get_tasks (3)"), "{text}");
         assert!(text.contains("did not decode: Task.priority"), "{text}");
-        assert!(text.contains("FAILED    get_costs: Action is invalid"), "{text}");
+        assert!(
+            text.contains("FAILED    get_costs: Action is invalid"),
+            "{text}"
+        );
         assert!(
             text.contains("4 tools: 1 answered, 1 empty, 1 skipped, 1 failed; 1 with fields that did not decode"),
             "{text}"

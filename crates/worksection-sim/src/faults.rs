@@ -313,7 +313,10 @@ mod tests {
     #[test]
     fn a_shape_fault_gives_one_field_of_the_first_record_the_wrong_type() {
         let spec: FaultSpec = "shape:get_tasks:user_from.id".parse().expect("valid");
-        assert_eq!(spec.shapes, vec![("get_tasks".into(), "user_from.id".into())]);
+        assert_eq!(
+            spec.shapes,
+            vec![("get_tasks".into(), "user_from.id".into())]
+        );
         let faults = Faults::new(&spec, 1);
         let mut answer = serde_json::json!({"status": "ok", "data": [
             {"id": "1", "user_from": {"id": "5", "email": "a@b.c"}},
@@ -323,7 +326,10 @@ mod tests {
         faults.misshape("get_task", &mut answer);
         assert_eq!(answer, before);
         faults.misshape("get_tasks", &mut answer);
-        assert_eq!(answer["data"][0]["user_from"]["id"], serde_json::json!(["wrong", "type"]));
+        assert_eq!(
+            answer["data"][0]["user_from"]["id"],
+            serde_json::json!(["wrong", "type"])
+        );
         assert_eq!(answer["data"][0]["user_from"]["email"], "a@b.c");
         assert_eq!(answer["data"][1], before["data"][1]);
         assert!("shape:get_tasks".parse::<FaultSpec>().is_err());

@@ -144,7 +144,10 @@ fn note_problems(type_name: &str, problems: &[String]) {
     PROBLEMS.with(|p| {
         if let Some(list) = p.borrow_mut().as_mut() {
             list.extend(problems.iter().map(|line| match line.strip_prefix(". ") {
-                Some(rest) => format!("{type_name}{}", rest.trim_start_matches(&format!("({type_name})"))),
+                Some(rest) => format!(
+                    "{type_name}{}",
+                    rest.trim_start_matches(&format!("({type_name})"))
+                ),
                 None => format!("{type_name}.{line}"),
             }));
         }
@@ -218,10 +221,9 @@ pub(crate) fn decode_record<T: Record>(
                 None => (key.clone(), kind(&value)),
             },
         };
-        undecoded.problems.push(format!(
-            "{path}: {}, got {got}",
-            expected(&failure.error)
-        ));
+        undecoded
+            .problems
+            .push(format!("{path}: {}, got {got}", expected(&failure.error)));
         fields.remove(&key);
         undecoded.fields.insert(key, value);
         match strict(&Value::Object(fields.clone())) {
@@ -289,7 +291,9 @@ pub(crate) fn expected(e: &serde_json::Error) -> String {
         Some((_, exp)) => format!("expected {exp}"),
         None if msg.starts_with("missing field") => msg.to_owned(),
         // A record's own error (`decode_record`): "expected Task, got a number".
-        None if msg.starts_with("expected ") => msg.split(", got ").next().unwrap_or(msg).to_owned(),
+        None if msg.starts_with("expected ") => {
+            msg.split(", got ").next().unwrap_or(msg).to_owned()
+        }
         None => "not readable".to_owned(),
     }
 }
@@ -713,8 +717,9 @@ pub(crate) mod lenient {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    nested::<T, D::Error>(v)
-                        .map_err(|e| de::Error::custom(super::within(&format!("[{i}]"), &e.to_string())))
+                    nested::<T, D::Error>(v).map_err(|e| {
+                        de::Error::custom(super::within(&format!("[{i}]"), &e.to_string()))
+                    })
                 })
                 .collect::<Result<Vec<T>, _>>()
                 .map(Some),
