@@ -53,7 +53,7 @@ use worksection::models::{
     Comment, Contact, ContactGroup, Cost, CostTotals, Costs, Event, FileRef, Minutes, Money,
     MyTimer, Place, Project, ProjectGroup, Tag, TagGroup, Task, Timer, User, UserGroup, Webhook,
 };
-use worksection::{Action, Client, Params};
+use worksection::{Action, Client};
 
 use crate::cache::ResponseCache;
 use crate::error::ToolError;
@@ -116,6 +116,7 @@ impl Account {
         A::Answer: Sync,
     {
         let key = key(&action)?;
+        note_used(&key);
         let c = self.client.clone();
         Ok(self
             .cache
@@ -129,7 +130,12 @@ impl Account {
         A: Action,
         A::Answer: Sync,
     {
-        self.cache.peek(&key(action).ok()?)
+        let key = key(action).ok()?;
+        let found = self.cache.peek(&key);
+        if found.is_some() {
+            note_used(&key);
+        }
+        found
     }
 
     pub async fn me(&self) -> Result<Arc<User>, ToolError> {
@@ -492,8 +498,34 @@ impl Account {
 /// sent (`name k=v&k=v`, values as they are), so two requests that send
 /// the same share one key.
 fn key<A: Action>(action: &A) -> Result<String, ToolError> {
-    let params = Params::of(action)?;
-    Ok(format!("{} {}", A::NAME, params.canonical()))
+    Ok(worksection::request_key(action)?)
+}
+
+tokio::task_local! {
+    static USED: std::cell::RefCell<Vec<String>>;
+}
+
+/// Runs `fut` and returns its output with the requests (by
+/// [`worksection::request_key`]) whose answers it used, fetched or cached:
+/// a check reads their decode problems from the client
+/// ([`worksection::Client::decode_problems`]), which keeps them per request,
+/// so a tool answered from the cache still shows what its answer lacked.
+pub(crate) async fn with_requests_used<F: std::future::Future>(fut: F) -> (F::Output, Vec<String>) {
+    USED.scope(std::cell::RefCell::new(Vec::new()), async move {
+        let out = fut.await;
+        let used = USED.try_with(|u| u.take()).unwrap_or_default();
+        (out, used)
+    })
+    .await
+}
+
+fn note_used(key: &str) {
+    let _ = USED.try_with(|u| {
+        let mut u = u.borrow_mut();
+        if !u.iter().any(|k| k == key) {
+            u.push(key.to_owned());
+        }
+    });
 }
 
 /// Every status filter a project list may have been fetched with.

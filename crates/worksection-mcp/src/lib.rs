@@ -22,13 +22,16 @@
 //! desktop app) and restarts it on demand; [`Activity`] is the feed of
 //! recent tool calls it watches; [`transport::bridge`] forwards an
 //! assistant's stdio to a server already running over HTTP; [`connect`]
-//! writes this server into an assistant's settings. The headless binary
+//! writes this server into an assistant's settings; [`check`] calls every
+//! tool once against an account and reports each (`worksection-mcp check`,
+//! the desktop's "Check every tool"). The headless binary
 //! lives in `cli/` and uses only what is exported here.
 
 mod account;
 mod activity;
 pub mod args;
 mod cache;
+mod check;
 mod completion;
 mod config;
 pub mod connect;
@@ -50,6 +53,7 @@ pub mod transport;
 pub use account::Account;
 pub use activity::{Activity, ToolCall, upstream_layer};
 pub use cache::ResponseCache;
+pub use check::{CheckReport, Outcome, ToolCheck, check, line as check_line};
 pub use config::{
     ConfigError, OAuthArgs, ServeArgs, Settings, Source, StoreArgs, Transport,
     check_requests_per_second, data_dir, default_cache_dir,

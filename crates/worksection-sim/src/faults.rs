@@ -14,7 +14,12 @@
 //! (200 with an HTML error page), `drop` (the connection closes mid-answer),
 //! `hang` (never answers).
 //!
-//! Example: `500=0.1,429*3,slow:1500=0.2`.
+//! `shape:ACTION:FIELD` takes no trigger: every answer of `ACTION` has its
+//! first record's `FIELD` (a dotted path, `user_from.id`) replaced by a
+//! list, a value of the wrong type for any field, so the lenient decoding
+//! and `worksection-mcp check` can be tested against one odd record.
+//!
+//! Example: `500=0.1,429*3,slow:1500=0.2,shape:get_tasks:priority`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,7 +35,8 @@ pub const SPEC_HELP: &str = "Comma-separated faults, each NAME=P (probability pe
 (HTTP 200 with status: error \"Too many requests\"), slow:MS, \
 slowbody:MS, malformed (truncated JSON), html (HTML error page), drop (connection closed \
 mid-answer), hang (never answers). Flags: revoke (revoke all tokens), none (clear). \
-Example: 500=0.1,429*3,slow:1500=0.2";
+shape:ACTION:FIELD (no trigger): every answer of ACTION has its first record's FIELD (dotted \
+path) of the wrong type. Example: 500=0.1,429*3,slow:1500=0.2,shape:get_tasks:priority";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
@@ -83,6 +89,9 @@ pub struct FaultSpec {
     pub rules: Vec<FaultRule>,
     /// Revoke every token when the spec is applied.
     pub revoke: bool,
+    /// `shape:ACTION:FIELD`: the action and the field its answers get
+    /// wrong.
+    pub shapes: Vec<(String, String)>,
 }
 
 impl FaultSpec {
@@ -111,6 +120,15 @@ impl FromStr for FaultSpec {
             match item {
                 "none" => spec = FaultSpec::default(),
                 "revoke" => spec.revoke = true,
+                _ if item.starts_with("shape:") => {
+                    let rest = &item["shape:".len()..];
+                    match rest.split_once(':') {
+                        Some((action, field)) if !action.is_empty() && !field.is_empty() => {
+                            spec.shapes.push((action.to_owned(), field.to_owned()));
+                        }
+                        _ => return Err(err("expected shape:ACTION:FIELD")),
+                    }
+                }
                 _ => {
                     let (name, trigger) = if let Some((name, p)) = item.split_once('=') {
                         let p: f64 = p
@@ -179,6 +197,7 @@ pub struct Faults {
 #[derive(Debug)]
 struct FaultState {
     rules: Vec<FaultRule>,
+    shapes: Vec<(String, String)>,
     rng: ChaCha8Rng,
 }
 
@@ -187,6 +206,7 @@ impl Faults {
         Self {
             state: Mutex::new(FaultState {
                 rules: spec.rules.clone(),
+                shapes: spec.shapes.clone(),
                 rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0fa1_7500),
             }),
         }
@@ -196,13 +216,43 @@ impl Faults {
     pub fn set(&self, spec: &FaultSpec) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.rules = spec.rules.clone();
+        state.shapes = spec.shapes.clone();
+    }
+
+    /// Gives the first record of an answer of `action` a field of the
+    /// wrong type, when a `shape:` fault names the action.
+    pub fn misshape(&self, action: &str, answer: &mut serde_json::Value) {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, field) in state.shapes.iter().filter(|(a, _)| a == action) {
+            let record = match answer.get_mut("data") {
+                Some(serde_json::Value::Array(items)) => items.first_mut(),
+                Some(one) => Some(one),
+                None => None,
+            };
+            let Some(mut at) = record else {
+                continue;
+            };
+            let mut names = field.split('.').peekable();
+            while let Some(name) = names.next() {
+                let Some(obj) = at.as_object_mut() else {
+                    break;
+                };
+                if names.peek().is_none() {
+                    obj.insert(name.to_owned(), serde_json::json!(["wrong", "type"]));
+                    break;
+                }
+                at = obj
+                    .entry(name.to_owned())
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+        }
     }
 
     /// Decides which faults hit this request: at most one delay (`slow`)
     /// and at most one answer-changing fault, in the order of the spec.
     pub fn draw(&self) -> Drawn {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let FaultState { rules, rng } = &mut *state;
+        let FaultState { rules, rng, .. } = &mut *state;
         let mut drawn = Drawn::default();
         for rule in rules.iter_mut() {
             let is_delay = matches!(rule.kind, FaultKind::Slow(_));
@@ -258,6 +308,31 @@ mod tests {
             spec.rules[4].kind,
             FaultKind::SlowBody(Duration::from_millis(200))
         );
+    }
+
+    #[test]
+    fn a_shape_fault_gives_one_field_of_the_first_record_the_wrong_type() {
+        let spec: FaultSpec = "shape:get_tasks:user_from.id".parse().expect("valid");
+        assert_eq!(
+            spec.shapes,
+            vec![("get_tasks".into(), "user_from.id".into())]
+        );
+        let faults = Faults::new(&spec, 1);
+        let mut answer = serde_json::json!({"status": "ok", "data": [
+            {"id": "1", "user_from": {"id": "5", "email": "a@b.c"}},
+            {"id": "2", "user_from": {"id": "6"}}
+        ]});
+        let before = answer.clone();
+        faults.misshape("get_task", &mut answer);
+        assert_eq!(answer, before);
+        faults.misshape("get_tasks", &mut answer);
+        assert_eq!(
+            answer["data"][0]["user_from"]["id"],
+            serde_json::json!(["wrong", "type"])
+        );
+        assert_eq!(answer["data"][0]["user_from"]["email"], "a@b.c");
+        assert_eq!(answer["data"][1], before["data"][1]);
+        assert!("shape:get_tasks".parse::<FaultSpec>().is_err());
     }
 
     #[test]

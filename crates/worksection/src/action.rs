@@ -40,6 +40,12 @@ pub trait Action: Serialize + Send + Sync {
     fn read(body: &Bytes) -> Result<Self::Answer, Error>;
 }
 
+/// The key of one request (its action's name and parameters): see
+/// [`Params::key`].
+pub fn request_key<A: Action + ?Sized>(action: &A) -> Result<String, Error> {
+    Ok(Params::of(action)?.key(A::NAME))
+}
+
 /// An action's parameters, in the order they are sent: as `key=value`
 /// pairs (the md5 scheme's query) and as the JSON object the header
 /// schemes send as the body.
@@ -83,6 +89,12 @@ impl Params {
             .iter()
             .map(|(k, v)| (k.clone(), text(v)))
             .collect()
+    }
+
+    /// `NAME k=v&k=v`: one request of `action` with these parameters, as
+    /// caches key it and as [`crate::Client::decode_problems`] knows it.
+    pub fn key(&self, action: &str) -> String {
+        format!("{action} {}", self.canonical())
     }
 
     /// `k=v&k=v` with values as they are (not encoded): a stable key for

@@ -6,9 +6,10 @@
 //! same account would each think they had the whole budget). Requests go
 //! out through `Client::send` (see `transport`), one action at a time.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -35,7 +36,13 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) max_attempts: u32,
     pub(crate) backoff: Duration,
+    /// What did not decode in the latest answer of each request (by
+    /// [`crate::request_key`]), for a check to read.
+    pub(crate) decoded: Mutex<HashMap<String, Vec<String>>>,
 }
+
+/// How many requests' decode problems a client remembers.
+const DECODE_LOG_CAPACITY: usize = 512;
 
 impl Client {
     pub fn builder() -> ClientBuilder {
@@ -53,6 +60,36 @@ impl Client {
 
     pub fn auth_kind(&self) -> crate::auth::AuthKind {
         self.inner.auth.kind()
+    }
+
+    /// What did not decode in the latest answer to the request `key` (see
+    /// [`crate::request_key`]): one line per field, its record type and
+    /// path, what was expected and what kind of value came; never the
+    /// value. Empty when all of it decoded (or it was never asked).
+    pub fn decode_problems(&self, key: &str) -> Vec<String> {
+        self.inner
+            .decoded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Keeps the decode problems of the latest answer to `key`.
+    pub(crate) fn note_decoded(&self, key: String, problems: Vec<String>) {
+        let mut log = self.inner.decoded.lock().unwrap_or_else(|p| p.into_inner());
+        if problems.is_empty() {
+            log.remove(&key);
+            return;
+        }
+        if log.len() >= DECODE_LOG_CAPACITY && !log.contains_key(&key) {
+            // Any one goes: a check reads answers it has just asked for.
+            if let Some(old) = log.keys().next().cloned() {
+                log.remove(&old);
+            }
+        }
+        log.insert(key, problems);
     }
 }
 
@@ -173,6 +210,7 @@ impl ClientBuilder {
                 waiting: AtomicUsize::new(0),
                 timeout: self.timeout,
                 max_attempts: self.max_attempts,
+                decoded: Mutex::new(HashMap::new()),
                 backoff: self.backoff,
             }),
         })

@@ -48,7 +48,7 @@ pub mod reconciliation {}
 pub mod secret;
 pub mod transport;
 
-pub use action::{Action, Params};
+pub use action::{Action, Params, request_key};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiMessage, AuthProblem, Error, ErrorKind};
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};

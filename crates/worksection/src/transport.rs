@@ -32,6 +32,7 @@ use crate::auth::{AuthKind, Signed};
 use crate::client::Client;
 use crate::error::{ApiMessage, AuthProblem};
 use crate::models::CostTotals;
+use crate::models::common::{collect_problems, expected, kind};
 
 /// Retry-After values above this are not waited out.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -54,17 +55,27 @@ impl Client {
         }
         action.check()?;
         let params = Params::of(action)?;
-        self.exchange(A::NAME, &params, |resp| async move {
-            let status = resp.status();
-            match resp.bytes().await {
-                Err(e) => Read::Unreadable(cut_off(e, status)),
-                Ok(body) => match A::read(&body) {
-                    // An HTML page or broken JSON is a proxy or an outage
-                    // talking: worth another try. Valid JSON of the wrong
-                    // shape is not.
-                    Err(e @ Error::BadResponse { .. }) if !is_json(&body) => Read::Unreadable(e),
-                    other => Read::Done(other),
-                },
+        let key = params.key(A::NAME);
+        self.exchange(A::NAME, &params, |resp| {
+            let key = key.clone();
+            async move {
+                let status = resp.status();
+                match resp.bytes().await {
+                    Err(e) => Read::Unreadable(cut_off(e, status)),
+                    Ok(body) => match collect_problems(|| A::read(&body)) {
+                        // An HTML page or broken JSON is a proxy or an outage
+                        // talking: worth another try. Valid JSON of the wrong
+                        // shape is not.
+                        (Err(e @ Error::BadResponse { .. }), _) if !is_json(&body) => {
+                            Read::Unreadable(e)
+                        }
+                        (Ok(answer), problems) => {
+                            self.note_decoded(key, problems);
+                            Read::Done(Ok(answer))
+                        }
+                        (other, _) => Read::Done(other),
+                    },
+                }
             }
         })
         .await
@@ -342,8 +353,36 @@ pub(crate) fn one<T: DeserializeOwned>(body: &Bytes, action: &str) -> Result<T, 
     let record = record.ok_or_else(|| Error::BadResponse {
         detail: format!("{action} answered without data"),
     })?;
-    serde_json::from_value(record).map_err(|e| Error::BadResponse {
-        detail: format!("unexpected shape: {e}"),
+    typed(&record, "data")
+}
+
+/// `value` read as a `T`; when it does not fit, an error that says where
+/// (`data[3].user_from`), what was expected and what kind of value came,
+/// never the value (it is account data).
+fn typed<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, Error> {
+    let mut track = serde_path_to_error::Track::new();
+    T::deserialize(serde_path_to_error::Deserializer::new(value, &mut track)).map_err(|e| {
+        let path = track.path();
+        let mut at = Some(value);
+        let mut place = what.to_owned();
+        for segment in path.iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    at = at.and_then(|v| v.get(*index));
+                    place.push_str(&format!("[{index}]"));
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    at = at.and_then(|v| v.get(key));
+                    place.push('.');
+                    place.push_str(key);
+                }
+                _ => at = None,
+            }
+        }
+        let got = at.map_or("something else", kind);
+        Error::BadResponse {
+            detail: format!("unexpected shape at {place}: {}, got {got}", expected(&e)),
+        }
     })
 }
 
@@ -474,15 +513,11 @@ fn decode_value<T: DeserializeOwned>(body: &Bytes) -> Result<Envelope<T>, Error>
     }
     let data = match map.remove("data") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(serde_json::from_value(v).map_err(|e| Error::BadResponse {
-            detail: format!("unexpected shape: {e}"),
-        })?),
+        Some(v) => Some(typed(&v, "data")?),
     };
     let total = match map.remove("total") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(serde_json::from_value(v).map_err(|e| Error::BadResponse {
-            detail: format!("unexpected totals: {e}"),
-        })?),
+        Some(v) => Some(typed(&v, "total")?),
     };
     Ok(Envelope { data, total })
 }

@@ -2,10 +2,12 @@
 //!
 //! `worksection-mcp serve [--demo]` serves an account over streamable HTTP
 //! (or stdio with `MCP_TRANSPORT=stdio`); `worksection-mcp bridge` forwards
-//! stdio to a server already running over HTTP. Settings come from flags, the
+//! stdio to a server already running over HTTP; `worksection-mcp check`
+//! calls every tool once against the account and reports each. Settings come from flags, the
 //! environment and a `.env` file; see `worksection-mcp serve --help`.
 
 mod cache;
+mod check;
 mod connect;
 mod doctor;
 mod login;
@@ -43,6 +45,8 @@ enum Command {
     Login(Box<LoginArgs>),
     /// Check the configuration, the way to Worksection and the folders, with a fix for each problem.
     Doctor(Box<ServeArgs>),
+    /// Call every tool once, read-only, against the account `serve` would serve, and report each.
+    Check(Box<ServeArgs>),
     /// Add this server to an assistant's MCP settings (keeps the rest, with a backup).
     Connect {
         /// Which assistant.
@@ -101,9 +105,13 @@ fn main() -> ExitCode {
         eprintln!("worksection-mcp: ignoring .env: {e}");
     }
     let cli = Cli::parse();
+    // The check prints its own lines; a line per tool call would bury them.
+    let level = match (&cli.command, cli.log_level.as_str()) {
+        (Command::Check(_), "info") => "warn",
+        (_, level) => level,
+    };
     let filter = EnvFilter::try_new(format!(
-        "{},hyper=warn,rmcp=warn,rustls=warn,rustls_platform_verifier=warn,h2=warn",
-        cli.log_level
+        "{level},hyper=warn,rmcp=warn,rustls=warn,rustls_platform_verifier=warn,h2=warn"
     ))
     .unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -124,6 +132,7 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::command(&args).await,
+            Command::Check(args) => check::command(&args).await,
             Command::Healthcheck { port } => serve::healthcheck(port).await,
             Command::Bridge { url, auth_token } => serve::bridge(url, auth_token).await,
             Command::Login(args) => login::command(*args).await,

@@ -142,6 +142,7 @@ async fn handle(state: &AppState, mode: AuthMode, req: ApiRequest) -> Response {
             {
                 q.apply(action, &mut v);
             }
+            state.faults.misshape(action, &mut v);
             let body = serde_json::to_vec(&v).unwrap_or_default();
             match slow_body {
                 Some(d) => dribble(body, "application/json; charset=utf-8", d),

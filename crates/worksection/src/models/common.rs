@@ -114,6 +114,46 @@ pub trait Record: Default {
     fn undecoded(&self) -> Option<&Undecoded>;
 }
 
+/// A strict decode's failure: where in the record (`user_from.id`; `.`
+/// for the record itself) and serde's error.
+pub(crate) struct Failure {
+    pub(crate) path: String,
+    pub(crate) error: serde_json::Error,
+}
+
+thread_local! {
+    /// The decode problems of the answer being read on this thread, when
+    /// someone collects them ([`collect_problems`]).
+    static PROBLEMS: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `read` (a synchronous decode of one answer) and returns what it
+/// returned with every decode problem of the records in it, one line each
+/// (`Task.user_from.id: expected an id (a string or a number), got a
+/// boolean`): the record's type, the field's path, what was expected and
+/// what kind of value came, never the value. `Client::send` keeps them per
+/// request, for a check to read.
+pub(crate) fn collect_problems<T>(read: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let outer = PROBLEMS.with(|p| p.borrow_mut().replace(Vec::new()));
+    let out = read();
+    let problems = PROBLEMS.with(|p| std::mem::replace(&mut *p.borrow_mut(), outer));
+    (out, problems.unwrap_or_default())
+}
+
+fn note_problems(type_name: &str, problems: &[String]) {
+    PROBLEMS.with(|p| {
+        if let Some(list) = p.borrow_mut().as_mut() {
+            list.extend(problems.iter().map(|line| match line.strip_prefix(". ") {
+                Some(rest) => format!(
+                    "{type_name}{}",
+                    rest.trim_start_matches(&format!("({type_name})"))
+                ),
+                None => format!("{type_name}.{line}"),
+            }));
+        }
+    });
+}
+
 /// Decodes one record: the strict derive first; when that fails, the record
 /// without each field that does not decode, those fields kept in
 /// [`Undecoded`]. A one-element list is its one element (one-object actions
@@ -121,9 +161,9 @@ pub trait Record: Default {
 /// non-object is an error, for the caller (a list, the envelope) to report.
 pub(crate) fn decode_record<T: Record>(
     raw: Value,
-    strict: fn(&Value) -> Result<T, serde_json::Error>,
+    strict: fn(&Value) -> Result<T, Failure>,
     set: fn(&mut T, Undecoded),
-    type_name: &str,
+    type_name: &'static str,
 ) -> Result<T, String> {
     let raw = match raw {
         Value::Array(mut a) if a.len() == 1 => a.remove(0),
@@ -137,8 +177,9 @@ pub(crate) fn decode_record<T: Record>(
         return Err(format!("expected {type_name}, got {}", kind(&raw)));
     };
     let mut undecoded = Undecoded::default();
-    let mut error = first;
+    let mut failure = first;
     loop {
+        let error = failure.error.to_string();
         // The field whose absence changes the error is the one that caused it.
         let culprit = fields.keys().find_map(|k| {
             let mut without = fields.clone();
@@ -147,8 +188,8 @@ pub(crate) fn decode_record<T: Record>(
                 Ok(_) => Some((k.clone(), v)),
                 // Leaving out a required field changes the error too, but
                 // says nothing about this one.
-                Err(e) if e.to_string().starts_with("missing field") => None,
-                Err(e) if e.to_string() != error.to_string() => Some((k.clone(), v)),
+                Err(e) if e.error.to_string().starts_with("missing field") => None,
+                Err(e) if e.error.to_string() != error => Some((k.clone(), v)),
                 Err(_) => None,
             }
         });
@@ -157,36 +198,102 @@ pub(crate) fn decode_record<T: Record>(
             // unreadable. The whole record is kept as it came.
             undecoded
                 .problems
-                .push(format!(". ({type_name}): {}", expected(&error)));
+                .push(format!(". ({type_name}): {}", expected(&failure.error)));
             undecoded.fields = fields;
             let mut t = T::default();
             debug!(record = type_name, problems = ?undecoded.problems, "kept a record that did not decode");
+            note_problems(type_name, &undecoded.problems);
             set(&mut t, undecoded);
             return Ok(t);
         };
+        // The path serde was at names the field inside `key` that failed
+        // (`user_from.id`, deeper when a nested decode says where); the
+        // kind is of the value there.
+        let full = match split_at(&error) {
+            Some((inner, _)) if inner.starts_with('[') => format!("{}{inner}", failure.path),
+            Some((inner, _)) => format!("{}.{inner}", failure.path),
+            None => failure.path.clone(),
+        };
+        let (path, got) = match at_path(&full, &key, &value) {
+            Some(inner) => (full.clone(), kind(inner)),
+            None => match at_path(&failure.path, &key, &value) {
+                Some(inner) => (failure.path.clone(), kind(inner)),
+                None => (key.clone(), kind(&value)),
+            },
+        };
         undecoded
             .problems
-            .push(format!("{key}: {}, got {}", expected(&error), kind(&value)));
+            .push(format!("{path}: {}, got {got}", expected(&failure.error)));
         fields.remove(&key);
         undecoded.fields.insert(key, value);
         match strict(&Value::Object(fields.clone())) {
             Ok(mut t) => {
                 debug!(record = type_name, problems = ?undecoded.problems, "kept a record with fields that did not decode");
+                note_problems(type_name, &undecoded.problems);
                 set(&mut t, undecoded);
                 return Ok(t);
             }
-            Err(e) => error = e,
+            Err(e) => failure = e,
         }
     }
 }
 
+/// A nested decode's error message placed under `prefix`: `at `p`: msg`,
+/// where an inner `at `q`: ` is joined to it (`p.q`, `p[0]`).
+pub(crate) fn within(prefix: &str, msg: &str) -> String {
+    match split_at(msg) {
+        Some((inner, rest)) => {
+            let sep = if inner.starts_with('[') { "" } else { "." };
+            format!("at `{prefix}{sep}{inner}`: {rest}")
+        }
+        None => format!("at `{prefix}`: {msg}"),
+    }
+}
+
+/// `at `path`: rest` as its path and rest.
+fn split_at(msg: &str) -> Option<(&str, &str)> {
+    let rest = msg.strip_prefix("at `")?;
+    let (path, rest) = rest.split_once("`: ")?;
+    Some((path, rest))
+}
+
+/// The value at a dotted path (`user_from.id`, `tags[0]`) that starts at
+/// the field `key`, when the path does.
+fn at_path<'v>(path: &str, key: &str, value: &'v Value) -> Option<&'v Value> {
+    let rest = path.strip_prefix(key)?;
+    let mut at = value;
+    let mut segments = rest;
+    while !segments.is_empty() {
+        if let Some(r) = segments.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            at = at.get(&r[..end])?;
+            segments = &r[end..];
+        } else if let Some(r) = segments.strip_prefix('[') {
+            let end = r.find(']')?;
+            at = at.get(r[..end].parse::<usize>().ok()?)?;
+            segments = &r[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(at)
+}
+
 /// What a serde error says was expected, without the value it saw.
-fn expected(e: &serde_json::Error) -> String {
+pub(crate) fn expected(e: &serde_json::Error) -> String {
     let msg = e.to_string();
+    // serde_json adds where in the text; not a place in the record. Where
+    // in the record (a nested decode's `at `path`: `) is the caller's.
+    let msg = msg.split(" at line ").next().unwrap_or(&msg);
+    let msg = split_at(msg).map_or(msg, |(_, rest)| rest);
     // The last ", expected" is serde's: a value quoted before it may hold one.
     match msg.rsplit_once(", expected ") {
         Some((_, exp)) => format!("expected {exp}"),
-        None if msg.starts_with("missing field") => msg.clone(),
+        None if msg.starts_with("missing field") => msg.to_owned(),
+        // A record's own error (`decode_record`): "expected Task, got a number".
+        None if msg.starts_with("expected ") => {
+            msg.split(", got ").next().unwrap_or(msg).to_owned()
+        }
         None => "not readable".to_owned(),
     }
 }
@@ -202,7 +309,14 @@ macro_rules! record {
                 let raw = <::serde_json::Value as ::serde::Deserialize>::deserialize(d)?;
                 $crate::models::common::decode_record(
                     raw,
-                    |v: &::serde_json::Value| $t::deserialize(v),
+                    |v: &::serde_json::Value| {
+                        let mut track = ::serde_path_to_error::Track::new();
+                        $t::deserialize(::serde_path_to_error::Deserializer::new(v, &mut track))
+                            .map_err(|error| $crate::models::common::Failure {
+                                path: track.path().to_string(),
+                                error,
+                            })
+                    },
                     |t: &mut $t, u| t.undecoded = Some(u),
                     stringify!($t),
                 )
@@ -443,10 +557,23 @@ pub(crate) mod lenient {
             Value::Array(a) if a.is_empty() => Ok(None),
             Value::Object(m) if m.is_empty() => Ok(None),
             Value::String(s) if s.is_empty() => Ok(None),
-            v => serde_json::from_value(v)
-                .map(Some)
-                .map_err(de::Error::custom),
+            v => nested(&v).map(Some),
         }
+    }
+
+    /// `v` read as a `T`; an error says where inside it (`at `id`: ...`),
+    /// so a record's problem names the whole path (`user_from.id`).
+    fn nested<T: serde::de::DeserializeOwned, E: de::Error>(v: &Value) -> Result<T, E> {
+        let mut track = serde_path_to_error::Track::new();
+        T::deserialize(serde_path_to_error::Deserializer::new(v, &mut track)).map_err(|e| {
+            let path = track.path().to_string();
+            let msg = e.to_string();
+            if path == "." || path.is_empty() {
+                E::custom(msg)
+            } else {
+                E::custom(super::within(&path, &msg))
+            }
+        })
     }
 
     /// Any value, where nothing (`null`, `[]`, `{}`) is `None`: an event's
@@ -587,8 +714,13 @@ pub(crate) mod lenient {
     ) -> Result<Option<Vec<T>>, D::Error> {
         match Value::deserialize(d)? {
             Value::Array(a) => a
-                .into_iter()
-                .map(|v| serde_json::from_value(v).map_err(de::Error::custom))
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    nested::<T, D::Error>(v).map_err(|e| {
+                        de::Error::custom(super::within(&format!("[{i}]"), &e.to_string()))
+                    })
+                })
                 .collect::<Result<Vec<T>, _>>()
                 .map(Some),
             Value::Null => Ok(None),
