@@ -27,18 +27,18 @@
 //! `server` (routes and the running simulator). Imports point one way:
 //! `server` → `api`, `oauth` → `state` → `tokens`.
 
-pub mod api;
-pub mod config;
+mod api;
+mod config;
 pub mod data;
 pub mod faults;
 pub mod filter;
-pub mod html;
-pub mod oauth;
-pub mod quirks;
-pub mod server;
-pub mod state;
-pub mod stats;
-pub mod tokens;
+mod html;
+mod oauth;
+mod quirks;
+mod server;
+mod state;
+mod stats;
+mod tokens;
 
 pub use config::{AdminAuth, HMAC_WINDOW_SECS, Md5Over, SimConfig, SimInfo};
 pub use data::DatasetKind;

@@ -21,12 +21,6 @@ pub struct Grant {
     pub scopes: Vec<String>,
 }
 
-impl Grant {
-    pub fn allows(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
-    }
-}
-
 #[derive(Debug)]
 struct CodeEntry {
     grant: Grant,

@@ -38,15 +38,15 @@
 mod action;
 pub mod api;
 pub mod auth;
-pub mod client;
-pub mod error;
+mod client;
+mod error;
 pub mod filter;
 mod http;
 pub mod models;
 #[doc = include_str!("../docs/reconciliation.md")]
 pub mod reconciliation {}
 pub mod secret;
-pub mod transport;
+mod transport;
 
 pub use action::{Action, Params, request_key};
 pub use client::{Client, ClientBuilder};
