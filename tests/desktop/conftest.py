@@ -322,6 +322,33 @@ def _open_session(driver_port: int, binary: pathlib.Path, driver_proc: subproces
     pytest.fail(f"app launch: {what}. Log {log_path.name} ends:\n{_tail(log_path)}")
 
 
+def _apps_in(home: pathlib.Path) -> list[int]:
+    """Every app process (either build) running with `home` as HOME: also
+    those a bridge started, in process groups of their own."""
+    exes = {os.path.realpath(os.environ[k]) for k in ("DESKTOP_APP", "DESKTOP_APP_BUILTIN") if os.environ.get(k)}
+    mine = f"HOME={home}".encode()
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.realpath(proc / "exe") in exes and mine in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+    return found
+
+
+def _end_apps_in(home: pathlib.Path) -> None:
+    """Ends what `_kill_tree` cannot reach: an app a bridge started for this
+    home (after the app under WebDriver was gone) would otherwise own the
+    single-instance name into the next test."""
+    for pid in _apps_in(home):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in _apps_in(home)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def _kill_tree(driver_proc: subprocess.Popen) -> None:
     """Ends tauri-driver and everything under it (WebKitWebDriver, the app
     and WebKit's processes): its own process group, started for it."""
@@ -387,6 +414,7 @@ def launched(
                 time.sleep(0.1)
     finally:
         _kill_tree(driver_proc)
+        _end_apps_in(where.home)
         driver_log.close()
         if home is None:
             where.remove()
