@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "save_api_key",
     "copy_redirect_uri",
     "open_install_link",
+    "check_tools",
+    "copy_report",
 ];
 
 fn main() {

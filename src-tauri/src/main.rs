@@ -264,6 +264,8 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             commands::connect_client,
             commands::undo_connect,
             commands::open_install_link,
+            commands::check_tools,
+            commands::copy_report,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
