@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "install_update",
     "open_logs",
     "install_claude_extension",
+    "check_tools",
+    "copy_report",
 ];
 
 fn main() {

@@ -326,6 +326,22 @@ function wire() {
     setTimeout(() => setText("copy-address", "Copy"), 1500);
   });
   $("check-health").addEventListener("click", () => act("check_health"));
+  $("check-tools").addEventListener("click", async () => {
+    // Every tool once, at the account's pace: a minute or two.
+    $("check-tools").disabled = true;
+    setText("check-tools", "Checking every tool…");
+    const report = await act("check_tools");
+    $("check-tools").disabled = false;
+    setText("check-tools", "Check every tool");
+    if (report === null) return;
+    setText("check-report", report);
+    $("check-report").hidden = false;
+    $("copy-report").hidden = false;
+  });
+  $("copy-report").addEventListener("click", async () => {
+    if ((await act("copy_report", { report: $("check-report").textContent })) !== null) setText("copy-report", "Copied");
+    setTimeout(() => setText("copy-report", "Copy report"), 1500);
+  });
   $("clear-cache").addEventListener("click", () => act("clear_cache"));
   $("notice-close").addEventListener("click", () => act("dismiss_notice"));
   $("update-install").addEventListener("click", () => act("install_update"));

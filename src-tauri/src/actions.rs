@@ -195,6 +195,28 @@ pub async fn copy_address(app: &AppHandle, core: &Core) -> Result<String, Error>
     finish(app, core, result).await
 }
 
+/// Calls every tool once, read-only, against the account served at `/mcp`
+/// (the same check as `worksection-mcp check`), and answers the report a
+/// person can paste into a bug report.
+pub async fn check_tools(core: &Core) -> Result<String, Error> {
+    let account = core.default_account().await.ok_or_else(|| {
+        Error::Failed("The server is not running, so there is no account to check yet.".into())
+    })?;
+    Ok(worksection_mcp::check(account, |_| {}).await.text())
+}
+
+/// Puts a report on the clipboard.
+pub fn copy_report(app: &AppHandle, report: String) -> Result<bool, Error> {
+    app.clipboard()
+        .write_text(report)
+        .map(|()| true)
+        .map_err(|e| {
+            Error::Failed(format!(
+                "Could not copy to the clipboard ({e}); select the report and copy it by hand."
+            ))
+        })
+}
+
 /// Puts the redirect URI to register with an own app on the clipboard.
 pub async fn copy_redirect_uri(app: &AppHandle, core: &Core) -> Result<String, Error> {
     let uri = core.snapshot().await.ways.redirect_uri;

@@ -99,6 +99,19 @@ pub async fn check_health(app: AppHandle, core: Shared<'_>) -> Result<Snapshot, 
     actions::check_health(&app, &core).await
 }
 
+/// Calls every tool once against the account served (the Health card's
+/// "Check every tool"), and answers the report's text.
+#[tauri::command]
+pub async fn check_tools(core: Shared<'_>) -> Result<String, Error> {
+    actions::check_tools(&core).await
+}
+
+/// Puts a report the dashboard shows on the clipboard.
+#[tauri::command]
+pub fn copy_report(app: AppHandle, report: String) -> Result<bool, Error> {
+    actions::copy_report(&app, report)
+}
+
 /// Puts the server's address on the clipboard, and answers it.
 #[tauri::command]
 pub async fn copy_address(app: AppHandle, core: Shared<'_>) -> Result<String, Error> {

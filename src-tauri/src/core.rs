@@ -579,15 +579,17 @@ impl Core {
         }
     }
 
+    /// The account served at `/mcp`, while the server runs.
+    pub async fn default_account(&self) -> Option<Arc<worksection_mcp::Account>> {
+        let server = self.server.lock().await;
+        server
+            .as_ref()
+            .and_then(|r| r.accounts().first().map(|(_, a)| a.clone()))
+    }
+
     /// One uncached round trip to the API, timed.
     pub async fn check_health(&self) {
-        let account = {
-            let server = self.server.lock().await;
-            server
-                .as_ref()
-                .and_then(|r| r.accounts().first().map(|(_, a)| a.clone()))
-        };
-        let Some(account) = account else {
+        let Some(account) = self.default_account().await else {
             return;
         };
         let started = Instant::now();

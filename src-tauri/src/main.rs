@@ -302,6 +302,8 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             commands::install_update,
             commands::open_logs,
             commands::install_claude_extension,
+            commands::check_tools,
+            commands::copy_report,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

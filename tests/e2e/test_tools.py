@@ -590,6 +590,56 @@ async def test_get_costs_total(mcp, api, world):
             assert h.cents(body["money"]) == h.cents(total["money"]), args
 
 
+async def test_cost_filters_and_totals_per_project_and_month(mcp, api, world):
+    """`filter_query` on get_costs and get_costs_total, and get_costs_total's
+    `by` (Worksection's `extra=projects,tasks`): each project's, month's and
+    task's figures are the sums of the simulator's own cost lines."""
+    lines = api.call("get_costs")["data"]
+    words = collections.Counter(w for c in lines for w in set(c["comment"].lower().split()) if len(w) >= 5 and w.isalpha())
+    # A word in some comments, not all.
+    word = next(w for w, n in words.most_common() if n < len(lines))
+    fq = f"comment has '{word}'"
+    want = api.call("get_costs", filter=fq)
+    assert 0 < len(want["data"]) < len(lines)
+    async with mcp() as c:
+        body, items = await ok_list(c, "get_costs", {"filter_query": fq})
+        assert h.ids(items) == h.ids(want["data"])
+        check_totals(body["totals"], want["data"], "get_costs filter_query")
+
+        total = await ok(c, "get_costs_total", {"filter_query": fq})
+        assert total["minutes"] == sum_costs(want["data"])[0]
+        assert "projects" not in total
+
+        for by in ("projects", "tasks"):
+            body = await ok(c, "get_costs_total", {"by": by})
+            assert body["minutes"] == sum_costs(lines)[0], by
+            truth: dict = collections.defaultdict(list)
+            for x in lines:
+                truth[x["task"]["project"]["id"]].append(x)
+            assert {p["id"] for p in body["projects"]} == set(truth), by
+            for p in body["projects"]:
+                mine = truth[p["id"]]
+                mins, money = sum_costs(mine)
+                assert (h.minutes(p["time"]), h.cents(p["money"])) == (mins, money), (by, p["id"])
+                months = collections.defaultdict(list)
+                for x in mine:
+                    months[x["date"][:7]].append(x)
+                assert set(p["monthly"]) == set(months), (by, p["id"])
+                for m, xs in months.items():
+                    assert h.minutes(p["monthly"][m]["time"]) == sum_costs(xs)[0], (by, p["id"], m)
+                if by == "tasks":
+                    per_task = collections.Counter()
+                    for x in mine:
+                        per_task[x["task"]["id"]] += h.minutes(x["time"])
+                    assert {t["id"]: h.minutes(t["time"]) for t in p["tasks"]} == dict(per_task)
+                else:
+                    assert not p.get("tasks"), p["id"]
+
+        # A filter and a breakdown together: only the filtered lines' projects.
+        body = await ok(c, "get_costs_total", {"filter_query": fq, "by": "projects"})
+        assert {p["id"] for p in body["projects"]} == {x["task"]["project"]["id"] for x in want["data"]}
+
+
 async def test_get_user_workload(mcp, api, world):
     today = world.today
     start = today - dt.timedelta(days=30)

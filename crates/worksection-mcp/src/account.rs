@@ -36,7 +36,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use chrono::NaiveDate;
 use worksection::api::comments::GetComments;
-use worksection::api::costs::{GetCosts, GetCostsTotal};
+use worksection::api::costs::{CostsTotal, CostsTotalExtra, GetCosts, GetCostsTotal};
 use worksection::api::events::{GetEvents, Period};
 use worksection::api::files::GetFiles;
 use worksection::api::members::{GetContactGroups, GetContacts, GetUserGroups, GetUsers, Me};
@@ -337,6 +337,23 @@ impl Account {
         Ok(Arc::new(total.total.clone()))
     }
 
+    /// Cost totals with each project's (and, with `tasks`, each task's)
+    /// total and months: Worksection's `get_costs_total` with
+    /// `extra=projects` or `extra=projects,tasks`.
+    pub async fn costs_by_project(
+        &self,
+        q: CostQuery,
+        tasks: bool,
+    ) -> Result<Arc<CostsTotal>, ToolError> {
+        let extras: &[CostsTotalExtra] = if tasks {
+            &[CostsTotalExtra::Projects, CostsTotalExtra::Tasks]
+        } else {
+            &[CostsTotalExtra::Projects]
+        };
+        self.fetch(GetCostsTotal::new(q.request()).extra(extras.iter().copied()))
+            .await
+    }
+
     pub async fn timers(&self) -> Result<Arc<Vec<Timer>>, ToolError> {
         self.fetch(GetTimers {}).await
     }
@@ -603,7 +620,7 @@ fn top_level(nested: &[Task], active_only: bool) -> Vec<Task> {
 }
 
 /// Which cost lines: the filters `get_costs` and `get_costs_total` share.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CostQuery {
     pub project: Option<u64>,
     pub task: Option<u64>,
@@ -611,6 +628,8 @@ pub struct CostQuery {
     pub to: Option<NaiveDate>,
     /// Only timer entries (true) or only manual ones (false).
     pub timer: Option<bool>,
+    /// Worksection's `filter` (`comment has 'x'`, `dateadd > '...'`).
+    pub filter: Option<String>,
 }
 
 /// The longest window of days whose account-wide cost lines are read to
@@ -636,15 +655,23 @@ impl CostQuery {
         if let Some(timer) = self.timer {
             p = p.timer(timer);
         }
+        if let Some(filter) = &self.filter {
+            p = p.filter(filter);
+        }
         p
     }
 
     /// The project and the account-wide request of the same days, when
     /// this asks for all of one project's lines within a short window.
     fn project_window(&self) -> Option<(u64, GetCosts)> {
-        let (Some(project), None, Some(from), Some(to), None) =
-            (self.project, self.task, self.from, self.to, self.timer)
-        else {
+        let (Some(project), None, Some(from), Some(to), None, None) = (
+            self.project,
+            self.task,
+            self.from,
+            self.to,
+            self.timer,
+            &self.filter,
+        ) else {
             return None;
         };
         let days = (to - from).num_days() + 1;
@@ -855,7 +882,7 @@ mod tests {
                     to: Some(to),
                     ..CostQuery::default()
                 };
-                let derived = ws.costs(q).await.expect("costs");
+                let derived = ws.costs(q.clone()).await.expect("costs");
                 let request = GetCosts::new().project(id).from(from).to(to);
                 let want = direct.get_costs(request.clone()).await.expect("get_costs");
                 assert_eq!(derived.lines, want.lines, "project {id}, {days} days");

@@ -369,3 +369,40 @@ async fn the_quirky_forms_really_come() {
     assert!(one_as_list, "get_task never answered a one-element list");
     q.shutdown().await;
 }
+
+/// A record with a field of the wrong type deep inside (the simulator's
+/// `shape:` fault) is kept with the field's whole path, and the client
+/// keeps that problem for the request that answered it, and for no other.
+#[tokio::test]
+async fn a_bad_field_is_kept_with_its_path_for_its_request() {
+    let now =
+        NaiveDateTime::parse_from_str("2026-11-24T10:30:00", "%Y-%m-%dT%H:%M:%S").expect("time");
+    let s = Simulator::start(SimConfig {
+        now: Some(now),
+        rps: 0.0,
+        faults: "shape:get_tasks:user_to.id".parse().expect("fault spec"),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator starts");
+    let c = admin(&s);
+    let projects = GetProjects::new();
+    let project = c.send(&projects).await.expect("projects")[0]
+        .id
+        .as_u64()
+        .expect("id");
+    let tasks = GetTasks::new(project);
+    let answer = c.send(&tasks).await.expect("the list is not failed");
+    let problem = "Task.user_to.id: expected an id (a string or a number), got a list";
+    let kept = answer[0].undecoded().expect("the odd record is kept");
+    assert_eq!(
+        kept.problems,
+        vec!["user_to.id: expected an id (a string or a number), got a list"]
+    );
+    assert!(answer[1..].iter().all(|t| t.undecoded().is_none()));
+    let key = worksection::request_key(&tasks).expect("key");
+    assert_eq!(c.decode_problems(&key), vec![problem]);
+    let key = worksection::request_key(&projects).expect("key");
+    assert!(c.decode_problems(&key).is_empty());
+    s.shutdown().await;
+}

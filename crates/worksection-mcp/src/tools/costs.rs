@@ -17,6 +17,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use worksection::api::costs::ProjectCosts;
 use worksection::models::{Cost, Extra, Id, Minutes, Money};
 
 use super::{NoArgs, Shape, ToolDef, def};
@@ -211,6 +212,16 @@ pub struct GetCostsArgs {
     pub date_end: Option<String>,
     /// true: timer entries only; false: manual ones only.
     pub is_timer: Option<bool>,
+    /// Raw Worksection filter, e.g. `comment has 'x'`.
+    pub filter_query: Option<String>,
+}
+
+/// A raw `filter_query`, checked; none when empty.
+fn filter(raw: &Option<String>) -> Result<Option<String>, ToolError> {
+    match raw.as_deref().filter(|s| !s.trim().is_empty()) {
+        None => Ok(None),
+        Some(f) => Ok(Some(args::text("filter_query", f, 2_000)?)),
+    }
 }
 
 fn costs_params(
@@ -229,6 +240,7 @@ fn costs_params(
         from,
         to,
         timer: None,
+        filter: None,
     })
 }
 
@@ -238,6 +250,7 @@ async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolErro
     let user = args::opt_id("user_id", &a.user_id)?.map(|u| u.to_string());
     let p = CostQuery {
         timer: a.is_timer,
+        filter: filter(&a.filter_query)?,
         ..costs_params(project, task, &a.date_start, &a.date_end)?
     };
     let costs = ws.costs(p).await?;
@@ -264,22 +277,60 @@ pub struct GetCostsTotalArgs {
     pub date_start: Option<String>,
     /// To this day, YYYY-MM-DD.
     pub date_end: Option<String>,
+    /// Raw Worksection filter, e.g. `comment has 'x'`.
+    pub filter_query: Option<String>,
+    /// Add totals per project and month (tasks: and per task).
+    pub by: Option<Breakdown>,
+}
+
+/// What `get_costs_total` adds per project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Breakdown {
+    Projects,
+    Tasks,
 }
 
 async fn get_costs_total(ws: Arc<Account>, a: GetCostsTotalArgs) -> Result<Answer, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
-    let p = costs_params(project, None, &a.date_start, &a.date_end)?;
-    let total = ws.costs_total(p).await?;
+    let p = CostQuery {
+        filter: filter(&a.filter_query)?,
+        ..costs_params(project, None, &a.date_start, &a.date_end)?
+    };
+    let (total, projects) = match a.by {
+        None => ((*ws.costs_total(p).await?).clone(), None),
+        Some(by) => {
+            let answer = ws.costs_by_project(p, by == Breakdown::Tasks).await?;
+            (answer.total.clone(), Some(answer.projects.clone()))
+        }
+    };
     let time = total.time.unwrap_or_default();
-    Answer::object(json!({
-        "project_id": project.map(|p| p.to_string()),
-        "date_start": a.date_start,
-        "date_end": a.date_end,
-        "time": time,
-        "minutes": time.0,
-        "hours": (time.hours() * 100.0).round() / 100.0,
-        "money": total.money.unwrap_or_default(),
-    }))
+    Answer::object(Total {
+        project_id: project.map(|p| p.to_string()),
+        date_start: a.date_start,
+        date_end: a.date_end,
+        time,
+        minutes: time.0,
+        hours: (time.hours() * 100.0).round() / 100.0,
+        money: total.money.unwrap_or_default(),
+        projects,
+    })
+}
+
+/// `get_costs_total`'s answer.
+#[derive(Debug, Serialize)]
+struct Total {
+    project_id: Option<String>,
+    date_start: Option<String>,
+    date_end: Option<String>,
+    time: Minutes,
+    minutes: u64,
+    hours: f64,
+    money: Money,
+    /// With `by`: Worksection's own figures, each project's `time`, `money`
+    /// and `monthly` (`YYYY-MM`), and with tasks each task's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projects: Option<Vec<ProjectCosts>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -262,8 +262,12 @@ fn lean(schema: &mut JsonObject) {
         _ => JsonObject::new(),
     };
     let mut unresolved = false;
+    let required = match schema.get("required") {
+        Some(Value::Array(r)) => r.clone(),
+        _ => Vec::new(),
+    };
     if let Some(Value::Object(props)) = schema.get_mut("properties") {
-        for spec in props.values_mut() {
+        for (name, spec) in props.iter_mut() {
             let Some(spec) = spec.as_object_mut() else {
                 continue;
             };
@@ -275,6 +279,9 @@ fn lean(schema: &mut JsonObject) {
             }
             nullable_enum(spec);
             spec.remove("format");
+            if !required.contains(&Value::String(name.clone())) {
+                not_null(spec);
+            }
         }
     }
     if unresolved {
@@ -311,6 +318,30 @@ fn nullable_enum(spec: &mut JsonObject) {
     spec.remove("anyOf");
     spec.insert("type".into(), json!([t, "null"]));
     spec.insert("enum".into(), Value::Array(values));
+}
+
+/// An optional argument is left out, not sent as `null`: its type and
+/// values without `null`, which the model need not read (a `null` sent
+/// anyway is still taken as not given).
+fn not_null(spec: &mut JsonObject) {
+    use serde_json::Value;
+    let null = Value::String("null".into());
+    if let Some(Value::Array(types)) = spec.get("type") {
+        let rest: Vec<Value> = types.iter().filter(|t| **t != null).cloned().collect();
+        match rest.as_slice() {
+            [one] => {
+                let one = one.clone();
+                spec.insert("type".into(), one);
+            }
+            _ if rest.len() < types.len() => {
+                spec.insert("type".into(), Value::Array(rest));
+            }
+            _ => {}
+        }
+    }
+    if let Some(Value::Array(values)) = spec.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
 }
 
 /// Replaces a `$ref` to a simple enum by the enum; false when a `$ref`
