@@ -140,6 +140,9 @@ def tool_spec(tool, world) -> ToolSpec:
             kind = "id"
         else:
             kind = spec["type"]
+        # An optional argument's schema leaves `null` out (the model need
+        # not read it), and a `null` sent anyway is taken as not given.
+        nullable = nullable or name not in required
         props[name] = Prop(
             name, kind, nullable, name in required, spec.get("enum"), spec.get("minimum"), spec.get("maximum")
         )

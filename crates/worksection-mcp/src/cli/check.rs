@@ -10,12 +10,9 @@ use std::process::ExitCode;
 use worksection_mcp::{ServeArgs, check, open};
 
 pub async fn command(args: &ServeArgs) -> ExitCode {
-    let settings = match args.settings() {
+    let settings = match crate::serve::settings(args) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("worksection-mcp: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let opened = match open(&settings).await {
         Ok(o) => o,

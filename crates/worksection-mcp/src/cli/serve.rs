@@ -10,12 +10,9 @@ use worksection_mcp::{ConfigError, ServeArgs, Settings, Transport, open};
 
 /// Runs `worksection-mcp serve`.
 pub async fn command(args: &ServeArgs) -> ExitCode {
-    let settings = match args.settings() {
+    let settings = match settings(args) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("worksection-mcp: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
@@ -26,6 +23,15 @@ pub async fn command(args: &ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The checked settings, or exit code 2 after saying what is wrong
+/// (`serve` and `check` read the same settings).
+pub fn settings(args: &ServeArgs) -> Result<Settings, ExitCode> {
+    args.settings().map_err(|e| {
+        eprintln!("worksection-mcp: {e}");
+        ExitCode::from(2)
+    })
 }
 
 /// Serves until `shutdown` is cancelled (or stdin closes, for stdio).
