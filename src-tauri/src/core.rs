@@ -35,7 +35,6 @@ use worksection_mcp::{
 use crate::alerts::{Alert, Alerts};
 use crate::error::Error;
 use crate::settings::{self, AppSettings, Mode};
-use crate::updates::UpdateView;
 use crate::ways::{self, ApiKey, AppCredentials, Saved};
 
 /// The settings the CLI reads from the environment that the app honours
@@ -145,6 +144,17 @@ pub struct WaysView {
     pub store: Option<String>,
     /// Why the saved details could not be read, if they could not.
     pub store_error: Option<String>,
+}
+
+/// An update found, checked and ready to install (see `updates`), as the
+/// page shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UpdateView {
+    pub version: String,
+    /// The release notes from the feed, if any.
+    pub notes: Option<String>,
+    /// Installing now (the app restarts when done).
+    pub installing: bool,
 }
 
 /// What the dashboard and the tray show.

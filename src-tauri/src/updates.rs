@@ -17,11 +17,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt as _};
 
-use crate::core::Core;
+use crate::core::{Core, UpdateView};
 use crate::error::Error;
 use crate::publish;
 
@@ -37,16 +36,6 @@ fn built_in() -> Option<(&'static str, &'static str)> {
         nonempty(option_env!("WORKSECTION_UPDATER_PUBKEY"))?,
         nonempty(option_env!("WORKSECTION_UPDATER_URL"))?,
     ))
-}
-
-/// An update found, checked and ready to install, as the page shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct UpdateView {
-    pub version: String,
-    /// The release notes from the feed, if any.
-    pub notes: Option<String>,
-    /// Installing now (the app restarts when done).
-    pub installing: bool,
 }
 
 /// The downloaded, verified update (the app's managed state).
