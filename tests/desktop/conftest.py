@@ -416,49 +416,8 @@ def launched(
         _kill_tree(driver_proc)
         _end_apps_in(where.home)
         driver_log.close()
-        _end_leftovers(where.home, binary or need("DESKTOP_APP"))
         if home is None:
             where.remove()
-
-
-def _end_leftovers(home: pathlib.Path, binary: pathlib.Path, grace: float = 5.0) -> None:
-    """Ends the apps still running with `home` once their session is over.
-    WebKitWebDriver does not always end the app it started (seen: the
-    session deleted, tauri-driver stopped, the app left running with its
-    window but no web process); a leftover app holds the single-instance
-    name on the session bus, so the next launch hands over to it and exits,
-    and its WebDriver session never starts."""
-    exe = os.path.realpath(binary)
-    mark = f"HOME={home}".encode()
-
-    def running() -> list[int]:
-        found = []
-        for proc in pathlib.Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
-            try:
-                argv = (proc / "cmdline").read_bytes().split(b"\0")
-                if os.path.realpath(argv[0].decode()) != exe:
-                    continue
-                if mark in (proc / "environ").read_bytes().split(b"\0"):
-                    found.append(int(proc.name))
-            except (OSError, UnicodeDecodeError):
-                continue
-        return found
-
-    deadline = time.monotonic() + grace
-    while running() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        left = running()
-        if not left:
-            return
-        for pid in left:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + grace
-        while running() and time.monotonic() < deadline:
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
