@@ -582,10 +582,16 @@ def fill(app, element_id: str, value: str) -> None:
 
 
 def files_holding(root: pathlib.Path, needle: str) -> list[str]:
-    """Every file under `root` whose bytes hold `needle` in clear."""
+    """Every file under `root` whose bytes hold `needle` in clear (a file
+    the running app removes while this looks, such as WebKit's storage, is
+    skipped)."""
     found = []
     for path in root.rglob("*"):
-        if path.is_file() and needle.encode() in path.read_bytes():
+        try:
+            held = path.is_file() and needle.encode() in path.read_bytes()
+        except FileNotFoundError:
+            continue
+        if held:
             found.append(str(path.relative_to(root)))
     return found
 
