@@ -18,6 +18,7 @@ import pathlib
 import signal
 import subprocess
 import time
+import zipfile
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -205,6 +206,23 @@ async def test_admin_api_key_then_the_bridge_answers(sim):
         # The key is in the store, in no file in clear.
         assert not files_holding(app.home.parent, sim["api_key"])
         assert settings_of(app)["mode"] == "api_key"
+        # The Claude Desktop extension, made from this very app and handed
+        # to the system's opener (Claude Desktop's installer). After the
+        # scan above: the bundle holds the app's binary, and with it the
+        # demo account's built-in key.
+        click(app, "install-claude-extension")
+        wait_for(lambda: ".mcpb" in opened(app) or "Could not" in text(app, "notice-text"), "the extension", timeout=120)
+        assert ".mcpb" in opened(app), text(app, "notice-text")
+        bundle = pathlib.Path(next(line for line in opened(app).splitlines() if line.endswith(".mcpb")))
+        notice(app, lambda t: str(bundle) in t and "Claude Desktop" in t)
+        exe = os.environ["DESKTOP_APP"]
+        printed = subprocess.run([exe, "--mcpb-manifest"], capture_output=True, text=True, timeout=60)
+        with zipfile.ZipFile(bundle) as z:
+            manifest = json.loads(z.read("manifest.json"))
+            assert z.read(manifest["icon"]).startswith(b"\x89PNG")
+            binary = z.getinfo(manifest["server"]["entry_point"])
+        assert manifest == json.loads(printed.stdout)
+        assert binary.file_size == os.path.getsize(exe) and (binary.external_attr >> 16) & 0o111
 
 
 @pytest.mark.anyio
