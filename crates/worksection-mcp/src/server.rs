@@ -216,6 +216,7 @@ impl ServerHandler for WorksectionServer {
     fn get_info(&self) -> ServerConfig {
         let mut server = Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         server.title = Some("Worksection MCP".to_owned());
+        server.icons = Some(crate::icons::server());
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()

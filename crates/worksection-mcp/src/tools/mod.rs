@@ -174,6 +174,19 @@ pub enum Shape {
     Object(&'static [&'static str]),
 }
 
+// How much of each record a list answers (`detail`); every tool that takes
+// it words it alike. Plain comments: doc comments would make its schema a
+// `oneOf` of described constants, longer for the model to read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    // The fields to find and act on a record.
+    Summary,
+    // Every field.
+    #[default]
+    Full,
+}
+
 /// Arguments of a tool that takes none. Unknown arguments are refused so a
 /// misspelt name is noticed.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
@@ -262,8 +275,12 @@ fn lean(schema: &mut JsonObject) {
         _ => JsonObject::new(),
     };
     let mut unresolved = false;
+    let required: Vec<Value> = match schema.get("required") {
+        Some(Value::Array(r)) => r.clone(),
+        _ => Vec::new(),
+    };
     if let Some(Value::Object(props)) = schema.get_mut("properties") {
-        for spec in props.values_mut() {
+        for (name, spec) in props.iter_mut() {
             let Some(spec) = spec.as_object_mut() else {
                 continue;
             };
@@ -275,6 +292,9 @@ fn lean(schema: &mut JsonObject) {
             }
             nullable_enum(spec);
             spec.remove("format");
+            if !required.contains(&Value::String(name.clone())) {
+                not_null(spec);
+            }
         }
     }
     if unresolved {
@@ -311,6 +331,25 @@ fn nullable_enum(spec: &mut JsonObject) {
     spec.remove("anyOf");
     spec.insert("type".into(), json!([t, "null"]));
     spec.insert("enum".into(), Value::Array(values));
+}
+
+/// An optional argument is left out rather than sent as `null`: its type
+/// and values without `null`, which the model need not read (a `null` is
+/// still taken as not given).
+fn not_null(spec: &mut JsonObject) {
+    use serde_json::Value;
+    let null = Value::String("null".into());
+    if let Some(Value::Array(types)) = spec.get("type") {
+        let rest: Vec<Value> = types.iter().filter(|t| **t != null).cloned().collect();
+        if rest.len() == 1 {
+            spec.insert("type".into(), rest[0].clone());
+        } else if rest.len() < types.len() {
+            spec.insert("type".into(), Value::Array(rest));
+        }
+    }
+    if let Some(Value::Array(values)) = spec.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
 }
 
 /// Replaces a `$ref` to a simple enum by the enum; false when a `$ref`
@@ -351,7 +390,7 @@ fn add_paging(schema: &mut JsonObject) {
 }
 
 fn limit_schema() -> serde_json::Value {
-    json!({"type": "integer", "description": "Page size."})
+    json!({"type": "integer", "minimum": 1})
 }
 
 fn cursor_schema() -> serde_json::Value {
@@ -442,6 +481,9 @@ impl Registry {
             .flat_map(|(set, defs)| {
                 defs.into_iter().map(move |mut d| {
                     d.toolset = set;
+                    if let Some(set) = set {
+                        d.tool.icons = Some(crate::icons::toolset(set.name()));
+                    }
                     d
                 })
             })
@@ -527,6 +569,7 @@ mod tests {
             assert_eq!(a.read_only_hint, Some(true), "{}", t.name);
             let local = r.toolset(&t.name).is_none();
             assert_eq!(a.open_world_hint, Some(!local), "{}", t.name);
+            assert_eq!(t.icons.is_some(), !local, "{}", t.name);
             assert_eq!(
                 t.input_schema.get("type"),
                 Some(&json!("object")),
