@@ -39,35 +39,39 @@ pub fn list<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<List, To
 /// record says alike (`every`), then the records as rows of `columns`
 /// (two records or more; a single record stays an object).
 pub fn table(refs: Refs, items: Vec<Value>) -> Result<List, ToolError> {
-    let objects: Option<Vec<&Map<String, Value>>> = items.iter().map(Value::as_object).collect();
-    let Some(objects) = objects.filter(|o| o.len() > 1) else {
-        return Ok(refs.into_list(List::new(items)?));
-    };
-    let first = objects[0];
-    let every: Map<String, Value> = first
-        .iter()
-        .filter(|(k, v)| objects[1..].iter().all(|o| o.get(*k) == Some(*v)))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let mut columns: Vec<String> = Vec::new();
-    for o in &objects {
-        for k in o.keys() {
-            if !every.contains_key(k) && !columns.contains(k) {
-                columns.push(k.clone());
+    let (every, columns) = {
+        let objects: Option<Vec<&Map<String, Value>>> =
+            items.iter().map(Value::as_object).collect();
+        let Some(objects) = objects.filter(|o| o.len() > 1) else {
+            return Ok(refs.into_list(List::new(items)?));
+        };
+        let first = objects[0];
+        let every: Map<String, Value> = first
+            .iter()
+            .filter(|(k, v)| objects[1..].iter().all(|o| o.get(*k) == Some(*v)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut columns: Vec<String> = Vec::new();
+        for o in &objects {
+            for k in o.keys() {
+                if !every.contains_key(k) && !columns.contains(k) {
+                    columns.push(k.clone());
+                }
             }
         }
-    }
-    let rows: Vec<Value> = objects
-        .iter()
-        .map(|o| {
-            Value::Array(
-                columns
-                    .iter()
-                    .map(|c| o.get(c).cloned().unwrap_or(Value::Null))
-                    .collect(),
-            )
-        })
-        .collect();
+        (every, columns)
+    };
+    // Each record becomes its row and is written out at once, so the
+    // records, their rows and their text are never all held together.
+    let rows = items.into_iter().map(|v| match v {
+        Value::Object(mut o) => Value::Array(
+            columns
+                .iter()
+                .map(|c| o.remove(c).unwrap_or(Value::Null))
+                .collect(),
+        ),
+        other => other,
+    });
     let mut list = refs.into_list(List::new(rows)?);
     if !every.is_empty() {
         list = list.field("every", every);
