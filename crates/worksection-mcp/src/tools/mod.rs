@@ -390,7 +390,7 @@ fn add_paging(schema: &mut JsonObject) {
 }
 
 fn limit_schema() -> serde_json::Value {
-    json!({"type": "integer", "minimum": 1})
+    json!({"type": "integer", "description": "Page size."})
 }
 
 fn cursor_schema() -> serde_json::Value {

@@ -80,10 +80,10 @@ pub enum UserStatusFilter {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetUsersArgs {
-    /// active or all (the same: only active members are listed).
+    /// active or all (the same).
     #[serde(default)]
     pub status_filter: UserStatusFilter,
-    /// summary: main fields; full (default): all.
+    /// summary or full (default).
     #[serde(default)]
     pub detail: Detail,
 }

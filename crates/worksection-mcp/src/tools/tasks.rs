@@ -147,7 +147,7 @@ pub struct GetAllTasksArgs {
     pub status_filter: TaskStatusFilter,
     /// Comma-separated: text, files, comments, relations, subtasks, archive (archived projects' tasks).
     pub extra: Option<String>,
-    /// summary: main fields; full (default): all.
+    /// summary or full (default).
     #[serde(default)]
     pub detail: Detail,
 }
@@ -174,7 +174,7 @@ pub struct GetTasksArgs {
     pub status_filter: TaskStatusFilter,
     /// Comma-separated: text, files, comments, relations, subtasks.
     pub extra: Option<String>,
-    /// summary: main fields; full (default): all.
+    /// summary or full (default).
     #[serde(default)]
     pub detail: Detail,
 }
@@ -234,7 +234,7 @@ pub struct SearchTasksArgs {
     pub status: Option<TaskStatus>,
     /// Comma-separated: text, html, files.
     pub extra: Option<String>,
-    /// summary: main fields; full (default): all.
+    /// summary or full (default).
     #[serde(default)]
     pub detail: Detail,
     /// Most tasks.
