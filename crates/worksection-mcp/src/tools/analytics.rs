@@ -17,8 +17,7 @@ use serde_json::{Value, json};
 use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::{Minutes, Money, Task};
 
-use super::tasks::TaskStatus;
-use super::{Shape, ToolDef, def};
+use super::{Shape, TaskStatus, ToolDef, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
 use crate::compact;

@@ -187,6 +187,14 @@ pub enum Detail {
     Full,
 }
 
+/// A task's state, as the task and analytics tools take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Active,
+    Done,
+}
+
 /// Arguments of a tool that takes none. Unknown arguments are refused so a
 /// misspelt name is noticed.
 #[derive(Debug, serde::Deserialize, JsonSchema)]

@@ -12,7 +12,7 @@ use worksection::models::Task;
 
 use super::analytics::summary;
 use super::files::{Attachment, links};
-use super::{Detail, Shape, ToolDef, def};
+use super::{Detail, Shape, TaskStatus, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
@@ -80,13 +80,6 @@ pub enum TaskStatusFilter {
     Done,
     #[default]
     All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskStatus {
-    Active,
-    Done,
 }
 
 const LIST_EXTRAS: &[(&str, TaskExtra)] = &[
