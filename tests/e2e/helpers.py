@@ -44,7 +44,24 @@ def payload(result, tool: str = "") -> dict:
     body = json.loads(first.text)
     assert result.structured_content is not None, f"{tool}: no structuredContent"
     assert body == result.structured_content, f"{tool}: text block and structuredContent differ"
-    return body
+    return records(body)
+
+
+def records(body: dict) -> dict:
+    """A list answer with its records as objects: the server sends two or
+    more as rows of `columns` (null where a record has no such field), with
+    what every record shares said once in `every`."""
+    columns = body.get("columns")
+    if not isinstance(columns, list):
+        return body
+    key = next((k for k in ("data", "comments") if isinstance(body.get(k), list)), None)
+    assert key, f"`columns` without rows: {sorted(body)}"
+    every = body.get("every") or {}
+    rows = []
+    for row in body[key]:
+        assert isinstance(row, list) and len(row) == len(columns), f"a row that does not match columns: {row!r}"
+        rows.append({**every, **{c: v for c, v in zip(columns, row) if v is not None}})
+    return {**{k: v for k, v in body.items() if k not in ("columns", "every")}, key: rows}
 
 
 def check_list(body: dict, key: str = "data", tool: str = "") -> list:
@@ -89,7 +106,7 @@ async def whole_answer(c, name: str, args: dict, key: str = "data") -> dict:
     describe the whole: `returned_count` is every item walked."""
     body = payload(await c.call_tool(name, args), name)
     if body.get("offloaded") is True:
-        return json.loads(await read_offload(c, body["response_id"]))
+        return records(json.loads(await read_offload(c, body["response_id"])))
     if key not in body or "next_cursor" not in body:
         return body
     items = list(check_list(body, key, name))
@@ -147,6 +164,14 @@ def due(t: dict) -> dt.date | None:
 def is_overdue(t: dict, today: dt.date) -> bool:
     d = due(t)
     return is_open(t) and d is not None and d < today
+
+
+def page_of(t: dict) -> str:
+    """A task's page, from its compact shape (project_id, parent_id, id)."""
+    if "page" in t:
+        return t["page"]
+    parent = f"{t['parent_id']}/" if "parent_id" in t else ""
+    return f"/project/{t['project_id']}/{parent}{t['id']}/"
 
 
 def assignee_id(t: dict) -> str | None:

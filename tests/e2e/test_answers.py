@@ -201,7 +201,7 @@ async def test_an_offloaded_answer_reads_back_byte_for_byte(large_server, large_
             stored = await h.read_offload(c, rid, max_bytes)
             assert len(stored) == info["size_bytes"]
             assert hashlib.sha256(stored).hexdigest() == info["sha256"]
-        whole = json.loads(stored)
+        whole = h.records(json.loads(stored))
         truth = large_api.call("get_costs")["data"]
         assert h.ids(whole["data"]) == h.ids(truth)
         assert whole["total_count"] == whole["returned_count"] == len(truth)

@@ -14,6 +14,7 @@ import os
 import pathlib
 import subprocess
 
+import helpers as h
 from conftest import server_env
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -48,7 +49,7 @@ def structured(result: dict) -> dict:
     assert not result.get("isError"), result
     body = result["structuredContent"]
     assert json.loads(result["content"][0]["text"]) == body
-    return body
+    return h.records(body)
 
 
 def test_tools_list_over_http(server, tmp_path):

@@ -25,6 +25,7 @@ import urllib.request
 import pytest
 from mcp import Client
 
+import helpers as h
 from conftest import OUT, READY_TIMEOUT, md5_query, unwrapped, wait_serving
 from processes import QUIRKS_OFF, free_port, read_line, simulator_process, stop_process
 
@@ -291,7 +292,7 @@ async def test_two_accounts_are_served_side_by_side(binaries, oauth_sim, second_
         default = await call(url, "get_projects")
         a = await call(f"{url}/{host_a}", "get_projects")
         b = await call(f"{url}/{host_b}", "get_projects")
-        ids = lambda r: [p["id"] for p in r.structured_content["data"]]  # noqa: E731
+        ids = lambda r: [p["id"] for p in h.records(r.structured_content)["data"]]  # noqa: E731
         assert ids(a) == [p["id"] for p in admin(oauth_sim, "get_projects")]
         assert ids(b) == [p["id"] for p in admin(second_sim, "get_projects")]
         assert ids(default) == ids(a), "the first account signed in is the default"

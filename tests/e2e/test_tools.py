@@ -196,11 +196,16 @@ async def test_get_task(mcp, api, world):
     async with mcp() as c:
         body = await ok(c, "get_task", {"task_id": tid, "extra": extra})
     want = api.data("get_task", id_task=tid, extra=extra)
-    for k in ("id", "name", "page", "status", "text", "date_start", "date_end", "date_added"):
+    for k in ("id", "name", "status", "text", "date_start", "date_end", "date_added"):
         assert body.get(k) == want.get(k), k
+    # The compact shape: the page from the ids, people as {id, name} with
+    # their emails once, the project as project_id with its name once.
+    assert h.page_of(body) == want["page"]
     assert int(body["priority"]) == int(want["priority"])
-    assert body["user_to"]["id"] == want["user_to"]["id"]
-    assert body["project"]["id"] == want["project"]["id"]
+    assert body["user_to"] == {"id": want["user_to"]["id"], "name": want["user_to"]["name"]}
+    assert body["emails"][want["user_to"]["id"]] == want["user_to"]["email"]
+    assert body["project_id"] == want["project"]["id"]
+    assert body["projects"][body["project_id"]] == want["project"]["name"]
     assert h.ids(body["files"]) == h.ids(want["files"])
     assert h.ids(body["comments"]) == h.ids(want["comments"])
     assert h.ids(body["subscribers"]) == h.ids(want["subscribers"])
@@ -360,7 +365,7 @@ async def test_get_task_discussion(mcp, api, world):
     for a in body["attachments"]:
         assert a["resource_uri"] == f"worksection://file/{a['id']}"
         assert a["is_image"] == (a["id"] in images), a
-    assert {a["id"] for a in body["images"]} == images
+    assert set(body["images"]) == images
     summary = body["summary"]
     assert summary["comments"] == len(comments)
     assert summary["attachments"] == len(attachments)
@@ -781,8 +786,8 @@ async def test_get_user_assignments(mcp, world):
         assert body["overdue_count"] == sum(h.is_overdue(t, today) for t in truth)
         for t in items:
             src = world.task_by_id[t["id"]]
-            assert t["overdue"] == h.is_overdue(src, today), t["id"]
-            if t["overdue"]:
+            assert ("days_overdue" in t) == h.is_overdue(src, today), t["id"]
+            if "days_overdue" in t:
                 assert t["days_overdue"] == (today - h.due(src)).days, t["id"]
         dues = [h.due(world.task_by_id[t["id"]]) for t in items]
         dated = [d for d in dues if d is not None]
@@ -1186,7 +1191,7 @@ async def test_read_task_context_resource(mcp, api, world):
         contents = (await c.read_resource(f"worksection://task/{tid}/context")).contents
         tool = await ok(c, "get_task_discussion", {"task_id": tid})
     assert len(contents) == 1 and contents[0].mime_type == "application/json"
-    ctx = json.loads(contents[0].text)
+    ctx = h.records(json.loads(contents[0].text))
     assert ctx["task"]["id"] == tid
     assert sorted(h.ids(ctx["comments"])) == sorted(h.ids(comments))
     assert sorted(a["id"] for a in ctx["attachments"]) == sorted(a[0] for a in attachments)
@@ -1331,7 +1336,7 @@ async def test_offloaded_answer_reads_back_whole(mcp, api):
             offset = chunk["next_offset"]
     assert len(stored) == info["size_bytes"] == first["offload_size_bytes"]
     assert hashlib.sha256(stored).hexdigest() == info["sha256"]
-    whole = json.loads(stored)
+    whole = h.records(json.loads(stored))
     assert h.ids(whole["data"]) == h.ids(api.call("get_costs")["data"])
 
 

@@ -93,7 +93,40 @@ pub fn answer(tool: &str, result: CallToolResult) -> Result<Value> {
     }
     result
         .structured_content
+        .map(records)
         .ok_or_else(|| anyhow!("{tool} answered without structured content"))
+}
+
+/// A list answer with its records as objects: the server sends two or more
+/// as rows of `columns`, with what every record shares in `every`.
+fn records(mut body: Value) -> Value {
+    let Some(o) = body.as_object_mut() else {
+        return body;
+    };
+    let Some(Value::Array(columns)) = o.remove("columns") else {
+        return body;
+    };
+    let every = match o.remove("every") {
+        Some(Value::Object(e)) => e,
+        _ => serde_json::Map::new(),
+    };
+    for key in ["data", "comments"] {
+        if let Some(Value::Array(rows)) = o.get_mut(key) {
+            for row in rows.iter_mut() {
+                let Value::Array(cells) = std::mem::take(row) else {
+                    continue;
+                };
+                let mut record = every.clone();
+                for (c, v) in columns.iter().zip(cells) {
+                    if let (Some(c), false) = (c.as_str(), v.is_null()) {
+                        record.insert(c.to_owned(), v);
+                    }
+                }
+                *row = Value::Object(record);
+            }
+        }
+    }
+    body
 }
 
 /// Real ids of the account, found through the tools.
@@ -165,7 +198,13 @@ pub async fn discover(client: &Client) -> Result<Ids> {
         bail!("the account has no projects or no tasks");
     }
 
-    let project_of = |t: &Value| t.get("project").and_then(id_of);
+    // A task names its project by `project_id` (the compact shape).
+    let project_of = |t: &Value| {
+        t.get("project_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| t.get("project").and_then(id_of))
+    };
     let files_of = |t: &Value| -> Vec<(String, String)> {
         t.get("files")
             .and_then(Value::as_array)

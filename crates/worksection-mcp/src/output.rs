@@ -67,6 +67,13 @@ impl Answer {
         self
     }
 
+    /// Adds blocks after the JSON (`resource_link`s to the files an answer
+    /// names). A list answer carries them when it fits one page.
+    pub fn with_blocks(mut self, blocks: impl IntoIterator<Item = ContentBlock>) -> Self {
+        self.images.extend(blocks);
+        self
+    }
+
     /// The list, when the answer is one.
     pub fn list(&self) -> Option<&List> {
         match &self.body {

@@ -128,7 +128,7 @@ impl Responder {
     ) -> CallToolResult {
         let (body, images) = answer.into_parts();
         match body {
-            Ok(list) => self.first_page(tool, args, page.limit, list).await,
+            Ok(list) => self.first_page(tool, args, page.limit, list, images).await,
             Err(object) => self.object(object, images).await,
         }
     }
@@ -176,12 +176,13 @@ impl Responder {
         args: JsonObject,
         limit: Option<usize>,
         list: List,
+        blocks: Vec<ContentBlock>,
     ) -> CallToolResult {
         let text = list.whole_text();
         let over = tokens::estimate(&text) > self.budget || text.len() * 2 > RESPONSE_BUDGET;
         let fits_limit = limit.is_none_or(|l| l >= list.len());
         if !over && fits_limit {
-            return output::result(list.whole(), Vec::new());
+            return output::result(list.whole(), blocks);
         }
         let offload = if over {
             match self.offload.put(text.as_bytes()).await {

@@ -134,7 +134,10 @@ pub async fn read(
             "No resource {}; this server serves worksection://file/{{file_id}}, worksection://task/{{task_id}}/context, worksection://offload/{{response_id}} and {CACHE_STATS_URI}.",
             args::shorten(uri)
         ),
-        None,
+        // The URI asked for, as the spec suggests (a long one shortened).
+        Some(
+            serde_json::json!({"uri": if uri.len() <= 1000 { uri.to_owned() } else { args::shorten(uri) }}),
+        ),
     ))
 }
 

@@ -36,7 +36,9 @@ const INSTRUCTIONS: &str = "Read-only access to one Worksection account: project
 comments, files, time and costs, people, tags and activity. Worksection allows about one request \
 per second, so prefer the tool that answers the whole question (get_project_stats, \
 get_overdue_tasks, get_team_workload_summary, get_task_discussion) over many small calls. Ids are \
-digit strings; dates are YYYY-MM-DD. Answers fit a token budget: a list with more items gives \
+digit strings; dates are YYYY-MM-DD. A list of records comes as rows of `columns` (null: no \
+such field), with what every record shares in `every`, people as {id, name} (their `emails` once) \
+and projects by project_id (their names once, in `projects`). Answers fit a token budget: a list with more items gives \
 next_cursor (pass it as cursor for the next page), and a large answer is also offloaded \
 (offload_id; read it with read_offloaded_response_text). Screenshots and other attachments are readable through their resource_uri \
 (worksection://file/{id}) or get_file_content.";
@@ -216,6 +218,7 @@ impl ServerHandler for WorksectionServer {
     fn get_info(&self) -> ServerConfig {
         let mut server = Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
         server.title = Some("Worksection MCP".to_owned());
+        server.icons = Some(crate::icons::server());
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()

@@ -12,8 +12,9 @@ use worksection::models::Event;
 use super::{Shape, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -92,7 +93,7 @@ async fn get_activity_log(ws: Arc<Account>, a: ActivityLogArgs) -> Result<Answer
     let shown = events
         .iter()
         .filter(|e| a.event_filter.is_none_or(|f| e.object.kind == f.as_str()));
-    List::new(shown)?
+    compact::list(shown)?
         .max_results(max)
         .field("period", period.to_string())
         .field("event_filter", a.event_filter)
@@ -127,7 +128,7 @@ async fn get_user_activity(ws: Arc<Account>, a: UserActivityArgs) -> Result<Answ
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-    List::new(&theirs)?
+    compact::list(&theirs)?
         .max_results(max)
         .field("user_id", &user)
         .field("period", period.to_string())

@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::{Minutes, Money, Task};
 
-use super::tasks::TaskStatus;
-use super::{Shape, ToolDef, def};
+use super::{Shape, TaskStatus, ToolDef, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -106,7 +106,8 @@ pub(super) fn is_overdue(t: &Task, today: NaiveDate) -> bool {
     !t.is_done() && t.end().is_some_and(|d| d < today)
 }
 
-/// A task as the analytics lists show it: the facts needed to act on it.
+/// A task as the analytics lists show it: the facts needed to act on it;
+/// `days_overdue` only on an overdue task.
 pub(super) fn summary(t: &Task, today: NaiveDate) -> Value {
     let mut v = json!({
         "id": t.id,
@@ -118,7 +119,6 @@ pub(super) fn summary(t: &Task, today: NaiveDate) -> Value {
         "assignee": t.user_to,
         "date_start": t.date_start,
         "date_end": t.date_end,
-        "overdue": is_overdue(t, today),
     });
     if let Some(d) = t.end().filter(|_| is_overdue(t, today)) {
         v["days_overdue"] = json!((today - d).num_days());
@@ -212,7 +212,7 @@ async fn get_overdue_tasks(ws: Arc<Account>, a: OverdueArgs) -> Result<Answer, T
     let today = ws.today();
     let mut overdue: Vec<&Task> = tasks.iter().filter(|t| is_overdue(t, today)).collect();
     overdue.sort_by_key(|t| (t.end(), t.id.as_u64()));
-    List::new(overdue.iter().map(|t| summary(t, today)))?
+    compact::list(overdue.iter().map(|t| summary(t, today)))?
         .max_results(max)
         .field("today", today.to_string())
         .field("project_id", project.map(|p| p.to_string()))
@@ -238,7 +238,7 @@ async fn get_tasks_by_status(ws: Arc<Account>, a: ByStatusArgs) -> Result<Answer
     let tasks = project_tasks(&ws, project).await?;
     let today = ws.today();
     let wanted = a.status == TaskStatus::Done;
-    List::new(
+    compact::list(
         tasks
             .iter()
             .filter(|t| t.is_done() == wanted)
@@ -277,7 +277,7 @@ async fn get_tasks_by_priority(ws: Arc<Account>, a: ByPriorityArgs) -> Result<An
         })?;
     let tasks = project_tasks(&ws, project).await?;
     let today = ws.today();
-    List::new(
+    compact::list(
         tasks
             .iter()
             .filter(|t| t.priority.unwrap_or(0) == priority)
@@ -383,11 +383,10 @@ async fn get_team_workload_summary(ws: Arc<Account>, a: WorkloadArgs) -> Result<
             "overdue_tasks": l.overdue,
             "logged_minutes": l.minutes,
             "logged_time": Minutes(l.minutes),
-            "logged_hours": (Minutes(l.minutes).hours() * 100.0).round() / 100.0,
             "logged_money": l.money,
         })
     });
-    List::new(items)?
+    compact::list(items)?
         .field("project_id", project.map(|p| p.to_string()))
         .field("date_start", start.to_string())
         .field("date_end", end.to_string())

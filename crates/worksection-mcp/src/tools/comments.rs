@@ -8,12 +8,13 @@ use serde::Deserialize;
 use serde_json::json;
 use worksection::models::Comment;
 
-use super::files::discussion;
+use super::files::{discussion, links};
 use super::{Shape, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact::{self, Refs};
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -69,7 +70,7 @@ async fn get_comments(ws: Arc<Account>, a: GetCommentsArgs) -> Result<Answer, To
     let id = args::id("task_id", &a.task_id)?;
     let max = args::max_results(Some(a.max_results), 100, 1_000)?;
     let comments = ws.comments(id, a.include_files).await?;
-    List::new(oldest_first(&comments))?
+    compact::list(oldest_first(&comments))?
         .max_results(max)
         .finish()
 }
@@ -99,10 +100,27 @@ pub async fn task_context(ws: &Account, id: u64) -> Result<Answer, ToolError> {
         .map(|u| u.name.as_str())
         .filter(|n| !n.is_empty())
         .collect();
-    let images: Vec<_> = d.attachments.iter().filter(|f| f.is_image).collect();
-    List::new(oldest_first(&d.comments))?
+    let images: Vec<&str> = d
+        .attachments
+        .iter()
+        .filter(|f| f.is_image)
+        .map(|f| f.id.as_str())
+        .collect();
+    // The files are in `attachments`, each once: not again in the task and
+    // its comments.
+    let mut refs = Refs::new();
+    let mut task = (*d.task).clone();
+    task.files = None;
+    let task = refs.record(&task)?;
+    let comments = refs.records(oldest_first(&d.comments).into_iter().map(|c| {
+        let mut c = c.clone();
+        c.files = None;
+        c
+    }))?;
+    let links = links(&d.attachments);
+    compact::table(refs, comments)?
         .key("comments")
-        .field("task", &*d.task)
+        .field("task", task)
         .field("attachments", &d.attachments)
         .field("images", &images)
         .field(
@@ -117,4 +135,5 @@ pub async fn task_context(ws: &Account, id: u64) -> Result<Answer, ToolError> {
             }),
         )
         .finish()
+        .map(|a| a.with_blocks(links))
 }

@@ -23,8 +23,9 @@ use worksection::models::{Cost, Extra, Id, Minutes, Money};
 use super::{NoArgs, Shape, ToolDef, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -80,7 +81,6 @@ struct Totals {
     lines: usize,
     minutes: u64,
     time: Minutes,
-    hours: f64,
     money: Money,
 }
 
@@ -97,7 +97,6 @@ impl Totals {
         self.lines += 1;
         self.time = self.time + c.time.unwrap_or_default();
         self.minutes = self.time.0;
-        self.hours = (self.time.hours() * 100.0).round() / 100.0;
         self.money = self.money + c.money.unwrap_or_default();
     }
 }
@@ -261,7 +260,7 @@ async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolErro
         .collect();
     let totals = Totals::of(lines.iter().copied());
     let projects = projects_of(lines.iter().copied());
-    let mut list = List::new(lines.iter().map(|c| Line::of(c)))?.field("totals", &totals);
+    let mut list = compact::list(lines.iter().map(|c| Line::of(c)))?.field("totals", &totals);
     if user.is_none() {
         list = list.field("upstream_total", &costs.total);
     }
@@ -384,7 +383,7 @@ async fn get_user_workload(ws: Arc<Account>, a: GetUserWorkloadArgs) -> Result<A
         .iter()
         .find_map(|c| c.user_from.as_ref().map(|u| u.name.clone()));
     let totals = Totals::of(lines.iter().copied());
-    List::new(lines.iter().map(|c| Line::of(c)))?
+    compact::list(lines.iter().map(|c| Line::of(c)))?
         .field("user", json!({"id": user, "name": name}))
         .field("date_start", &a.date_start)
         .field("date_end", &a.date_end)
@@ -460,7 +459,7 @@ async fn get_project_time_report(
 }
 
 async fn get_timers(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    List::new(ws.timers().await?.iter())?.finish()
+    compact::list(ws.timers().await?.iter())?.finish()
 }
 
 async fn get_my_timer(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
+use rmcp::model::{ContentBlock, Resource};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -20,8 +21,9 @@ use worksection::models::{Comment, FileRef, Task};
 use super::{Shape, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 use worksection_content as content;
 
 /// Text longer than this is cut (and the answer says so); it keeps a
@@ -126,7 +128,7 @@ pub struct Attachment {
 }
 
 impl Attachment {
-    fn new(f: &FileRef, source: &'static str, comment_id: Option<String>) -> Self {
+    pub fn new(f: &FileRef, source: &'static str, comment_id: Option<String>) -> Self {
         Self {
             id: f.id.to_string(),
             name: f.name.clone(),
@@ -139,6 +141,19 @@ impl Attachment {
             resource_uri: file_uri(&f.id),
         }
     }
+}
+
+/// A `resource_link` block to each file, for clients that fetch or show
+/// them (the JSON names the same files by `resource_uri`).
+pub fn links<'a>(files: impl IntoIterator<Item = &'a Attachment>) -> Vec<ContentBlock> {
+    files
+        .into_iter()
+        .map(|f| {
+            let mut r = Resource::new(f.resource_uri.clone(), f.name.clone());
+            r.size = f.size;
+            ContentBlock::resource_link(r)
+        })
+        .collect()
 }
 
 /// A task with all its comments and every attachment of both.
@@ -191,18 +206,21 @@ async fn get_task_files(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolE
         .files
         .iter()
         .flatten()
-        .map(|f| Attachment::new(f, "task", None));
-    List::new(files)?
+        .map(|f| Attachment::new(f, "task", None))
+        .collect::<Vec<_>>();
+    Ok(compact::list(&files)?
         .field("task", json!({"id": task.id, "name": task.name}))
-        .finish()
+        .finish()?
+        .with_blocks(links(&files)))
 }
 
 async fn get_all_task_attachments(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let d = discussion(&ws, id).await?;
-    List::new(&d.attachments)?
+    Ok(compact::list(&d.attachments)?
         .field("task", json!({"id": d.task.id, "name": d.task.name}))
-        .finish()
+        .finish()?
+        .with_blocks(links(&d.attachments)))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -245,8 +263,8 @@ fn listed(files: &[FileRef], of: GetFiles) -> Vec<Attachment> {
 
 async fn get_project_files(ws: Arc<Account>, a: ProjectOrTaskArgs) -> Result<Answer, ToolError> {
     let of = one_of(&a)?;
-    let files = ws.files_of(of).await?;
-    List::new(listed(&files, of))?.finish()
+    let files = listed(&ws.files_of(of).await?, of);
+    Ok(compact::list(&files)?.finish()?.with_blocks(links(&files)))
 }
 
 async fn list_image_attachments(
@@ -260,7 +278,9 @@ async fn list_image_attachments(
     .into_iter()
     .filter(|f| f.is_image)
     .collect();
-    List::new(images)?.finish()
+    Ok(compact::list(&images)?
+        .finish()?
+        .with_blocks(links(&images)))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -174,6 +174,27 @@ pub enum Shape {
     Object(&'static [&'static str]),
 }
 
+// How much of each record a list answers (`detail`); every tool that takes
+// it words it alike. Plain comments: doc comments would make its schema a
+// `oneOf` of described constants, longer for the model to read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    // The fields to find and act on a record.
+    Summary,
+    // Every field.
+    #[default]
+    Full,
+}
+
+/// A task's state, as the task and analytics tools take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Active,
+    Done,
+}
+
 /// Arguments of a tool that takes none. Unknown arguments are refused so a
 /// misspelt name is noticed.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
@@ -262,7 +283,7 @@ fn lean(schema: &mut JsonObject) {
         _ => JsonObject::new(),
     };
     let mut unresolved = false;
-    let required = match schema.get("required") {
+    let required: Vec<Value> = match schema.get("required") {
         Some(Value::Array(r)) => r.clone(),
         _ => Vec::new(),
     };
@@ -320,23 +341,18 @@ fn nullable_enum(spec: &mut JsonObject) {
     spec.insert("enum".into(), Value::Array(values));
 }
 
-/// An optional argument is left out, not sent as `null`: its type and
-/// values without `null`, which the model need not read (a `null` sent
-/// anyway is still taken as not given).
+/// An optional argument is left out rather than sent as `null`: its type
+/// and values without `null`, which the model need not read (a `null` is
+/// still taken as not given).
 fn not_null(spec: &mut JsonObject) {
     use serde_json::Value;
     let null = Value::String("null".into());
     if let Some(Value::Array(types)) = spec.get("type") {
         let rest: Vec<Value> = types.iter().filter(|t| **t != null).cloned().collect();
-        match rest.as_slice() {
-            [one] => {
-                let one = one.clone();
-                spec.insert("type".into(), one);
-            }
-            _ if rest.len() < types.len() => {
-                spec.insert("type".into(), Value::Array(rest));
-            }
-            _ => {}
+        if rest.len() == 1 {
+            spec.insert("type".into(), rest[0].clone());
+        } else if rest.len() < types.len() {
+            spec.insert("type".into(), Value::Array(rest));
         }
     }
     if let Some(Value::Array(values)) = spec.get_mut("enum") {
@@ -473,6 +489,9 @@ impl Registry {
             .flat_map(|(set, defs)| {
                 defs.into_iter().map(move |mut d| {
                     d.toolset = set;
+                    if let Some(set) = set {
+                        d.tool.icons = Some(crate::icons::toolset(set.name()));
+                    }
                     d
                 })
             })
@@ -558,6 +577,7 @@ mod tests {
             assert_eq!(a.read_only_hint, Some(true), "{}", t.name);
             let local = r.toolset(&t.name).is_none();
             assert_eq!(a.open_world_hint, Some(!local), "{}", t.name);
+            assert_eq!(t.icons.is_some(), !local, "{}", t.name);
             assert_eq!(
                 t.input_schema.get("type"),
                 Some(&json!("object")),

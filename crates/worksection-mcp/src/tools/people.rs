@@ -8,11 +8,12 @@ use serde::Deserialize;
 use serde_json::json;
 use worksection::auth::AuthKind;
 
-use super::{NoArgs, Shape, ToolDef, analytics, def};
+use super::{Detail, NoArgs, Shape, ToolDef, analytics, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -79,18 +80,41 @@ pub enum UserStatusFilter {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetUsersArgs {
-    /// active or all (the same: only active members are listed).
+    /// active or all (the same).
     #[serde(default)]
     pub status_filter: UserStatusFilter,
+    /// summary or full (default).
+    #[serde(default)]
+    pub detail: Detail,
 }
+
+/// What `detail: summary` keeps of a member.
+const MEMBER_SUMMARY: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "title",
+    "role",
+    "department",
+    "group",
+];
 
 async fn get_users(ws: Arc<Account>, a: GetUsersArgs) -> Result<Answer, ToolError> {
     let users = ws.users().await?;
-    List::new(users.iter())?
-        .field("status_filter", a.status_filter)
+    let list = match a.detail {
+        Detail::Full => compact::list(users.iter())?,
+        Detail::Summary => compact::list(users.iter().map(|u| {
+            let mut v = serde_json::to_value(u).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.retain(|k, _| MEMBER_SUMMARY.contains(&k.as_str()));
+            }
+            v
+        }))?,
+    };
+    list.field("status_filter", a.status_filter)
         .field(
             "note",
-            "Worksection lists only members with active access; deactivated members are not included.",
+            "Only members with active access; Worksection does not list the others.",
         )
         .finish()
 }
@@ -115,7 +139,7 @@ async fn get_user(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer, ToolError> 
 
 async fn get_current_user(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
     if ws.client().auth_kind() == AuthKind::OAuth2 {
-        return Answer::object(&*ws.me().await?);
+        return compact::object(&*ws.me().await?);
     }
     // With the admin API key nobody is signed in (`me` is a user-only
     // action); the key acts for the account, so answer with its owner.
@@ -141,15 +165,15 @@ async fn get_current_user(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolErr
 }
 
 async fn get_user_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    List::new(ws.user_groups().await?.iter())?.finish()
+    compact::list(ws.user_groups().await?.iter())?.finish()
 }
 
 async fn get_contacts(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    List::new(ws.contacts().await?.iter())?.finish()
+    compact::list(ws.contacts().await?.iter())?.finish()
 }
 
 async fn get_contact_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    List::new(ws.contact_groups().await?.iter())?.finish()
+    compact::list(ws.contact_groups().await?.iter())?.finish()
 }
 
 async fn get_user_assignments(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer, ToolError> {
@@ -167,7 +191,7 @@ async fn get_user_assignments(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer,
         .iter()
         .filter(|t| analytics::is_overdue(t, today))
         .count();
-    List::new(mine.iter().map(|t| analytics::summary(t, today)))?
+    compact::list(mine.iter().map(|t| analytics::summary(t, today)))?
         .field("user_id", &id)
         .field("overdue_count", overdue)
         .field("today", today.to_string())

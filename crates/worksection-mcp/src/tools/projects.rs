@@ -9,8 +9,9 @@ use worksection::api::projects::{ProjectExtra, ProjectState};
 use super::{NoArgs, Shape, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -80,7 +81,7 @@ async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Answer, To
         ProjectStatusFilter::All => None,
     };
     let projects = ws.projects(state, &extra).await?;
-    List::new(projects.iter())?.finish()
+    compact::list(projects.iter())?.finish()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -96,11 +97,11 @@ async fn get_project(ws: Arc<Account>, a: GetProjectArgs) -> Result<Answer, Tool
     let id = args::id("project_id", &a.project_id)?;
     let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
     let project = ws.project(id, &extra).await?;
-    Answer::object(&*project)
+    compact::object(&*project)
 }
 
 async fn get_project_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    List::new(ws.project_groups().await?.iter())?.finish()
+    compact::list(ws.project_groups().await?.iter())?.finish()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -114,7 +115,7 @@ async fn get_project_team(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer, 
     let id = args::id("project_id", &a.project_id)?;
     let project = ws.project(id, &[ProjectExtra::Users]).await?;
     let members = project.users.clone().unwrap_or_default();
-    List::new(members)?
+    compact::list(members)?
         .field(
             "project",
             serde_json::json!({"id": project.id, "name": project.name}),

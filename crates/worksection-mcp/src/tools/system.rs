@@ -8,8 +8,9 @@ use worksection::auth::AuthKind;
 
 use super::{NoArgs, Shape, ToolDef, def};
 use crate::account::Account;
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -62,5 +63,5 @@ async fn health_check(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> 
 }
 
 async fn get_webhooks(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    List::new(ws.webhooks().await?.iter())?.finish()
+    compact::list(ws.webhooks().await?.iter())?.finish()
 }

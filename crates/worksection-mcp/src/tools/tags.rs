@@ -12,8 +12,9 @@ use worksection::api::tasks::{GetTask, TaskExtra};
 use super::{Shape, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -122,22 +123,22 @@ pub struct TagGroupsArgs {
 
 async fn get_task_tags(ws: Arc<Account>, a: TagsArgs) -> Result<Answer, ToolError> {
     let q = query(a.group.as_deref(), a.tag_type, a.access)?;
-    List::new(ws.task_tags(q).await?.iter())?.finish()
+    compact::list(ws.task_tags(q).await?.iter())?.finish()
 }
 
 async fn get_task_tag_groups(ws: Arc<Account>, a: TagGroupsArgs) -> Result<Answer, ToolError> {
     let q = query(None, a.tag_type, a.access)?;
-    List::new(ws.task_tag_groups(q).await?.iter())?.finish()
+    compact::list(ws.task_tag_groups(q).await?.iter())?.finish()
 }
 
 async fn get_project_tags(ws: Arc<Account>, a: TagsArgs) -> Result<Answer, ToolError> {
     let q = query(a.group.as_deref(), a.tag_type, a.access)?;
-    List::new(ws.project_tags(q).await?.iter())?.finish()
+    compact::list(ws.project_tags(q).await?.iter())?.finish()
 }
 
 async fn get_project_tag_groups(ws: Arc<Account>, a: TagGroupsArgs) -> Result<Answer, ToolError> {
     let q = query(None, a.tag_type, a.access)?;
-    List::new(ws.project_tag_groups(q).await?.iter())?.finish()
+    compact::list(ws.project_tag_groups(q).await?.iter())?.finish()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -156,7 +157,7 @@ async fn get_task_with_tags(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, T
         .flatten()
         .map(|(id, name)| json!({"id": id, "name": name}))
         .collect();
-    Answer::object(json!({"task": &*task, "tags": tags}))
+    compact::object(json!({"task": &*task, "tags": tags}))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -188,7 +189,7 @@ async fn search_tasks_by_tag(ws: Arc<Account>, a: SearchByTagArgs) -> Result<Ans
             t
         })
         .collect();
-    List::new(matching)?
+    compact::list(matching)?
         .field("tag", &tag)
         .field("project_id", project.to_string())
         .finish()

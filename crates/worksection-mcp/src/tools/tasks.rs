@@ -10,9 +10,12 @@ use worksection::api::tasks::{GetAllTasks, GetTask, SearchTasks, TaskExtra, Task
 use worksection::filter::Filter;
 use worksection::models::Task;
 
-use super::{Shape, ToolDef, def};
+use super::analytics::summary;
+use super::files::{Attachment, links};
+use super::{Detail, Shape, TaskStatus, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
+use crate::compact;
 use crate::error::ToolError;
 use crate::output::{Answer, List};
 
@@ -79,13 +82,6 @@ pub enum TaskStatusFilter {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskStatus {
-    Active,
-    Done,
-}
-
 const LIST_EXTRAS: &[(&str, TaskExtra)] = &[
     ("text", TaskExtra::Text),
     ("files", TaskExtra::Files),
@@ -111,6 +107,21 @@ const SEARCH_EXTRAS: &[(&str, TaskExtra)] = &[
     ("files", TaskExtra::Files),
 ];
 
+/// Tasks as a list answer: every field, or the analytics' summary of each.
+fn task_list<'a>(
+    ws: &Account,
+    tasks: impl Iterator<Item = &'a Task>,
+    detail: Detail,
+) -> Result<List, ToolError> {
+    match detail {
+        Detail::Full => compact::list(tasks),
+        Detail::Summary => {
+            let today = ws.today();
+            compact::list(tasks.map(|t| summary(t, today)))
+        }
+    }
+}
+
 /// Keeps the tasks the filter asks for. Worksection can only narrow to open
 /// tasks, so `done` is applied here.
 fn by_status(tasks: &[Task], filter: TaskStatusFilter) -> impl Iterator<Item = &Task> {
@@ -129,6 +140,9 @@ pub struct GetAllTasksArgs {
     pub status_filter: TaskStatusFilter,
     /// Comma-separated: text, files, comments, relations, subtasks, archive (archived projects' tasks).
     pub extra: Option<String>,
+    /// summary or full (default).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 async fn get_all_tasks(ws: Arc<Account>, a: GetAllTasksArgs) -> Result<Answer, ToolError> {
@@ -138,7 +152,7 @@ async fn get_all_tasks(ws: Arc<Account>, a: GetAllTasksArgs) -> Result<Answer, T
         p = p.active_only();
     }
     let tasks = ws.all_tasks(p).await?;
-    List::new(by_status(&tasks, a.status_filter))?
+    task_list(&ws, by_status(&tasks, a.status_filter), a.detail)?
         .field("status_filter", a.status_filter)
         .finish()
 }
@@ -153,6 +167,9 @@ pub struct GetTasksArgs {
     pub status_filter: TaskStatusFilter,
     /// Comma-separated: text, files, comments, relations, subtasks.
     pub extra: Option<String>,
+    /// summary or full (default).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Answer, ToolError> {
@@ -160,7 +177,7 @@ async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Answer, ToolErro
     let extra = args::extras("extra", &a.extra, LIST_EXTRAS)?;
     let active_only = a.status_filter == TaskStatusFilter::Active;
     let tasks = ws.tasks(project, &extra, active_only).await?;
-    List::new(by_status(&tasks, a.status_filter))?
+    task_list(&ws, by_status(&tasks, a.status_filter), a.detail)?
         .field("status_filter", a.status_filter)
         .finish()
 }
@@ -178,7 +195,13 @@ async fn get_task(ws: Arc<Account>, a: GetTaskArgs) -> Result<Answer, ToolError>
     let id = args::id("task_id", &a.task_id)?;
     let extra = args::extras("extra", &a.extra, TASK_EXTRAS)?;
     let task = ws.task(GetTask::new(id).extra(extra)).await?;
-    Answer::object(&*task)
+    let files: Vec<Attachment> = task
+        .files
+        .iter()
+        .flatten()
+        .map(|f| Attachment::new(f, "task", None))
+        .collect();
+    compact::object(&*task).map(|a| a.with_blocks(links(&files)))
 }
 
 fn default_max_results() -> i64 {
@@ -204,6 +227,9 @@ pub struct SearchTasksArgs {
     pub status: Option<TaskStatus>,
     /// Comma-separated: text, html, files.
     pub extra: Option<String>,
+    /// summary or full (default).
+    #[serde(default)]
+    pub detail: Detail,
     /// Most tasks.
     #[serde(default = "default_max_results")]
     #[schemars(range(min = 1, max = 10000))]
@@ -267,7 +293,7 @@ async fn search_tasks(ws: Arc<Account>, a: SearchTasksArgs) -> Result<Answer, To
         });
     }
     let tasks = ws.search_tasks(p).await?;
-    List::new(tasks.iter())?
+    task_list(&ws, tasks.iter(), a.detail)?
         .max_results(max)
         .field("filter", filter)
         .finish()
@@ -286,7 +312,7 @@ async fn get_task_subtasks(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, To
         .task(GetTask::new(id).extra([TaskExtra::Subtasks]))
         .await?;
     let children = task.child.clone().unwrap_or_default();
-    List::new(children)?
+    compact::list(children)?
         .field("task", json!({"id": task.id, "name": task.name}))
         .finish()
 }
@@ -297,7 +323,7 @@ async fn get_task_relations(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, T
         .task(GetTask::new(id).extra([TaskExtra::Relations]))
         .await?;
     let relations = task.relations.clone().unwrap_or_default();
-    Answer::object(json!({
+    compact::object(json!({
         "task": {"id": task.id, "name": task.name},
         "relations": relations,
         "depends_on_count": relations.from.as_ref().map_or(0, Vec::len),
@@ -311,7 +337,7 @@ async fn get_task_subscribers(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer,
         .task(GetTask::new(id).extra([TaskExtra::Subscribers]))
         .await?;
     let subscribers = task.subscribers.clone().unwrap_or_default();
-    List::new(subscribers)?
+    compact::list(subscribers)?
         .field("task", json!({"id": task.id, "name": task.name}))
         .finish()
 }
