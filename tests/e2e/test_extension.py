@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import zipfile
 
@@ -39,8 +40,11 @@ TOKEN = "extension-test-local-token-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> dict:
-    """The packed bundle, unpacked: its folder and manifest, and the CLI."""
+def bundle(tmp_path_factory):
+    """The packed bundle, unpacked: its folder and manifest, and the CLI.
+    Removed after the module: the unpacked binary is a copy of the app,
+    which carries the demo simulator's fixed credentials, and
+    test_secrets scans every file the session leaves."""
     binary = pathlib.Path(os.environ.get("WS_DESKTOP_BIN") or _target_dir() / "debug" / "worksection-mcp-desktop")
     if not binary.is_file():
         pytest.fail(f"{binary} does not exist; build the workspace first or set WS_DESKTOP_BIN")
@@ -60,7 +64,8 @@ def bundle(tmp_path_factory) -> dict:
                 (unpacked / info.filename).chmod(mode & 0o777)
     cli = subprocess.run([REPO / "scripts" / "mcpb"], env=dict(os.environ, MCPB_PRINT_CLI="1"), capture_output=True, text=True, timeout=600)
     assert cli.returncode == 0, cli.stderr
-    return {"dir": unpacked, "manifest": json.loads((unpacked / "manifest.json").read_text()), "cli": cli.stdout.strip(), "binary": binary}
+    yield {"dir": unpacked, "manifest": json.loads((unpacked / "manifest.json").read_text()), "cli": cli.stdout.strip(), "binary": binary}
+    shutil.rmtree(where, ignore_errors=True)
 
 
 def test_mcpb_validate_accepts_the_built_bundle(bundle):

@@ -349,13 +349,10 @@ fn learn(tool: &str, r: &CallToolResult, found: &mut Found) {
     if let Some(id) = body.get("offload_id").and_then(Value::as_str) {
         found.offloaded.get_or_insert_with(|| id.to_owned());
     }
-    let first = body
-        .get("data")
-        .and_then(Value::as_array)
-        .and_then(|d| d.first());
-    let Some(first) = first else {
+    let Some(first) = crate::compact::first_record(body) else {
         return;
     };
+    let first = &first;
     let id = |v: &Value, keys: &[&str]| {
         keys.iter().find_map(|k| match v.get(*k) {
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),

@@ -79,6 +79,27 @@ pub fn table(refs: Refs, items: Vec<Value>) -> Result<List, ToolError> {
     Ok(list.field("columns", columns))
 }
 
+/// The first record of a list answer as one object: a row of `columns`
+/// read back with `every` (the reverse of [`table`]), for code that reads
+/// answers itself (the check).
+pub fn first_record(body: &Value) -> Option<Value> {
+    let first = body.get("data")?.as_array()?.first()?;
+    let (Some(Value::Array(columns)), Value::Array(row)) = (body.get("columns"), first) else {
+        return Some(first.clone());
+    };
+    let mut record = body
+        .get("every")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (column, value) in columns.iter().zip(row) {
+        if let (Some(column), false) = (column.as_str(), value.is_null()) {
+            record.insert(column.to_owned(), value.clone());
+        }
+    }
+    Some(Value::Object(record))
+}
+
 /// A one-record answer in its compact shape, with its tables.
 pub fn object(item: impl Serialize) -> Result<Answer, ToolError> {
     let mut refs = Refs::new();
@@ -324,11 +345,21 @@ mod tests {
             body["data"],
             json!([["1", 2, null], ["2", null, "2026-01-02"]])
         );
+        // Read back, the first row is its record again.
+        assert_eq!(
+            first_record(&Value::Object(body.clone())),
+            Some(json!({"id": "1", "status": "active", "project_id": "3", "priority": 2}))
+        );
         // One record stays an object.
         let a = list([json!({"id": "1", "name": ""})])
             .and_then(List::finish)
             .expect("list");
-        assert_eq!(a.into_body()["data"], json!([{"id": "1"}]));
+        let body = a.into_body();
+        assert_eq!(body["data"], json!([{"id": "1"}]));
+        assert_eq!(
+            first_record(&Value::Object(body.clone())),
+            Some(json!({"id": "1"}))
+        );
     }
 
     #[test]
