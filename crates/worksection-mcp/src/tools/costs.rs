@@ -211,7 +211,7 @@ pub struct GetCostsArgs {
     pub date_end: Option<String>,
     /// true: timer entries only; false: manual ones only.
     pub is_timer: Option<bool>,
-    /// Raw Worksection filter, e.g. `comment has 'x'`.
+    /// Raw Worksection filter.
     pub filter_query: Option<String>,
 }
 
@@ -276,7 +276,7 @@ pub struct GetCostsTotalArgs {
     pub date_start: Option<String>,
     /// To this day, YYYY-MM-DD.
     pub date_end: Option<String>,
-    /// Raw Worksection filter, e.g. `comment has 'x'`.
+    /// Raw Worksection filter.
     pub filter_query: Option<String>,
     /// Add totals per project and month (tasks: and per task).
     pub by: Option<Breakdown>,

@@ -402,7 +402,7 @@ fn limit_schema() -> serde_json::Value {
 }
 
 fn cursor_schema() -> serde_json::Value {
-    json!({"type": "string", "description": "From next_cursor."})
+    json!({"type": "string", "description": "A next_cursor."})
 }
 
 /// Deserializes arguments, naming the argument that is wrong.

@@ -83,7 +83,7 @@ pub struct GetUsersArgs {
     /// active or all (the same).
     #[serde(default)]
     pub status_filter: UserStatusFilter,
-    /// summary or full (default).
+    /// Default full.
     #[serde(default)]
     pub detail: Detail,
 }

@@ -106,18 +106,18 @@ fn query(
 pub struct TagsArgs {
     /// A tag group's name or id.
     pub group: Option<String>,
-    /// status or label.
+    /// Tag kind.
     pub tag_type: Option<TagType>,
-    /// public or private.
+    /// Visibility.
     pub access: Option<Access>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagGroupsArgs {
-    /// status or label.
+    /// Tag kind.
     pub tag_type: Option<TagType>,
-    /// public or private.
+    /// Visibility.
     pub access: Option<Access>,
 }
 

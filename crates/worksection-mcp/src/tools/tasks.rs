@@ -140,7 +140,7 @@ pub struct GetAllTasksArgs {
     pub status_filter: TaskStatusFilter,
     /// Comma-separated: text, files, comments, relations, subtasks, archive (archived projects' tasks).
     pub extra: Option<String>,
-    /// summary or full (default).
+    /// Default full.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -167,7 +167,7 @@ pub struct GetTasksArgs {
     pub status_filter: TaskStatusFilter,
     /// Comma-separated: text, files, comments, relations, subtasks.
     pub extra: Option<String>,
-    /// summary or full (default).
+    /// Default full.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -227,7 +227,7 @@ pub struct SearchTasksArgs {
     pub status: Option<TaskStatus>,
     /// Comma-separated: text, html, files.
     pub extra: Option<String>,
-    /// summary or full (default).
+    /// Default full.
     #[serde(default)]
     pub detail: Detail,
     /// Most tasks.
