@@ -437,11 +437,22 @@ def sim_stats(sim: dict) -> dict:
         return json.loads(r.read())
 
 
+def records(body: dict) -> list[dict]:
+    """A list answer's records as objects: the server sends two or more
+    as rows of `columns` (null where a record has no such field), with
+    what every record shares said once in `every`."""
+    columns = body.get("columns")
+    if not isinstance(columns, list):
+        return body["data"]
+    every = body.get("every") or {}
+    return [{**every, **{c: v for c, v in zip(columns, row) if v is not None}} for row in body["data"]]
+
+
 async def put_a_file_in_the_cache(app: App) -> None:
     """Reads a project's attachment through MCP (the bridge, which carries
     the local token), which caches the file."""
     async with bridged(app, "bridge-cache.stderr.log") as c:
-        projects = json.loads((await c.call_tool("get_projects", {})).content[0].text)["data"]
+        projects = records(json.loads((await c.call_tool("get_projects", {})).content[0].text))
         uri = None
         for p in projects:
             images = await c.call_tool("get_project_files", {"project_id": str(p["id"])})

@@ -35,6 +35,7 @@ from conftest import (
     mcp_status_without_token,
     port_open,
     press,
+    records,
     text,
     wait,
     wait_for,
@@ -193,7 +194,7 @@ async def test_admin_api_key_then_the_bridge_answers(sim):
             result = await c.call_tool("get_projects", {})
         seconds = time.monotonic() - started
         assert not result.is_error, result
-        projects = json.loads(result.content[0].text)["data"]
+        projects = records(json.loads(result.content[0].text))
         assert projects and all(p.get("name") for p in projects)
         assert entry["args"] == ["--bridge"]
         record("api_key", clicks.n, seconds)
