@@ -17,19 +17,18 @@ Pure Python (jeepney), like tray_host.py.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 
 from jeepney import DBusAddress, HeaderFields, MessageType, message_bus, new_error, new_method_return, new_signal
-from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney.io.blocking import open_dbus_connection
 from jeepney.wrappers import unwrap_msg
+
+from bus_service import BusService
 
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
 IFACE = "org.freedesktop.Notifications"
 INTROSPECT_IFACE = "org.freedesktop.DBus.Introspectable"
-PRIMARY_OWNER = 1
-DO_NOT_QUEUE = 4
 # NotificationClosed's reason: closed by a call to CloseNotification.
 CLOSED_BY_CALL = 3
 
@@ -75,37 +74,19 @@ class Shown:
     sender_pid: int | None
 
 
-class NotificationServer:
+class NotificationServer(BusService):
     """The notification service. Use as a context manager: on entry it owns
     `org.freedesktop.Notifications` (or raises), on exit it lets it go."""
 
     def __init__(self) -> None:
-        self._conn: DBusConnection | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
+        super().__init__()
         self._shown: list[Shown] = []
         self._next_id = 1
         self.closed: list[int] = []
-        self.errors: list[str] = []
 
     def __enter__(self) -> "NotificationServer":
-        conn = open_dbus_connection(bus="SESSION")
-        (answer,) = unwrap_msg(conn.send_and_get_reply(message_bus.RequestName(NAME, DO_NOT_QUEUE), timeout=5))
-        if answer != PRIMARY_OWNER:
-            conn.close()
-            raise RuntimeError(f"could not own {NAME} (RequestName answered {answer})")
-        self._conn = conn
-        self._thread = threading.Thread(target=self._serve, name="notification-server", daemon=True)
-        self._thread.start()
+        self._own(open_dbus_connection(bus="SESSION"), NAME, "notification-server")
         return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-        if self._conn:
-            self._conn.close()
 
     @property
     def shown(self) -> list[Shown]:
@@ -122,20 +103,6 @@ class NotificationServer:
                     return n
             time.sleep(0.1)
         raise TimeoutError(f"no such notification within {timeout} s; shown: {self.shown}")
-
-    def _serve(self) -> None:
-        assert self._conn is not None
-        while not self._stop.is_set():
-            try:
-                msg = self._conn.receive(timeout=0.2)
-            except TimeoutError:
-                continue
-            except OSError:
-                break
-            try:
-                self._handle(msg)
-            except Exception as e:  # a bad call must not stop the service
-                self.errors.append(repr(e))
 
     def _pid_of(self, sender: str) -> int | None:
         # Asked on a connection of its own: this one's replies are read

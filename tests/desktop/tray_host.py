@@ -23,7 +23,6 @@ Pure Python (jeepney), so the tests need no system D-Bus bindings.
 
 from __future__ import annotations
 
-import threading
 import time
 
 from jeepney import (
@@ -38,8 +37,10 @@ from jeepney import (
     new_method_return,
     new_signal,
 )
-from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney.io.blocking import open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse, unwrap_msg
+
+from bus_service import BusService
 
 WATCHER_NAME = "org.kde.StatusNotifierWatcher"
 WATCHER_PATH = "/StatusNotifierWatcher"
@@ -48,10 +49,6 @@ ITEM_IFACE = "org.kde.StatusNotifierItem"
 MENU_IFACE = "com.canonical.dbusmenu"
 PROPS_IFACE = "org.freedesktop.DBus.Properties"
 INTROSPECT_IFACE = "org.freedesktop.DBus.Introspectable"
-# RequestName's answer when the name is now ours.
-PRIMARY_OWNER = 1
-# RequestName flag: fail instead of queueing when someone else owns it.
-DO_NOT_QUEUE = 4
 
 INTROSPECTION = f"""<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
@@ -77,18 +74,14 @@ INTROSPECTION = f"""<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Intr
 """
 
 
-class StatusNotifierWatcher:
+class StatusNotifierWatcher(BusService):
     """The watcher service. Use as a context manager: on entry it owns
     `org.kde.StatusNotifierWatcher` (or raises), on exit it lets it go."""
 
     def __init__(self) -> None:
-        self._conn: DBusConnection | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
+        super().__init__()
         self._items: list[str] = []
         self._hosts: list[str] = []
-        self.errors: list[str] = []
 
     # --- the service's life ---------------------------------------------------
 
@@ -106,23 +99,8 @@ class StatusNotifierWatcher:
             ),
             timeout=5,
         )
-        (answer,) = unwrap_msg(
-            conn.send_and_get_reply(message_bus.RequestName(WATCHER_NAME, DO_NOT_QUEUE), timeout=5)
-        )
-        if answer != PRIMARY_OWNER:
-            conn.close()
-            raise RuntimeError(f"could not own {WATCHER_NAME} (RequestName answered {answer})")
-        self._conn = conn
-        self._thread = threading.Thread(target=self._serve, name="tray-host", daemon=True)
-        self._thread.start()
+        self._own(conn, WATCHER_NAME, "tray-host")
         return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-        if self._conn:
-            self._conn.close()
 
     @property
     def items(self) -> list[str]:
@@ -149,20 +127,6 @@ class StatusNotifierWatcher:
         raise TimeoutError(f"no StatusNotifierItem registered within {timeout} s")
 
     # --- the service itself -----------------------------------------------------
-
-    def _serve(self) -> None:
-        assert self._conn is not None
-        while not self._stop.is_set():
-            try:
-                msg = self._conn.receive(timeout=0.2)
-            except TimeoutError:
-                continue
-            except OSError:
-                break
-            try:
-                self._handle(msg)
-            except Exception as e:  # a bad call must not stop the host
-                self.errors.append(repr(e))
 
     def _emit(self, signal: str, signature: str | None = None, body: tuple = ()) -> None:
         assert self._conn is not None
