@@ -506,6 +506,19 @@ mod tests {
         out
     }
 
+    /// A bridge target for `app`, served on a free loopback port.
+    async fn serving(app: axum::Router) -> BridgeTarget {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        BridgeTarget {
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            auth_token: None,
+        }
+    }
+
     #[tokio::test]
     async fn a_stream_cut_off_before_the_answer_is_reported_to_the_assistant() {
         // A server whose event stream ends after a notification, before
@@ -519,15 +532,7 @@ mod tests {
                 )
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let target = BridgeTarget {
-            url: format!("http://127.0.0.1:{port}/mcp"),
-            auth_token: None,
-        };
+        let target = serving(app).await;
         let out = bridged(
             target,
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n",
@@ -607,15 +612,7 @@ mod tests {
                 },
             ),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        let target = BridgeTarget {
-            url: format!("http://127.0.0.1:{port}/mcp"),
-            auth_token: None,
-        };
+        let target = serving(app).await;
         let out = bridged(
             target,
             b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n",
