@@ -321,6 +321,18 @@ async fn send(
     session: &RwLock<Session>,
     message: &Value,
 ) -> reqwest::Result<reqwest::Response> {
+    let req = post(http, target, &*session.read().await, message);
+    req.send().await
+}
+
+/// A POST of one message, carrying the session's id and protocol version
+/// when it has them.
+fn post(
+    http: &reqwest::Client,
+    target: &BridgeTarget,
+    session: &Session,
+    message: &Value,
+) -> reqwest::RequestBuilder {
     let mut req = http
         .post(&target.url)
         .header(
@@ -328,16 +340,13 @@ async fn send(
             "application/json, text/event-stream",
         )
         .json(message);
-    {
-        let s = session.read().await;
-        if let Some(sid) = &s.id {
-            req = req.header("mcp-session-id", sid);
-        }
-        if let Some(p) = &s.protocol {
-            req = req.header("mcp-protocol-version", p);
-        }
+    if let Some(sid) = &session.id {
+        req = req.header("mcp-session-id", sid);
     }
-    req.send().await
+    if let Some(p) = &session.protocol {
+        req = req.header("mcp-protocol-version", p);
+    }
+    req
 }
 
 /// Opens a new session with the assistant's `initialize` (its answer is
@@ -358,13 +367,8 @@ async fn reopen(
         .clone()
         .ok_or("the assistant never initialized")?;
     initialize["id"] = json!("bridge-reconnect");
-    let resp = http
-        .post(&target.url)
-        .header(
-            reqwest::header::ACCEPT,
-            "application/json, text/event-stream",
-        )
-        .json(&initialize)
+    // A new session: no id, no protocol version yet.
+    let resp = post(http, target, &Session::default(), &initialize)
         .send()
         .await
         .map_err(|e| e.without_url().to_string())?;
@@ -379,19 +383,8 @@ async fn reopen(
     // Read the answer through (an event stream ends after it).
     let _ = tokio::time::timeout(Duration::from_secs(10), resp.bytes()).await;
     s.id = id;
-    let mut note = http
-        .post(&target.url)
-        .header(
-            reqwest::header::ACCEPT,
-            "application/json, text/event-stream",
-        )
-        .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    if let Some(sid) = &s.id {
-        note = note.header("mcp-session-id", sid);
-    }
-    if let Some(p) = &s.protocol {
-        note = note.header("mcp-protocol-version", p);
-    }
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let note = post(http, target, &s, &initialized);
     note.send().await.map_err(|e| e.without_url().to_string())?;
     Ok(())
 }
