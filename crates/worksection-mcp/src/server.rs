@@ -39,7 +39,7 @@ get_overdue_tasks, get_team_workload_summary, get_task_discussion) over many sma
 digit strings; dates are YYYY-MM-DD. A list of records comes as rows of `columns` (null: no \
 such field), with what every record shares in `every`, people as {id, name} (their `emails` once) \
 and projects by project_id (their names once, in `projects`). Answers fit a token budget: a list with more items gives \
-next_cursor (pass it as cursor for the next page), and a large answer is also offloaded \
+next_cursor (pass it as cursor for the next page; limit sets the page size), and a large answer is also offloaded \
 (offload_id; read it with read_offloaded_response_text). Screenshots and other attachments are readable through their resource_uri \
 (worksection://file/{id}) or get_file_content.";
 

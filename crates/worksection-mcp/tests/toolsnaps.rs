@@ -74,6 +74,11 @@ mod tools_md {
              schemas, annotations): {visible} bytes.\n",
             tools.len()
         );
+        out.push_str(
+            "A tool that answers a list takes `limit` (the page size) and `cursor` (the \
+             `next_cursor` of the page before); the server's instructions tell the model so once, \
+             instead of each tool's schema.\n\n",
+        );
         out.push_str("| tool | what it is for |\n|---|---|\n");
         for tool in tools {
             let _ = writeln!(

@@ -397,8 +397,10 @@ fn add_paging(schema: &mut JsonObject) {
     props.insert("cursor".into(), cursor_schema());
 }
 
+/// No description: the name says it, and the server's instructions say
+/// once how paging works, rather than in each of the 33 list tools.
 fn limit_schema() -> serde_json::Value {
-    json!({"type": "integer", "description": "Page size."})
+    json!({"type": "integer"})
 }
 
 fn cursor_schema() -> serde_json::Value {
@@ -535,8 +537,9 @@ impl Registry {
     }
 }
 
-/// The most bytes the model may read of the whole tool list.
-pub const MODEL_VISIBLE_LIMIT: usize = 24 * 1024;
+/// The most bytes the model may read of the whole tool list: 24 KB, read
+/// the strict way (24,000 bytes, not 24 KiB).
+pub const MODEL_VISIBLE_LIMIT: usize = 24_000;
 
 /// What the model reads of a tool list: each tool's name, title,
 /// description, input schema and annotations, as compact JSON (the output
