@@ -180,12 +180,16 @@ impl List {
         self
     }
 
-    /// Adds a summary field beside the list.
+    /// Adds a summary field beside the list; a null (an argument the call
+    /// did not give, a figure Worksection did not send) is left out, as
+    /// empty fields are everywhere else.
     pub fn field(mut self, key: &str, value: impl Serialize) -> Self {
-        self.fields.insert(
-            key.to_owned(),
-            serde_json::to_value(value).unwrap_or(Value::Null),
-        );
+        match serde_json::to_value(value) {
+            Ok(Value::Null) | Err(_) => {}
+            Ok(v) => {
+                self.fields.insert(key.to_owned(), v);
+            }
+        }
         self
     }
 
@@ -419,6 +423,16 @@ mod tests {
         let keys: Vec<&str> = p.body.keys().map(String::as_str).collect();
         assert_eq!(keys.first(), Some(&"totals"));
         assert_eq!(keys.last(), Some(&"data"));
+    }
+
+    #[test]
+    fn a_summary_field_with_nothing_in_it_is_left_out() {
+        let l = list_of(vec![json!(1)])
+            .field("project_id", None::<String>)
+            .field("today", "2026-12-03");
+        let p = page(&l, 0, None, DEFAULT_ANSWER_TOKENS, &Map::new());
+        assert!(!p.body.contains_key("project_id"));
+        assert_eq!(p.body["today"], "2026-12-03");
     }
 
     #[test]
