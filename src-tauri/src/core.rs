@@ -885,6 +885,16 @@ impl Core {
             .map_err(|e| format!("{e}; check the account address."))?;
         match tokio::time::timeout(Duration::from_secs(20), client.get_project_groups()).await {
             Ok(Ok(_)) => {}
+            // Worksection's own words about its request hash mean nothing
+            // to the person pasting a key; what to do does.
+            Ok(Err(worksection::Error::Auth {
+                problem: worksection::AuthProblem::BadApiKey,
+                ..
+            })) => {
+                return Err(format!(
+                    "The API key was not saved: {account_url} did not accept it. Copy the key again from Account settings → API in Worksection, check the account address, then try again."
+                ));
+            }
             Ok(Err(e)) => {
                 return Err(format!(
                     "The API key was not saved: {e} Check the account address and the key (Account settings → API in Worksection), then try again."
