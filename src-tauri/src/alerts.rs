@@ -6,11 +6,12 @@
 //! ([`Alerts::sign_in`], [`Alerts::server`]); an alert is queued only when
 //! its condition begins (a condition that lasts, seen again at every
 //! check, is not notified again, and one that ends can be notified anew
-//! when it comes back). `publish` hands the queued ones to the OS through
-//! tauri-plugin-notification ([`show`]).
+//! when it comes back). `publish` hands the queued ones to the OS
+//! ([`show`]): through tauri-plugin-notification, and on Linux through
+//! notify-rust (which the plugin uses there), so that the notification
+//! carries the app's name.
 
 use tauri::AppHandle;
-use tauri_plugin_notification::NotificationExt as _;
 
 /// Something the person should act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,15 +143,45 @@ impl Alerts {
 pub fn show(app: &AppHandle, alert: &Alert, has_tray: bool) {
     let body = alert.body(has_tray);
     tracing::warn!(summary = alert.summary(), "{body}");
+    deliver(app, alert.summary(), body);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn deliver(app: &AppHandle, summary: &str, body: String) {
+    use tauri_plugin_notification::NotificationExt as _;
     if let Err(e) = app
         .notification()
         .builder()
-        .title(alert.summary())
+        .title(summary)
         .body(body)
         .show()
     {
         tracing::warn!(error = %e, "the notification could not be shown");
     }
+}
+
+/// On Linux through notify-rust itself: tauri-plugin-notification 2.4
+/// leaves the sender's name to notify-rust's default, the executable's
+/// name, so the desktop would show "worksection-mcp-desktop" over it.
+#[cfg(target_os = "linux")]
+fn deliver(app: &AppHandle, summary: &str, body: String) {
+    let name = app
+        .config()
+        .product_name
+        .clone()
+        .unwrap_or_else(|| app.package_info().name.clone());
+    let mut notification = notify_rust::Notification::new();
+    notification
+        .appname(&name)
+        .summary(summary)
+        .body(&body)
+        .auto_icon();
+    // The D-Bus call blocks; the app's runtime threads must not.
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = notification.show() {
+            tracing::warn!(error = %e, "the notification could not be shown");
+        }
+    });
 }
 
 #[cfg(test)]

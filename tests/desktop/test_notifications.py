@@ -85,6 +85,8 @@ async def test_an_expired_sign_in_is_notified_once_with_what_to_click(short_sim)
         shown = notices.wait_for(lambda n: "expired" in n.summary.lower(), timeout=30)
         host = short_sim["account_url"].split("://", 1)[-1].rstrip("/")
         assert shown.summary == "Worksection sign-in expired"
+        # Sent under the app's name, not its executable's.
+        assert shown.app_name == "Worksection MCP", shown.app_name
         assert f"Your sign-in to {host} has expired" in shown.body, shown.body
         # What to click: there is no tray on this bus, so the dashboard's button.
         assert "Click \u201cSign in again\u201d on the Worksection MCP dashboard" in shown.body, shown.body
