@@ -38,6 +38,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support import expected_conditions as EC
@@ -485,7 +486,11 @@ WAIT = 30
 
 
 def wait(app, timeout: float = WAIT) -> WebDriverWait:
-    return WebDriverWait(app.driver, timeout)
+    # The page redraws itself whenever the app publishes its state, so a
+    # node found a moment ago may be gone: WebKitWebDriver then answers
+    # "stale element" (even to a search in progress), and the condition is
+    # asked again rather than failing the test.
+    return WebDriverWait(app.driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def text(app, element_id: str) -> str:
