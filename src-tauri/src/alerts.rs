@@ -165,14 +165,10 @@ fn deliver(app: &AppHandle, summary: &str, body: String) {
 /// name, so the desktop would show "worksection-mcp-desktop" over it.
 #[cfg(target_os = "linux")]
 fn deliver(app: &AppHandle, summary: &str, body: String) {
-    let name = app
-        .config()
-        .product_name
-        .clone()
-        .unwrap_or_else(|| app.package_info().name.clone());
+    // The product name ("Worksection MCP"), as the tray's title has it.
     let mut notification = notify_rust::Notification::new();
     notification
-        .appname(&name)
+        .appname(&app.package_info().name)
         .summary(summary)
         .body(&body)
         .auto_icon();

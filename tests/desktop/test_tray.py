@@ -24,6 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from Xlib import X
 from Xlib import display as xdisplay
+from Xlib import error as XError
 from Xlib.protocol import event as xevent
 
 from conftest import (
@@ -446,7 +447,10 @@ class XWindow:
         self.display.close()
 
     def viewable(self) -> bool:
-        return self.window.get_attributes().map_state == X.IsViewable
+        try:
+            return self.window.get_attributes().map_state == X.IsViewable
+        except XError.BadWindow:  # the window is gone
+            return False
 
     def close(self) -> None:
         protocols = self.display.intern_atom("WM_PROTOCOLS")
