@@ -156,7 +156,7 @@ fn main() -> ExitCode {
                 store,
                 account,
                 all,
-            } => login::logout(store, account, all),
+            } => login::logout(store, account, all).await,
         }
     })
 }
