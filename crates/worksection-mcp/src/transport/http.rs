@@ -80,7 +80,7 @@ pub fn router_with_sessions(
 
 /// One account's MCP endpoint: rmcp's streamable HTTP service with the
 /// Host and Origin checks.
-fn mcp_service(
+pub(crate) fn mcp_service(
     server: WorksectionServer,
     settings: &Settings,
     local: SocketAddr,
@@ -111,7 +111,7 @@ fn mcp_service(
 /// invalid request, invalid params) before it reaches the MCP service,
 /// which would otherwise refuse some of it with a bare HTTP status or
 /// mistake a known method with bad params for an unknown one.
-async fn check_jsonrpc(request: Request, next: Next) -> Response {
+pub(crate) async fn check_jsonrpc(request: Request, next: Next) -> Response {
     if request.method() != axum::http::Method::POST {
         return next.run(request).await;
     }
@@ -198,7 +198,7 @@ fn jsonrpc_problem(bytes: &[u8]) -> Result<(), (i64, serde_json::Value, String)>
     }
 }
 
-async fn healthz() -> impl IntoResponse {
+pub(crate) async fn healthz() -> impl IntoResponse {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
