@@ -28,6 +28,7 @@ from conftest import (
     click,
     launched,
     need,
+    press,
     wait,
     wait_text,
 )
@@ -59,7 +60,7 @@ def _sign_in(app) -> None:
     wait(app).until(lambda d: len(d.window_handles) > 1)
     signin = next(h for h in app.driver.window_handles if h != main)
     app.driver.switch_to.window(signin)
-    wait(app).until(EC.element_to_be_clickable((By.ID, "allow"))).click()
+    press(app, "allow")
     back_to(app, main, signin)
     wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
     wait_text(app, "server-state", lambda t: t == "running")
