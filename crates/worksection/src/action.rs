@@ -15,6 +15,7 @@
 //! ```
 
 use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -149,25 +150,36 @@ pub(crate) fn md5_query(action: &str, params: &Params) -> (String, bool) {
     (out, encoded)
 }
 
+/// What the md5 query percent-encodes (see [`md5_query`]): every byte but
+/// ASCII letters, digits and the RFC 3986 `pchar` punctuation
+/// `- . _ ~ ! $ ( ) * , : @ / ?`. Non-ASCII bytes are always encoded.
+const QUERY_DATA: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b',')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/')
+    .remove(b'?');
+
 /// `s` with what must be percent-encoded encoded (see [`md5_query`]).
 pub(crate) fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    encode_into(s, &mut out);
-    out
+    utf8_percent_encode(s, QUERY_DATA).to_string()
 }
 
 /// Appends `s`, percent-encoding what must be; true when anything was.
 fn encode_into(s: &str, out: &mut String) -> bool {
-    let mut encoded = false;
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$()*,:@/?".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            encoded = true;
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    encoded
+    let before = out.len();
+    out.extend(utf8_percent_encode(s, QUERY_DATA));
+    // Every encoded byte takes three: the text grew only if one was.
+    out.len() - before != s.len()
 }
 
 #[cfg(test)]
@@ -233,6 +245,50 @@ mod tests {
         for raw in ["ü", "+", "#", "%", "=", "\"", ";", "[", " "] {
             let mut s = String::new();
             assert!(encode_into(raw, &mut s), "{raw}");
+        }
+    }
+
+    /// The encoding as it was written by hand before the `percent-encoding`
+    /// crate: a byte stays itself when it is an ASCII letter or digit or
+    /// one of `-._~!$()*,:@/?`, and is written `%XX` (upper-case hex)
+    /// otherwise.
+    fn by_hand(bytes: &[u8]) -> String {
+        bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_alphanumeric() || b"-._~!$()*,:@/?".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_encoding_is_the_same_byte_for_byte() {
+        for b in 0..=u8::MAX {
+            let crate_form = percent_encoding::percent_encode(&[b], QUERY_DATA).to_string();
+            assert_eq!(crate_form, by_hand(&[b]), "byte {b:#04x}");
+        }
+        // Every character of the strings the client sends is UTF-8: the
+        // same bytes, through the `&str` the query is built from.
+        for c in (0..=0x10_FFFF).step_by(97).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let mut out = String::new();
+            let encoded = encode_into(&s, &mut out);
+            assert_eq!(out, by_hand(s.as_bytes()), "{c:?}");
+            assert_eq!(encoded, out != s, "{c:?}");
+        }
+        for raw in [
+            "",
+            "text,files",
+            "ann@acme.example",
+            "name has 'A&B' and dateadd>'01.05.2026'",
+            "ü+#%=\";[] ",
+            "%20",
+        ] {
+            assert_eq!(encode(raw), by_hand(raw.as_bytes()), "{raw}");
         }
     }
 }
