@@ -12,7 +12,8 @@ use super::{comma, day, flag};
 use crate::action::Action;
 use crate::client::Client;
 use crate::error::Error;
-use crate::models::{CostTotals, Costs, Extra, Id};
+use crate::models::lenient::{Keyed, Text};
+use crate::models::{CostTotals, Costs, Id};
 use crate::transport::decode;
 
 /// Which cost lines: the filters `get_costs` and `get_costs_total` share.
@@ -141,65 +142,55 @@ pub struct CostsTotal {
 /// One project's costs in `get_costs_total` (as the official SDKs model
 /// it: `CostProject` in `worksection/python-api-client` and
 /// `worksection/php-api-client`).
+#[serde_with::apply(String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProjectCosts {
     pub id: Id,
-    #[serde(default)]
+    #[serde_as(deserialize_as = "Text")]
     pub name: String,
-    #[serde(default)]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
     /// The project's total over the selected lines.
     #[serde(flatten)]
     pub total: CostTotals,
     /// Per month, keyed `YYYY-MM` (`{"2024-04": {"time": "2:00", "money":
-    /// "20.00"}}` in the PHP SDK's model).
-    #[serde(default, deserialize_with = "months")]
+    /// "20.00"}}` in the PHP SDK's model; PHP's `[]` when there is none).
+    #[serde_as(deserialize_as = "Keyed")]
+    #[serde(default)]
     pub monthly: BTreeMap<String, CostTotals>,
-    /// With `extra=tasks`.
-    #[serde(default, deserialize_with = "tasks")]
+    /// With `extra=tasks`: a keyed collection, as `projects` is.
+    #[serde_as(deserialize_as = "Keyed")]
+    #[serde(default)]
     pub tasks: Vec<TaskCosts>,
 }
 
 /// One task's costs in `get_costs_total` with `extra=tasks`.
+#[serde_with::apply(String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskCosts {
     pub id: Id,
-    #[serde(default)]
+    #[serde_as(deserialize_as = "Text")]
     pub name: String,
-    #[serde(default)]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
     #[serde(flatten)]
     pub total: CostTotals,
-}
-
-/// PHP sends an empty object as `[]`.
-fn months<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, CostTotals>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Months {
-        Map(BTreeMap<String, CostTotals>),
-        Empty([Extra; 0]),
-    }
-    Ok(match Option::<Months>::deserialize(d)? {
-        Some(Months::Map(m)) => m,
-        Some(Months::Empty(_)) | None => BTreeMap::new(),
-    })
-}
-
-fn tasks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TaskCosts>, D::Error> {
-    Ok(Option::<Vec<TaskCosts>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Action for GetCostsTotal {
     const NAME: &'static str = "get_costs_total";
     type Answer = CostsTotal;
     fn read(body: &Bytes) -> Result<CostsTotal, Error> {
+        /// A keyed collection: a list, or (as Worksection's API page shows
+        /// it) an object keyed by project id.
+        #[serde_with::serde_as]
         #[derive(Deserialize)]
         struct Projects {
+            #[serde_as(deserialize_as = "Keyed")]
             #[serde(default)]
-            projects: Option<Vec<ProjectCosts>>,
+            projects: Vec<ProjectCosts>,
         }
         let env = decode::<serde::de::IgnoredAny>(body)?;
         let total = env.total.ok_or_else(|| Error::BadResponse {
@@ -209,8 +200,7 @@ impl Action for GetCostsTotal {
             .map_err(|e| Error::BadResponse {
                 detail: format!("unexpected projects in get_costs_total: {e}"),
             })?
-            .projects
-            .unwrap_or_default();
+            .projects;
         Ok(CostsTotal { total, projects })
     }
 }

@@ -2,34 +2,30 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Undecoded, UserRef, lenient, record};
+use super::common::{Extra, Id, Undecoded, record};
 use super::files::FileRef;
+use super::lenient::{Block, Keyed, Text};
+use super::members::UserRef;
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Comment {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub text: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub date_added: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_from: Option<UserRef>,
     /// `extra=files`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub files: Option<Vec<FileRef>>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,

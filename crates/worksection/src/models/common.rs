@@ -3,10 +3,11 @@
 //! Worksection's shapes are loose: ids are strings except where they are
 //! numbers, priorities and sizes are strings, money is a decimal string,
 //! time is `H:MM`, flags are booleans or 0/1, an empty object may come as
-//! `[]` (PHP's empty array), `null` may stand where a string is usual, and a
-//! one-object answer may come as a one-element list. The `lenient`
-//! deserializers accept every such form (`reconciliation` lists them, with
-//! their sources).
+//! `[]` (PHP's empty array), `null` may stand where a string is usual, a
+//! one-object answer may come as a one-element list, and a collection may
+//! come as a list or as an object keyed by id. The `lenient` adapters
+//! accept every such form (`reconciliation` lists them, with their
+//! sources).
 //!
 //! What no form explains is never guessed at: a record with a field that
 //! does not decode is still kept ([`Record`]), with that field left out of
@@ -15,7 +16,6 @@
 //! value itself), and a `debug!` line. One odd record never fails a list,
 //! and a tool can show what it could not read instead of hiding it.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -269,8 +269,12 @@ fn at_path<'v>(path: &str, key: &str, value: &'v Value) -> Option<&'v Value> {
             at = at.get(&r[..end])?;
             segments = &r[end..];
         } else if let Some(r) = segments.strip_prefix('[') {
+            // An index of a list, or a key of a collection keyed by id.
             let end = r.find(']')?;
-            at = at.get(r[..end].parse::<usize>().ok()?)?;
+            at = match at {
+                Value::Object(m) => m.get(&r[..end])?,
+                _ => at.get(r[..end].parse::<usize>().ok()?)?,
+            };
             segments = &r[end + 1..];
         } else {
             return None;
@@ -338,39 +342,6 @@ macro_rules! record {
     )*};
 }
 pub(crate) use record;
-
-/// A person as Worksection embeds them: `{"id","email","name"}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UserRef {
-    #[serde(default)]
-    pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
-    pub email: String,
-    #[serde(default, deserialize_with = "lenient::string")]
-    pub name: String,
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// Worksection's stand-ins for "nobody" and "anybody".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PseudoUser {
-    /// `NOONE`: no assignee or no manager.
-    Nobody,
-    /// `ANY`: anyone may take the task.
-    Anyone,
-}
-
-impl UserRef {
-    /// `Some` when this is not a real person.
-    pub fn pseudo(&self) -> Option<PseudoUser> {
-        match self.email.as_str() {
-            "NOONE" => Some(PseudoUser::Nobody),
-            "ANY" => Some(PseudoUser::Anyone),
-            _ => None,
-        }
-    }
-}
 
 /// Money, exactly, in cents. Worksection writes `"75.17"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -506,230 +477,6 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M").ok()
 }
 
-/// Lenient deserializers, for `#[serde(deserialize_with = "...")]` together
-/// with `#[serde(default)]`.
-///
-/// Absent, `null` and `""` are "not set" (`None`, or an empty string); every
-/// form Worksection is known to send is read; anything else is an error,
-/// which the enclosing [`Record`] keeps in its [`Undecoded`] rather than
-/// guess a value.
-pub(crate) mod lenient {
-    use super::*;
-
-    fn unreadable<E: de::Error>(v: &Value, expected: &str) -> E {
-        E::custom(format!("invalid type: {}, expected {expected}", kind(v)))
-    }
-
-    fn is_unset(v: &Value) -> bool {
-        matches!(v, Value::Null) || v.as_str().is_some_and(|s| s.trim().is_empty())
-    }
-
-    /// A string; `null` is empty, a number or a boolean is written out.
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Null => Ok(String::new()),
-            Value::String(s) => Ok(s),
-            Value::Number(n) => Ok(n.to_string()),
-            Value::Bool(b) => Ok(b.to_string()),
-            other => Err(unreadable(&other, "a string")),
-        }
-    }
-
-    /// An optional string: `null` is `None`.
-    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Null => Ok(None),
-            Value::String(s) => Ok(Some(s)),
-            Value::Number(n) => Ok(Some(n.to_string())),
-            Value::Bool(b) => Ok(Some(b.to_string())),
-            other => Err(unreadable(&other, "a string")),
-        }
-    }
-
-    /// An optional block (a person, a project, a task...): `null`, `[]`,
-    /// `{}`, `""` and `false` mean none (PHP writes an empty array for an
-    /// empty object, and an empty value where there is nothing).
-    pub fn opt_block<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
-        d: D,
-    ) -> Result<Option<T>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Null | Value::Bool(false) => Ok(None),
-            Value::Array(a) if a.is_empty() => Ok(None),
-            Value::Object(m) if m.is_empty() => Ok(None),
-            Value::String(s) if s.is_empty() => Ok(None),
-            v => nested(&v).map(Some),
-        }
-    }
-
-    /// `v` read as a `T`; an error says where inside it (`at `id`: ...`),
-    /// so a record's problem names the whole path (`user_from.id`).
-    fn nested<T: serde::de::DeserializeOwned, E: de::Error>(v: &Value) -> Result<T, E> {
-        let mut track = serde_path_to_error::Track::new();
-        T::deserialize(serde_path_to_error::Deserializer::new(v, &mut track)).map_err(|e| {
-            let path = track.path().to_string();
-            let msg = e.to_string();
-            if path == "." || path.is_empty() {
-                E::custom(msg)
-            } else {
-                E::custom(super::within(&path, &msg))
-            }
-        })
-    }
-
-    /// Any value, where nothing (`null`, `[]`, `{}`) is `None`: an event's
-    /// `new` and `old`.
-    pub fn opt_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Null => None,
-            Value::Array(a) if a.is_empty() => None,
-            Value::Object(m) if m.is_empty() => None,
-            v => Some(v),
-        })
-    }
-
-    /// A map of flags or values (`options`): `[]` is an empty map.
-    pub fn opt_map<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<BTreeMap<String, Value>>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Null => Ok(None),
-            Value::Object(m) => Ok(Some(m.into_iter().collect())),
-            Value::Array(a) if a.is_empty() => Ok(Some(BTreeMap::new())),
-            other => Err(unreadable(&other, "a map")),
-        }
-    }
-
-    fn number<E: de::Error>(v: &Value) -> Result<Option<f64>, E> {
-        match v {
-            _ if is_unset(v) => Ok(None),
-            Value::Number(n) => Ok(n.as_f64()),
-            Value::String(s) => s.trim().parse().map(Some).map_err(|_| {
-                E::custom("invalid value: a string that is not a number, expected a number")
-            }),
-            other => Err(unreadable(other, "a number")),
-        }
-    }
-
-    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        number(&Value::deserialize(d)?)
-    }
-
-    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-        match number::<D::Error>(&Value::deserialize(d)?)? {
-            None => Ok(None),
-            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u64::MAX as f64 => Ok(Some(n as u64)),
-            Some(_) => Err(de::Error::custom(
-                "invalid value: a number, expected a whole number of at least 0",
-            )),
-        }
-    }
-
-    pub fn opt_u8<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-        match opt_u64(d)? {
-            None => Ok(None),
-            Some(n) => u8::try_from(n).map(Some).map_err(|_| {
-                de::Error::custom("invalid value: a number, expected a number from 0 to 255")
-            }),
-        }
-    }
-
-    pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Null => Ok(None),
-            Value::Bool(b) => Ok(Some(b)),
-            Value::Number(n) if n.as_i64().is_some() => Ok(n.as_i64().map(|n| n != 0)),
-            Value::String(s) => match s.trim() {
-                "1" | "true" => Ok(Some(true)),
-                "0" | "false" | "" => Ok(Some(false)),
-                _ => Err(de::Error::custom(
-                    "invalid value: a string, expected a flag (0/1, true/false)",
-                )),
-            },
-            other => Err(unreadable(&other, "a flag (0/1, true/false)")),
-        }
-    }
-
-    /// `"75.17"`, or a number (`75.17`).
-    pub fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
-        match Value::deserialize(d)? {
-            v if is_unset(&v) => Ok(None),
-            Value::String(s) => Money::parse(&s).map(Some).ok_or_else(|| {
-                de::Error::custom("invalid value: a string, expected an amount like 75.17")
-            }),
-            Value::Number(n) => Money::parse(&n.to_string()).map(Some).ok_or_else(|| {
-                de::Error::custom("invalid value: a number, expected an amount in cents at most")
-            }),
-            other => Err(unreadable(&other, "an amount like 75.17")),
-        }
-    }
-
-    /// `"H:MM"`. A bare number is not read: Worksection's inputs take hours
-    /// there, its timers seconds, so a number would be a guess.
-    pub fn opt_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Minutes>, D::Error> {
-        match Value::deserialize(d)? {
-            v if is_unset(&v) => Ok(None),
-            Value::String(s) => Minutes::parse(&s).map(Some).ok_or_else(|| {
-                de::Error::custom("invalid value: a string, expected a time like 6:50")
-            }),
-            other => Err(unreadable(&other, "a time like 6:50")),
-        }
-    }
-
-    /// `{"105554": "inner"}`, or a list of `{"id", "title"}` (or `"name"`)
-    /// blocks. No tags (`[]`, PHP's empty array, or `{}`) is `None`, as when
-    /// Worksection leaves the field out.
-    pub fn opt_tag_map<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<BTreeMap<String, String>>, D::Error> {
-        let text = |v: &Value| {
-            v.as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| v.to_string())
-        };
-        match Value::deserialize(d)? {
-            Value::Null => Ok(None),
-            Value::Array(a) if a.is_empty() => Ok(None),
-            Value::Object(m) if m.is_empty() => Ok(None),
-            Value::Object(m) => Ok(Some(m.iter().map(|(k, v)| (k.clone(), text(v))).collect())),
-            Value::Array(a) => a
-                .iter()
-                .map(|item| {
-                    let id = item.get("id").filter(|v| v.is_string() || v.is_number());
-                    let name = item.get("title").or_else(|| item.get("name"));
-                    match (id, name) {
-                        (Some(id), Some(name)) => Ok((text(id), text(name))),
-                        _ => Err(unreadable(item, "tags as id: name")),
-                    }
-                })
-                .collect::<Result<_, _>>()
-                .map(Some),
-            other => Err(unreadable(&other, "tags as id: name")),
-        }
-    }
-
-    /// A list, or nothing (`null`; `{}` is an empty list). Each item decodes
-    /// on its own, so a [`Record`] item that is odd is kept, not dropped.
-    pub fn opt_vec<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
-        d: D,
-    ) -> Result<Option<Vec<T>>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    nested::<T, D::Error>(v).map_err(|e| {
-                        de::Error::custom(super::within(&format!("[{i}]"), &e.to_string()))
-                    })
-                })
-                .collect::<Result<Vec<T>, _>>()
-                .map(Some),
-            Value::Null => Ok(None),
-            Value::Object(m) if m.is_empty() => Ok(Some(Vec::new())),
-            other => Err(unreadable(&other, "a list")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -772,16 +519,6 @@ mod tests {
         }
         assert_eq!(Minutes(6219).to_string(), "103:39");
         assert_eq!(Minutes(5).to_string(), "0:05");
-    }
-
-    #[test]
-    fn pseudo_users() {
-        let u: UserRef =
-            serde_json::from_str(r#"{"id":"2","email":"ANY","name":"Anyone"}"#).expect("user");
-        assert_eq!(u.pseudo(), Some(PseudoUser::Anyone));
-        let u: UserRef =
-            serde_json::from_str(r#"{"id":"1","email":"NOONE","name":"x"}"#).expect("user");
-        assert_eq!(u.pseudo(), Some(PseudoUser::Nobody));
     }
 
     #[test]

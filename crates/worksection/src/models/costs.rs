@@ -3,52 +3,36 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Minutes, Money, Undecoded, UserRef, lenient, parse_date, record};
+use super::common::{Extra, Id, Minutes, Money, Undecoded, parse_date, record};
+use super::lenient::{Block, Flag, HoursMinutes, Num, Text};
+use super::members::UserRef;
 use super::tasks::Task;
 
 /// One cost line.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Cost {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub comment: String,
     /// Logged time (`H:MM`).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_minutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "HoursMinutes")]
     pub time: Option<Minutes>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_money",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub money: Option<Money>,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub date: String,
     /// From the timer rather than entered by hand.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Flag")]
     pub is_timer: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_from: Option<UserRef>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub task: Option<Task>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -61,19 +45,13 @@ impl Cost {
 }
 
 /// Totals of time and money.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostTotals {
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_minutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "HoursMinutes")]
     pub time: Option<Minutes>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_money",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub money: Option<Money>,
     #[serde(flatten)]
     pub extra: Extra,

@@ -3,39 +3,31 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::common::{Extra, Id, Undecoded, UserRef, lenient, record};
+use super::common::{Extra, Id, Undecoded, record};
+use super::lenient::{Block, NonEmpty, Text};
+use super::members::UserRef;
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Event {
     /// `post`, `update`, `close`, ...
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub action: String,
     pub object: EventObject,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub date_added: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_from: Option<UserRef>,
     /// What changed to, for `post` and `update`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_value",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "NonEmpty")]
     pub new: Option<Value>,
     /// What it was, for `update`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_value",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "NonEmpty")]
     pub old: Option<Value>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -45,13 +37,16 @@ pub struct Event {
 /// collections write `/project/{p}/` and `/project/{p}/{t}/` (a comment's
 /// with `#com{c}`); real accounts also write `/task/{t}/`, which names the
 /// task but not its project ([`EventObject::place`] keeps both forms).
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventObject {
     /// `project`, `task` or `comment`.
-    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "type")]
+    #[serde_as(deserialize_as = "Text")]
     pub kind: String,
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
     #[serde(flatten)]
     pub extra: Extra,

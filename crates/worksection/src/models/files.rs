@@ -2,39 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Undecoded, UserRef, lenient, record};
+use super::common::{Extra, Id, Undecoded, record};
+use super::lenient::{Block, Num, Text};
+use super::members::UserRef;
 
 /// A file as lists and `extra=files` blocks describe it.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct FileRef {
     pub id: Id,
     /// The name as uploaded; never use it as a path.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub name: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
     /// Bytes (Worksection sends a string).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub size: Option<u64>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub date_added: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_from: Option<UserRef>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,

@@ -11,6 +11,7 @@ pub mod common;
 pub mod costs;
 pub mod events;
 pub mod files;
+pub(crate) mod lenient;
 pub mod members;
 pub mod projects;
 pub mod tags;
@@ -19,13 +20,11 @@ pub mod timers;
 pub mod webhooks;
 
 pub use comments::Comment;
-pub use common::{
-    Extra, Id, Minutes, Money, PseudoUser, Record, Undecoded, UserRef, parse_date, parse_datetime,
-};
+pub use common::{Extra, Id, Minutes, Money, Record, Undecoded, parse_date, parse_datetime};
 pub use costs::{Cost, CostTotals, Costs};
 pub use events::{Event, EventObject, Place};
 pub use files::FileRef;
-pub use members::{Contact, ContactGroup, User, UserGroup};
+pub use members::{Contact, ContactGroup, PseudoUser, User, UserGroup, UserRef};
 pub use projects::{Project, ProjectGroup, ProjectRef};
 pub use tags::{Tag, TagGroup, TagGroupRef};
 pub use tasks::{Relation, Relations, Task, TaskRef};

@@ -2,23 +2,22 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Undecoded, lenient, record};
+use super::common::{Extra, Id, Undecoded, record};
+use super::lenient::{Block, Text};
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Tag {
     /// A number in Worksection's answers.
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub title: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub group: Option<TagGroupRef>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -27,46 +26,43 @@ pub struct Tag {
 /// The group block inside a tag. The official SDKs model it as the
 /// group's name alone (a plain string), which is read as a group with only
 /// its `title`; the id, type and access are then empty and not written out.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct TagGroupRef {
     #[serde(default, skip_serializing_if = "Id::is_empty")]
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_group: Option<Id>,
     /// `status` or `label`.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "lenient::string",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "type", skip_serializing_if = "String::is_empty")]
+    #[serde_as(deserialize_as = "Text")]
     pub kind: String,
     /// `public` or `private`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::string",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde_as(deserialize_as = "Text")]
     pub access: String,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct TagGroup {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub title: String,
-    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "type")]
+    #[serde_as(deserialize_as = "Text")]
     pub kind: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub access: String,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,

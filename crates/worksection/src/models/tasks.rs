@@ -6,154 +6,78 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use super::comments::Comment;
-use super::common::{Extra, Id, Undecoded, UserRef, lenient, parse_date, parse_datetime, record};
+use super::common::{Extra, Id, Undecoded, parse_date, parse_datetime, record};
 use super::files::FileRef;
+use super::lenient::{Block, Flag, Keyed, Num, Tags, Text};
+use super::members::UserRef;
 use super::projects::ProjectRef;
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Task {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub name: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
     /// `active` or `done`.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub status: String,
     /// 0..=10 (Worksection sends a string).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u8",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub priority: Option<u8>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_from: Option<UserRef>,
     /// The assignee; a pseudo-user (`NOONE`, `ANY`) when nobody in particular.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_to: Option<UserRef>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub project: Option<ProjectRef>,
     /// `extra=text` (or `html`).
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub text: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub date_added: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub date_start: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub date_end: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub time_start: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub time_end: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub date_closed: Option<String>,
     /// Planned hours.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub max_time: Option<f64>,
     /// Planned budget.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub max_money: Option<f64>,
     /// Tag id to tag name.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_tag_map",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Tags")]
     pub tags: Option<BTreeMap<String, String>>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Flag")]
     pub has_comments: Option<bool>,
     /// `extra=files`: files of the description.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub files: Option<Vec<FileRef>>,
     /// `extra=comments`: the five latest.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub comments: Option<Vec<Comment>>,
     /// `extra=relations`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub relations: Option<Relations>,
     /// `extra=subtasks`, recursively.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub child: Option<Vec<Task>>,
     /// `extra=subscribers`.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub subscribers: Option<Vec<UserRef>>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -192,45 +116,40 @@ impl Task {
 
 /// Dependencies: `from` lists tasks this one waits for, `to` those waiting
 /// for it.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Relations {
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub from: Option<Vec<Relation>>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_vec",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Keyed")]
     pub to: Option<Vec<Relation>>,
 }
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Relation {
     /// `finish-to-start`, `start-to-start`, ...
-    #[serde(rename = "type", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "type")]
+    #[serde_as(deserialize_as = "Text")]
     pub kind: String,
     pub task: TaskRef,
 }
 
 /// A task as relations name it.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TaskRef {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub name: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub page: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub status: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u8",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub priority: Option<u8>,
     #[serde(flatten)]
     pub extra: Extra,

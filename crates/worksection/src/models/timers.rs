@@ -4,32 +4,28 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Undecoded, UserRef, lenient, record};
+use super::common::{Extra, Id, Undecoded, record};
+use super::lenient::{Block, Num, Text};
+use super::members::UserRef;
 use super::tasks::Task;
 
 /// A running timer (`get_timers`): `time` is `HH:MM:SS`.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Timer {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub time: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub date_started: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub user_from: Option<UserRef>,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub task: Option<Task>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -45,25 +41,19 @@ impl Timer {
 }
 
 /// The signed-in user's timer (`get_my_timer`): `time` in seconds.
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct MyTimer {
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Num")]
     pub time: Option<u64>,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub date_started: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_block",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Block")]
     pub task: Option<Task>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,

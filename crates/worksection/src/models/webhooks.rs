@@ -2,29 +2,28 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Extra, Id, Undecoded, lenient, record};
+use super::common::{Extra, Id, Undecoded, record};
+use super::lenient::Text;
 
+#[serde_with::apply(Option => #[serde(default, skip_serializing_if = "Option::is_none")], String => #[serde(default)])]
+#[serde_with::serde_as]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Webhook {
     pub id: Id,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub url: String,
     /// Comma-separated event names.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub events: String,
     /// `active` or `paused`.
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde_as(deserialize_as = "Text")]
     pub status: String,
     /// Comma-separated project ids, when limited to some.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde_as(deserialize_as = "Text")]
     pub projects: Option<String>,
     /// What did not decode, kept as it came (see `Record`).
-    #[serde(skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_deserializing)]
     pub undecoded: Option<Undecoded>,
     #[serde(flatten)]
     pub extra: Extra,
