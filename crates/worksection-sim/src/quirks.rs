@@ -14,6 +14,11 @@
 //! - `null` where a string is usual (for empty ones), and PHP's `[]` for
 //!   an empty object (`tags` of a record without tags, an event's `new` or
 //!   `old` with nothing in it);
+//! - a keyed collection (`get_costs_total`'s `projects` and each project's
+//!   `tasks`, a project's `users`, a task's `subscribers`) as an object
+//!   keyed by id, as PHP encodes an associative array, with the id repeated
+//!   inside each record or not; and tags as a list of `{id, title}` records
+//!   where the collections write `{id: name}`;
 //! - a tag's group as its name alone (a plain string);
 //! - an event about a task pointing at `/task/{t}/` instead of
 //!   `/project/{p}/{t}/`.
@@ -27,7 +32,7 @@
 //! real account. A request with `quirks=off` is answered plainly: the tests'
 //! own view of the account's data, against which a client's is checked.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The query parameter that turns quirks off for one request.
 pub const OFF_PARAM: &str = "quirks";
@@ -37,6 +42,10 @@ const ONE_OBJECT: [&str; 4] = ["me", "get_task", "get_project", "get_my_timer"];
 
 /// Fields written as numbers or strings, either way.
 const NUMERIC: [&str; 6] = ["priority", "size", "max_time", "max_money", "money", "rate"];
+
+/// Collections of records keyed by id (PHP's associative arrays): sent as
+/// a list or as an object keyed by id.
+const KEYED: [&str; 4] = ["projects", "tasks", "users", "subscribers"];
 
 /// Fields written as 0/1 or as booleans, either way.
 const FLAGS: [&str; 3] = ["is_timer", "has_comments", "client"];
@@ -83,6 +92,11 @@ impl Quirks {
         if let Some(total) = obj.get_mut("total") {
             self.walk(total, "total");
         }
+        // `get_costs_total`'s projects, beside `total`.
+        if let Some(projects) = obj.get_mut("projects") {
+            self.walk(projects, "projects");
+            self.keyed(projects, "projects");
+        }
         match obj.get("data") {
             Some(Value::Array(a)) if a.is_empty() && self.chance(&[action, "no data"], 2) => {
                 obj.remove("data");
@@ -123,9 +137,64 @@ impl Quirks {
                         self.walk(child, &owner);
                     }
                 }
+                self.key_collections(m, &key);
             }
             _ => {}
         }
+    }
+
+    /// The record's keyed collections in their other forms: lists of
+    /// records as objects keyed by id, and the tag map as a list.
+    fn key_collections(&self, m: &mut Map<String, Value>, key: &str) {
+        for field in KEYED {
+            if let Some(list) = m.get_mut(field) {
+                self.keyed(list, &format!("{key}.{field}"));
+            }
+        }
+        // The SDKs' form of tags: a list of `{id, title}` records.
+        if let Some(Value::Object(tags)) = m.get("tags")
+            && !tags.is_empty()
+            && self.chance(&[key, "tags as a list"], 2)
+        {
+            let listed = tags
+                .iter()
+                .map(|(id, title)| json!({ "id": id, "title": title }))
+                .collect();
+            m.insert("tags".into(), Value::Array(listed));
+        }
+    }
+
+    /// A list of records as an object keyed by their ids, once in two
+    /// times by `owner` and the ids; each record keeps its id inside or
+    /// not, once in two times by its id. A list whose records do not all
+    /// have distinct ids stays a list.
+    fn keyed(&self, list: &mut Value, owner: &str) {
+        let Value::Array(items) = list else {
+            return;
+        };
+        let ids: Option<Vec<String>> = items
+            .iter()
+            .map(|item| item.as_object().and_then(id_text))
+            .collect();
+        let Some(ids) = ids.filter(|ids| !ids.is_empty()) else {
+            return;
+        };
+        let keyed: Map<String, Value> = ids.iter().cloned().zip(items.iter().cloned()).collect();
+        if keyed.len() != ids.len() || !self.chance(&[owner, "keyed", &ids.join(",")], 2) {
+            return;
+        }
+        let keyed = keyed
+            .into_iter()
+            .map(|(id, mut record)| {
+                if !self.chance(&[owner, &id, "id inside"], 2)
+                    && let Some(r) = record.as_object_mut()
+                {
+                    r.remove("id");
+                }
+                (id, record)
+            })
+            .collect();
+        *list = Value::Object(keyed);
     }
 
     fn reshape(&self, m: &mut Map<String, Value>, key: &str) {
@@ -228,6 +297,15 @@ fn record_key(m: &Map<String, Value>) -> String {
             _ => None,
         })
         .unwrap_or_else(|| Value::Object(m.clone()).to_string())
+}
+
+/// A record's id as text, when it has one.
+fn id_text(m: &Map<String, Value>) -> Option<String> {
+    match m.get("id")? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 fn is_number(s: &str) -> bool {
@@ -335,6 +413,64 @@ mod tests {
                 .iter()
                 .all(|b| b["data"][0]["group"].is_object())
         );
+    }
+
+    #[test]
+    fn keyed_collections_come_in_every_form() {
+        let body = json!({"status": "ok", "total": {"time": "3:00", "money": "0.00"},
+        "projects": [
+            {"id": "6622", "name": "A", "tasks": [{"id": "1", "name": "x"}, {"id": "2", "name": "y"}]},
+            {"id": "8506", "name": "B", "tasks": []},
+        ]});
+        let all = forms("get_costs_total", body, 64);
+        let (mut listed, mut keyed, mut with_id, mut without_id) = (0, 0, 0, 0);
+        for b in &all {
+            match &b["projects"] {
+                Value::Array(a) => {
+                    listed += 1;
+                    assert_eq!(a.len(), 2);
+                }
+                Value::Object(m) => {
+                    keyed += 1;
+                    assert_eq!(m.keys().collect::<Vec<_>>(), ["6622", "8506"], "in order");
+                    for (id, p) in m {
+                        match &p["id"] {
+                            Value::Null => without_id += 1,
+                            inner => {
+                                with_id += 1;
+                                assert_eq!(inner.to_string().trim_matches('"'), id);
+                            }
+                        }
+                    }
+                    let tasks = &m["6622"]["tasks"];
+                    let names: Vec<&Value> = match tasks {
+                        Value::Array(a) => a.iter().map(|t| &t["name"]).collect(),
+                        Value::Object(t) => t.values().map(|t| &t["name"]).collect(),
+                        other => panic!("tasks as {other}"),
+                    };
+                    assert_eq!(names, [&json!("x"), &json!("y")]);
+                }
+                other => panic!("projects as {other}"),
+            }
+        }
+        assert!(listed > 0 && keyed > 0 && with_id > 0 && without_id > 0);
+        // Members, subscribers and tags too; and nothing else.
+        let task = json!({"status": "ok", "data": [{
+            "id": "5", "page": "/project/1/5/", "status": "active", "user_from": {"id": "1"},
+            "subscribers": [{"id": "1", "name": "Ann"}], "tags": {"105554": "inner"},
+            "files": [{"id": "9", "name": "a.txt"}]}]});
+        let all = forms("get_tasks", task, 64);
+        assert!(all.iter().any(|b| b["data"][0]["subscribers"].is_object()));
+        assert!(all.iter().any(|b| b["data"][0]["subscribers"].is_array()));
+        assert!(
+            all.iter()
+                .any(|b| b["data"][0]["tags"] == json!([{"id": "105554", "title": "inner"}]))
+        );
+        assert!(
+            all.iter()
+                .any(|b| b["data"][0]["tags"] == json!({"105554": "inner"}))
+        );
+        assert!(all.iter().all(|b| b["data"][0]["files"].is_array()));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! modes, sign-in, refresh, every error class, retries under faults, the
 //! rate limit, downloads, and no secret in any error.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use worksection::api::costs::GetCosts;
+use md5::{Digest, Md5};
+use worksection::api::costs::{CostsTotalExtra, GetCosts, GetCostsTotal};
 use worksection::api::events::{GetEvents, Period};
 use worksection::api::files::GetFiles;
 use worksection::api::projects::{GetProject, GetProjects, ProjectExtra};
@@ -229,6 +231,118 @@ async fn typed_answers_match_the_dataset() {
         .await
         .expect("task");
     assert!(with.comments.is_some_and(|c| !c.is_empty() && c.len() <= 5));
+}
+
+/// The form a keyed collection came in: a list, or an object keyed by id
+/// with the id inside each record or without it.
+fn forms_of(collection: &serde_json::Value, seen: &mut BTreeSet<&'static str>) {
+    match collection {
+        serde_json::Value::Array(_) => {
+            seen.insert("list");
+        }
+        serde_json::Value::Object(records) => {
+            for record in records.values() {
+                seen.insert(if record.get("id").is_some() {
+                    "keyed, id inside"
+                } else {
+                    "keyed, no id inside"
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `get_costs_total`'s projects and their tasks are keyed collections:
+/// whichever form the quirky simulator sends them in (it picks by seed),
+/// the client reads every project's and task's figures as the dataset has
+/// them, and over these seeds every form comes.
+#[tokio::test]
+async fn cost_totals_by_project_and_task_match_the_dataset_in_every_form() {
+    let (mut projects_came, mut tasks_came) = (BTreeSet::new(), BTreeSet::new());
+    for seed in 1..=4 {
+        let sim = sim(SimConfig {
+            rps: 0.0,
+            seed,
+            quirks: true,
+            ..SimConfig::default()
+        })
+        .await;
+        let d = sim.dataset();
+        let project_of = |task: u64| d.tasks.iter().find(|t| t.id == task).map(|t| t.project);
+        let mut by_project: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+        let mut by_task: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+        for cost in &d.costs {
+            for (key, sums) in [
+                (project_of(cost.task), &mut by_project),
+                (Some(cost.task), &mut by_task),
+            ] {
+                let sum = sums.entry(key.expect("the task of a cost")).or_default();
+                *sum = (sum.0 + u64::from(cost.minutes), sum.1 + cost.money_cents);
+            }
+        }
+        let figures = |t: &worksection::models::CostTotals| {
+            (
+                t.time.map_or(0, |m| m.0),
+                t.money
+                    .map_or(0, |m| u64::try_from(m.cents).expect("not negative")),
+            )
+        };
+        let request = GetCostsTotal::new(GetCosts::new())
+            .extra([CostsTotalExtra::Projects, CostsTotalExtra::Tasks]);
+        let answer = admin(&sim).send(&request).await.expect("totals");
+        let got: BTreeMap<u64, (u64, u64)> = answer
+            .projects
+            .iter()
+            .map(|p| (p.id.as_u64().expect("numeric id"), figures(&p.total)))
+            .collect();
+        assert_eq!(got, by_project, "seed {seed}: every project's total");
+        for p in &answer.projects {
+            let id = p.id.as_u64().expect("numeric id");
+            let name = d
+                .projects
+                .iter()
+                .find(|x| x.id == id)
+                .map(|x| x.name.as_str());
+            assert_eq!(Some(p.name.as_str()), name, "seed {seed}");
+            for t in &p.tasks {
+                let task = t.id.as_u64().expect("numeric id");
+                assert_eq!(project_of(task), Some(id), "seed {seed}: task {task}");
+                assert_eq!(Some(&figures(&t.total)), by_task.get(&task), "seed {seed}");
+            }
+        }
+        let tasks: usize = answer.projects.iter().map(|p| p.tasks.len()).sum();
+        assert_eq!(tasks, by_task.len(), "seed {seed}: every task with costs");
+
+        // The forms the simulator sent, read from the answer as it came.
+        let info = sim.info();
+        let query = "action=get_costs_total&extra=projects,tasks";
+        let hash = hex::encode(Md5::digest(format!("{query}{}", info.api_key.as_str())));
+        let raw: serde_json::Value = reqwest::Client::new()
+            .post(format!(
+                "{}/api/admin/v2?{query}&hash={hash}",
+                info.account_url
+            ))
+            .send()
+            .await
+            .expect("answers")
+            .json()
+            .await
+            .expect("JSON");
+        forms_of(&raw["projects"], &mut projects_came);
+        let projects: Vec<&serde_json::Value> = match &raw["projects"] {
+            serde_json::Value::Array(a) => a.iter().collect(),
+            serde_json::Value::Object(m) => m.values().collect(),
+            other => panic!("projects as {other}"),
+        };
+        for p in projects {
+            forms_of(&p["tasks"], &mut tasks_came);
+        }
+        sim.shutdown().await;
+    }
+    let every: BTreeSet<&str> = ["list", "keyed, id inside", "keyed, no id inside"].into();
+    assert_eq!(projects_came, every, "the forms of projects");
+    assert_eq!(tasks_came, every, "the forms of tasks");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use md5::{Digest, Md5};
 use serde::Serialize;
 use serde_json::Value;
 use worksection::api::comments::GetComments;
-use worksection::api::costs::GetCosts;
+use worksection::api::costs::{CostsTotalExtra, GetCosts, GetCostsTotal};
 use worksection::api::events::{GetEvents, Period};
 use worksection::api::files::GetFiles;
 use worksection::api::projects::{GetProject, GetProjects, ProjectExtra};
@@ -272,6 +272,26 @@ async fn every_read_action_reads_the_same_with_quirks() {
             a.get_costs_total(GetCosts::new()).await,
             b.get_costs_total(GetCosts::new()).await,
         );
+        // Projects and their tasks: keyed collections, in either form.
+        let by = [CostsTotalExtra::Projects, CostsTotalExtra::Tasks];
+        same(
+            sims,
+            "get_costs_total by project and task",
+            a.send(&GetCostsTotal::new(GetCosts::new()).extra(by)).await,
+            b.send(&GetCostsTotal::new(GetCosts::new()).extra(by)).await,
+        );
+        for project in &projects {
+            let one = || {
+                let id = project.id.as_u64().expect("numeric id");
+                GetCostsTotal::new(GetCosts::new().project(id)).extra(by)
+            };
+            same(
+                sims,
+                "get_costs_total of a project",
+                a.send(&one()).await,
+                b.send(&one()).await,
+            );
+        }
         same(
             sims,
             "get_task_tag_groups",
@@ -352,12 +372,23 @@ async fn the_quirky_forms_really_come() {
     seen.push_str(&call("get_events", "&period=30d").await.to_string());
     seen.push_str(&call("get_task_tags", "").await.to_string());
     seen.push_str(&call("get_costs", "").await.to_string());
+    let projects = call("get_projects", "&extra=users").await;
+    seen.push_str(&projects.to_string());
+    let ids = projects["data"].as_array().expect("projects").iter();
+    for id in ids.map(|p| p["id"].to_string().replace('"', "")) {
+        let extra = format!("&extra=projects,tasks&id_project={id}");
+        seen.push_str(&call("get_costs_total", &extra).await.to_string());
+    }
     for form in [
         "\"id\":3",          // an id as a number
         "\"page\":\"/task/", // an event page without its project
         "\"group\":\"",      // a tag group by name
         ":null",             // null for an empty string
         "\"tags\":[]",       // PHP's empty array
+        "\"tags\":[{",       // tags as a list of records
+        "\"users\":{\"",     // members keyed by id
+        "\"projects\":{\"",  // projects keyed by id
+        "\"tasks\":{\"",     // tasks keyed by id
     ] {
         assert!(seen.contains(form), "no {form} in the quirky answers");
     }

@@ -99,6 +99,59 @@ fn costs_total_at_the_top_level() {
     assert_eq!(total.money.map(|m| m.cents), Some(543_600));
 }
 
+/// The API page "Getting total time and financial costs" (`get_costs_total`
+/// with `extra=projects`): `projects` is an object keyed by project id, the
+/// id repeated inside, with `monthly` keyed `YYYY-MM`. php-api-client
+/// `src/Models/CostTotal.php` and `CostProject.php` re-key `projects` and
+/// `tasks` by their `id` (either form), python-api-client
+/// `models/cost_total.py` iterates them as a list. Keyed with or without
+/// the id inside, or listed: the same projects and tasks.
+#[test]
+fn cost_totals_with_projects_keyed_by_id() {
+    use worksection::Action;
+    use worksection::api::costs::GetCostsTotal;
+    let project = |id: Option<&str>, tasks: Value| {
+        let mut p = json!({"time": "10:00", "money": "100.00", "name": "Owl brand launch",
+            "page": "/project/8562/", "tasks": tasks,
+            "monthly": {"2024-04": {"time": "2:00", "money": "20.00"},
+                        "2024-03": {"time": "8:00", "money": "80.00"}}});
+        if let Some(id) = id {
+            p["id"] = json!(id);
+        }
+        p
+    };
+    let task = json!({"name": "Development", "page": "/project/8562/331894/",
+        "time": "10:00", "money": "100.00"});
+    let mut with_id = task.clone();
+    with_id["id"] = json!(331894);
+    let read = |projects: Value| {
+        let body = json!({"status": "ok", "total": {"time": "10:00", "money": "100.00"},
+            "projects": projects});
+        GetCostsTotal::read(&Bytes::from(body.to_string())).expect("decodes")
+    };
+    let forms = [
+        read(json!({"8562": project(Some("8562"), json!({"331894": task.clone()}))})),
+        read(json!({"8562": project(None, json!({"331894": with_id.clone()}))})),
+        read(json!([project(Some("8562"), json!([with_id]))])),
+    ];
+    for answer in &forms {
+        assert_eq!(answer, &forms[0]);
+    }
+    let p = &forms[0].projects[0];
+    assert_eq!(p.id.as_str(), "8562");
+    assert_eq!(p.total.money.map(|m| m.cents), Some(10_000));
+    assert_eq!(p.monthly.keys().collect::<Vec<_>>(), ["2024-03", "2024-04"]);
+    assert_eq!(p.tasks[0].id.as_str(), "331894");
+    assert_eq!(p.tasks[0].total.time.map(|m| m.0), Some(600));
+    // PHP's empty array for no projects, and for no months.
+    assert!(read(json!([])).projects.is_empty());
+    assert!(
+        read(json!([project(Some("1"), json!([]))])).projects[0]
+            .tasks
+            .is_empty()
+    );
+}
+
 /// python-api-client `worksection/models/tag.py` and php-api-client
 /// `src/Models/Tag.php`: `group` is a string (the group's name), `id` an
 /// integer, and a tag has a `color`.
