@@ -374,7 +374,20 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::models::members::UserRef;
+    use crate::models::common::Id;
+
+    /// A person as a keyed collection holds them (what `members::UserRef`
+    /// reads; a record of its own here, so that this file needs nothing
+    /// above it).
+    #[serde_with::serde_as]
+    #[derive(Debug, Deserialize)]
+    struct UserRef {
+        #[serde(default)]
+        id: Id,
+        #[serde_as(deserialize_as = "Text")]
+        #[serde(default)]
+        name: String,
+    }
 
     #[serde_with::serde_as]
     #[derive(Debug, Deserialize)]
