@@ -19,10 +19,8 @@ import logging
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -33,24 +31,120 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 import helpers
-from processes import QUIRKS_OFF, simulator_process, stop_process
+from processes import QUIRKS, QUIRKS_OFF, simulator_process, stop_process
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-OUT = HERE / "out"
+# Each pass writes its logs to a folder of its own (out/plain, out/quirks),
+# so that the two passes can run at the same time (scripts/test).
+OUT = HERE / "out" / ("quirks" if QUIRKS else "plain")
+# Spread over pytest-xdist's workers (scripts/test runs `-n`; pytest.ini
+# keeps each file on one worker), every worker has its own session-wide
+# simulator and servers, whose logs carry the worker's name.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def session_log(name: str) -> pathlib.Path:
+    """The log of a session-wide process: out/<pass>/<name>[-<worker>].stderr.log."""
+    return OUT / f"{name}{'-' + WORKER if WORKER else ''}.stderr.log"
 
 SERVER_RPS = "20"
 READY_TIMEOUT = 60.0
 CALL_TIMEOUT = 90.0
 SERVING_RE = re.compile(r"Worksection MCP: serving (.+?) at http://127\.0\.0\.1:(\d+)/mcp")
 
-# The SDK warns on every session close because the server answers DELETE with
-# 202 Accepted; that is allowed, so keep it out of the test output.
-logging.getLogger("mcp.client.streamable_http").setLevel(logging.ERROR)
+# Every warning or error the MCP Python SDK logs (its loggers are under
+# `mcp`) fails the test it was logged in: a client that warns on every
+# session close, or on an answer it had to guess at, is what users see.
+# A test that breaks the server on purpose names what it expects the SDK
+# to say with `@pytest.mark.sdk_logs(pattern, ...)`; only those pass. The
+# TypeScript SDK's are checked where it runs (ts_sdk.py).
+SDK_LOGGER = "mcp"
+
+
+class SdkLogs(logging.Handler):
+    """Collects the SDK's log records at WARNING and above."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[str]:
+        taken = [f"{r.name} {r.levelname}: {r.getMessage()}" for r in self.records]
+        self.records.clear()
+        return taken
+
+
+SDK_LOGS = SdkLogs()
+logging.getLogger(SDK_LOGGER).addHandler(SDK_LOGS)
+if logging.getLogger(SDK_LOGGER).getEffectiveLevel() > logging.WARNING:
+    logging.getLogger(SDK_LOGGER).setLevel(logging.WARNING)
 
 # Settings the server reads from the environment (or a .env file); the tests
 # set their own and drop whatever the calling shell had.
 SERVER_ENV_PREFIXES = ("WORKSECTION_", "MCP_", "FILE_CACHE_", "MAX_FILE_", "RESPONSE_CACHE_", "LOG_LEVEL")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sdk_logs(*patterns): the Python SDK may log these (regular expressions, searched) in this test, "
+        "which breaks the server on purpose; any other warning still fails it",
+    )
+
+
+_STRAY_SDK_LOGS: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    # Logged between two tests' windows (none is expected): reported at the end.
+    _STRAY_SDK_LOGS.extend(SDK_LOGS.take())
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Fails a test in which the Python SDK logged a warning or an error,
+    from its setup to its teardown (fixtures' included), other than what
+    its `sdk_logs` marker allows: the test's teardown errors, naming them."""
+    result = yield
+    logged = SDK_LOGS.take()
+    marker = item.get_closest_marker("sdk_logs")
+    allowed = [re.compile(p) for p in (marker.args if marker else ())]
+    unexpected = [m for m in logged if not any(p.search(m) for p in allowed)]
+    if unexpected:
+        raise AssertionError("the MCP Python SDK logged:\n" + "\n".join(unexpected))
+    return result
+
+
+def pytest_sessionfinish(session, exitstatus):
+    stray = _STRAY_SDK_LOGS + SDK_LOGS.take()
+    if stray:
+        session.config.get_terminal_writer().line(
+            "error: the MCP Python SDK logged outside any test:\n" + "\n".join(stray), red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# The sweeps' counts (test_sweep.py records them with `record_property`),
+# gathered from the reports, so that they arrive from xdist's workers too.
+_SWEEP_COUNTS: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _SWEEP_COUNTS.extend(str(v) for k, v in report.user_properties if k == "sweep")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SWEEP_COUNTS:
+        terminalreporter.section("sweep: calls and validations")
+        for line in _SWEEP_COUNTS:
+            terminalreporter.line(line)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -75,6 +169,7 @@ def _target_dir() -> pathlib.Path:
 
 @pytest.fixture(scope="session")
 def binaries() -> dict[str, pathlib.Path]:
+    OUT.mkdir(parents=True, exist_ok=True)
     found: dict[str, pathlib.Path] = {}
     target: pathlib.Path | None = None
     for key, env, name in (("mcp", "WS_MCP_BIN", "worksection-mcp"), ("sim", "WS_SIM_BIN", "worksection-sim")):
@@ -116,11 +211,11 @@ class Sim:
 
 @pytest.fixture(scope="session")
 def sim(binaries):
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     args = ("--port", "0", "--rps", "0", "--dataset", "demo")
-    with simulator_process(binaries["sim"], OUT / "sim.stderr.log", *args, timeout=READY_TIMEOUT) as (proc, info):
+    with simulator_process(binaries["sim"], session_log("sim"), *args, timeout=READY_TIMEOUT) as (proc, info):
         if info is None:
-            pytest.exit(f"the simulator did not start; see {OUT / 'sim.stderr.log'}", returncode=2)
+            pytest.exit(f"the simulator did not start; see {session_log('sim')}", returncode=2)
         yield Sim(info, proc)
 
 
@@ -217,18 +312,26 @@ def wait_serving(proc: subprocess.Popen, log_path: pathlib.Path) -> re.Match:
 
 
 @pytest.fixture(scope="session")
-def workdir():
+def workdir(tmp_path_factory):
     """A scratch folder: the servers' working directory (so no stray .env is
-    read) and their file caches."""
-    d = pathlib.Path(tempfile.mkdtemp(prefix="ws-mcp-e2e-"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
+    read: it sits in pytest's temporary folder, outside the checkout) and
+    their file caches. It stays with pytest's other temporary folders after
+    the run, for test_secrets.py's scan (which may run in a later pytest
+    run: see `EARLIER_BASETEMP`)."""
+    return tmp_path_factory.mktemp("ws-mcp-e2e-work")
+
+
+# The scan of every file the suite wrote (test_secrets.py, marked `last`)
+# runs after all the other tests. When those ran in an earlier pytest run
+# (spread over pytest-xdist's workers, which scripts/test does), that run's
+# `--basetemp` is named here so the scan covers its folders too.
+EARLIER_BASETEMP = os.environ.get("E2E_EARLIER_BASETEMP")
 
 
 @pytest.fixture(scope="session")
 def server(binaries, sim, workdir) -> HttpServer:
-    OUT.mkdir(exist_ok=True)
-    log_path = OUT / "server-http.stderr.log"
+    OUT.mkdir(parents=True, exist_ok=True)
+    log_path = session_log("server-http")
     log = open(log_path, "w")
     proc = subprocess.Popen(
         [str(binaries["mcp"]), "serve"],
@@ -301,7 +404,7 @@ class StdioServer:
         self.binary = binary
         self.env = server_env(sim, workdir / "cache-stdio", MCP_TRANSPORT="stdio")
         self.workdir = workdir
-        self.log_path = OUT / "server-stdio.stderr.log"
+        self.log_path = session_log("server-stdio")
         self.status_path = workdir / "stdio-exit.json"
         self.runs = 0
 
@@ -336,8 +439,8 @@ class StdioServer:
 
 @pytest.fixture(scope="session")
 def stdio_server(binaries, sim, workdir) -> StdioServer:
-    OUT.mkdir(exist_ok=True)
-    (OUT / "server-stdio.stderr.log").write_text("")
+    OUT.mkdir(parents=True, exist_ok=True)
+    session_log("server-stdio").write_text("")
     return StdioServer(binaries["mcp"], sim, workdir)
 
 

@@ -25,12 +25,15 @@ from processes import free_port, simulator_process, stop_process
 
 @contextmanager
 def simulator(binaries, name: str, *args: str):
-    """A simulator with its own flags (`--rps`, `--faults`, `--port`, ...);
+    """A simulator with its own flags (`--rps`, `--faults`, `--port`,
+    `--dataset`, ...; the demo account unless `--dataset` says otherwise);
     its log goes to out/<name>.stderr.log."""
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     log_path = OUT / f"{name}.stderr.log"
     defaults = [] if "--port" in args else ["--port", "0"]
-    all_args = [*defaults, "--dataset", "demo", *args]
+    if "--dataset" not in args:
+        defaults += ["--dataset", "demo"]
+    all_args = [*defaults, *args]
     with simulator_process(binaries["sim"], log_path, *all_args, timeout=READY_TIMEOUT) as (proc, info):
         assert info, f"the simulator {name} did not start; see {log_path}"
         yield Sim(info, proc)
@@ -81,7 +84,7 @@ def server(binaries, sim: Sim | None, workdir: pathlib.Path, name: str, *args: s
     `sim` None, against WORKSECTION_ACCOUNT_URL given in `env`, or its own
     demo account with `--demo` in `args`), with extra settings in `env`;
     its log goes to out/<name>.stderr.log."""
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = OUT / f"{name}.stderr.log"
     log = open(log_path, "w")

@@ -2,7 +2,8 @@
 Desktop) talks stdio to `worksection-mcp bridge`, which forwards to a server
 already running over HTTP (the desktop app's, here `serve --demo`), so one
 process owns the sign-in and the rate limit. Driven by the official MCP
-Python SDK's stdio client."""
+Python SDK's stdio client and by the TypeScript SDK's (ts_client.mjs), the
+one Claude Desktop runs."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from mcp.client.stdio import stdio_client
 
 import helpers as h
 import procs
+import ts_sdk
 from conftest import CALL_TIMEOUT, OUT, unwrapped
 from processes import free_port
+from sweep import Call
 
 pytestmark = pytest.mark.anyio
 
@@ -50,6 +53,28 @@ async def test_the_bridge_forwards_a_whole_session(binaries, demo_server):
             assert e.value.error.code == -32602
             resources = (await c.list_resources()).resources
             assert resources
+
+
+def test_the_bridge_forwards_a_typescript_sdk_session(binaries, demo_server):
+    """The TypeScript SDK over the bridge's stdio: the handshake, the tools
+    (their output schemas, which it then holds every answer to), answers,
+    a tool error and a JSON-RPC error passed through, a clean close."""
+    transport = ts_sdk.stdio(str(binaries["mcp"]), ["bridge", "--url", demo_server], {}, OUT / "bridge-ts.stderr.log")
+    calls = [
+        Call("get_current_user", {}),
+        Call("get_projects", {}),
+        Call("get_task", {"task_id": "abc"}),
+        Call("no_such_tool", {}),
+    ]
+    run = ts_sdk.run(transport, calls, "bridge-ts", follow=False)
+    run.check_clean()
+    assert run.initialized["server"]["name"] == "worksection-mcp"
+    assert len(run.tools) == 50 and all(t["outputSchema"] for t in run.tools)
+    me, projects, bad, unknown = run.calls
+    assert not me["isError"] and me["structuredContent"]["id"] and me["structuredContent"]["name"], me
+    assert not projects["isError"] and projects["structuredContent"]["data"], projects
+    assert bad["isError"] and "task_id" in bad["text"], bad
+    assert unknown["error"]["code"] == -32602, unknown
 
 
 async def test_a_stopped_app_is_a_clear_error(binaries):
