@@ -56,9 +56,7 @@ SERVING_RE = re.compile(r"Worksection MCP: serving (.+?) at http://127\.0\.0\.1:
 # Every warning or error the MCP Python SDK logs (its loggers are under
 # `mcp`) fails the test it was logged in: a client that warns on every
 # session close, or on an answer it had to guess at, is what users see.
-# A test that breaks the server on purpose names what it expects the SDK
-# to say with `@pytest.mark.sdk_logs(pattern, ...)`; only those pass. The
-# TypeScript SDK's are checked where it runs (ts_sdk.py).
+# The TypeScript SDK's are checked where it runs (ts_sdk.py).
 SDK_LOGGER = "mcp"
 
 
@@ -88,14 +86,6 @@ if logging.getLogger(SDK_LOGGER).getEffectiveLevel() > logging.WARNING:
 SERVER_ENV_PREFIXES = ("WORKSECTION_", "MCP_", "FILE_CACHE_", "MAX_FILE_", "RESPONSE_CACHE_", "LOG_LEVEL")
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "sdk_logs(*patterns): the Python SDK may log these (regular expressions, searched) in this test, "
-        "which breaks the server on purpose; any other warning still fails it",
-    )
-
-
 _STRAY_SDK_LOGS: list[str] = []
 
 
@@ -109,15 +99,12 @@ def pytest_runtest_setup(item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """Fails a test in which the Python SDK logged a warning or an error,
-    from its setup to its teardown (fixtures' included), other than what
-    its `sdk_logs` marker allows: the test's teardown errors, naming them."""
+    from its setup to its teardown (fixtures' included): the test's
+    teardown errors, naming them."""
     result = yield
     logged = SDK_LOGS.take()
-    marker = item.get_closest_marker("sdk_logs")
-    allowed = [re.compile(p) for p in (marker.args if marker else ())]
-    unexpected = [m for m in logged if not any(p.search(m) for p in allowed)]
-    if unexpected:
-        raise AssertionError("the MCP Python SDK logged:\n" + "\n".join(unexpected))
+    if logged:
+        raise AssertionError("the MCP Python SDK logged:\n" + "\n".join(logged))
     return result
 
 

@@ -41,7 +41,7 @@ def test_estimator_matches_the_documented_figures():
 
 @pytest.fixture(scope="module")
 def large_sim(binaries):
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     args = ("--port", "0", "--rps", "0", "--dataset", "large")
     with simulator_process(binaries["sim"], OUT / "sim-large.stderr.log", *args, timeout=120) as (proc, info):
         assert info is not None, f"the large simulator did not start; see {OUT / 'sim-large.stderr.log'}"

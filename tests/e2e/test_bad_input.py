@@ -221,7 +221,7 @@ def record_sweep(calls: int, mishandled: int) -> None:
     _totals["bad_calls"] += calls
     _totals["mishandled"] += mishandled
     _totals["sweeps"] += 1
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text(json.dumps(_totals, indent=1))
 
 

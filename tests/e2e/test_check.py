@@ -43,7 +43,7 @@ def run_check(binaries, sim, tmp_path, name: str) -> subprocess.CompletedProcess
         text=True,
         timeout=600,
     )
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.stdout.log").write_text(out.stdout)
     (OUT / f"{name}.stderr.log").write_text(out.stderr)
     return out

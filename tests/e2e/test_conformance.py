@@ -18,6 +18,8 @@ import pathlib
 import re
 import subprocess
 
+from conftest import OUT
+
 HERE = pathlib.Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
 
@@ -73,8 +75,8 @@ def run_suite(server, tmp_path, script: str, extra: list[str], baseline: str, re
         timeout=600,
     )
     report = ANSI.sub("", out.stdout + out.stderr)
-    (HERE / "out").mkdir(exist_ok=True)
-    (HERE / "out" / report_name).write_text(report)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / report_name).write_text(report)
     assert out.returncode == 0, report[-4000:]
     return report
 

@@ -264,7 +264,7 @@ def test_token_lets_the_client_in(token_server):
 
 def serve_once(binaries, sim, workdir, **env) -> subprocess.CompletedProcess | None:
     """Runs `serve` expecting it to refuse to start; None if it started."""
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     full = server_env(sim, workdir / "cache-refuse", **env)
     proc = subprocess.Popen(
         [str(binaries["mcp"]), "serve"], env=full, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

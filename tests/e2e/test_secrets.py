@@ -6,10 +6,11 @@
    that either still works or says "sign in again"; never a store that
    cannot be read. Each point is tried with `serve` restarted and
    `get_current_user` called.
-2. Last of the whole run (marker `last`): every file the end-to-end tests
-   wrote — the server logs under out/, the file caches, the token store
-   folders (all but the encrypted token file and its key), the scratch
-   folders — is scanned for the simulator's client secret and admin API
+2. Last of the whole run (marker `last`; after a run spread over xdist's
+   workers, alone in a run of its own, as scripts/test does): every file the
+   end-to-end tests wrote — the server logs under out/, the file caches, the
+   token store folders (all but the encrypted token file and its key), the
+   scratch folders — is scanned for the simulator's client secret and admin API
    key, the MCP bearer token, refresh tokens (they start with `def50200`)
    and any 64-hex-digit run (every access token, refresh token and
    authorization code the simulator issues is one). The token file and its
@@ -19,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 import stat
@@ -28,7 +30,7 @@ import time
 import pytest
 
 import procs
-from conftest import OUT
+from conftest import EARLIER_BASETEMP, OUT
 from processes import stop_process
 
 ACCESS_TTL = 3
@@ -142,7 +144,16 @@ def test_no_secret_in_any_file_written(sim, workdir, tmp_path_factory):
         "the MCP bearer token": TOKEN.encode(),
         "a refresh token": b"def50200",
     }
+    assert not os.environ.get("PYTEST_XDIST_WORKER"), (
+        "the scan must run after every other test, not beside them on an xdist worker: "
+        "run the others with `-m 'not last'`, then this one alone with `-m last` and "
+        "E2E_EARLIER_BASETEMP set to their --basetemp (scripts/test does)"
+    )
     roots = [OUT, pathlib.Path(workdir), tmp_path_factory.getbasetemp()]
+    if EARLIER_BASETEMP:
+        earlier = pathlib.Path(EARLIER_BASETEMP)
+        assert earlier.is_dir(), f"E2E_EARLIER_BASETEMP={earlier} is not a folder"
+        roots.append(earlier)
     scanned, total_bytes, server_logs = 0, 0, 0
     leaks: list[str] = []
     seen: set[pathlib.Path] = set()

@@ -67,7 +67,7 @@ def deliver(location: str) -> int:
 def oauth_sim(binaries):
     port = free_port()
     redirect = f"https://localhost:{port}/oauth/callback"
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     args = ("--port", "0", "--rps", "0", "--access-ttl", str(ACCESS_TTL), "--redirect-uri", redirect)
     with simulator_process(binaries["sim"], OUT / "sim-signin.stderr.log", *args, timeout=READY_TIMEOUT) as (_, info):
         assert info, "the simulator did not start"
