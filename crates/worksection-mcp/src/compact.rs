@@ -13,7 +13,10 @@
 //!
 //! [`Refs`] does this to any serialized record (a task, a comment, an
 //! event…) by the field names Worksection uses, so every tool shapes its
-//! records the same way. A list of records ([`table`]) then says once what
+//! records the same way. Only records are compacted: an object answer holds
+//! them as [`Record`]s beside its own fields, which are written as they are
+//! (what its schema requires is never dropped), with their [`Tables`]
+//! (`tools::answer`). A list of records ([`table`]) then says once what
 //! every record says alike (`every`: `{"status": "active"}` in a list of
 //! open tasks) and gives the records as rows of `columns` (`null` where a
 //! record has no such field), which spares the field names repeated on
@@ -22,11 +25,12 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::List;
 
 /// A list answer of records in their compact shape, with their tables.
 pub fn list<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<List, ToolError> {
@@ -100,16 +104,22 @@ pub fn first_record(body: &Value) -> Option<Value> {
     Some(Value::Object(record))
 }
 
-/// A one-record answer in its compact shape, with its tables.
-pub fn object(item: impl Serialize) -> Result<Answer, ToolError> {
-    let mut refs = Refs::new();
-    match refs.record(item)? {
-        Value::Object(mut o) => {
-            refs.into_object(&mut o);
-            Answer::object(o)
-        }
-        other => Answer::object(other),
-    }
+/// A record from Worksection, compact: its empty fields left out, people
+/// as `{id, name}`, projects by `project_id`. (Its schema says no more:
+/// what Worksection sends varies by record, account and `extra`.)
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Record(pub Map<String, Value>);
+
+/// The tables of an answer's records, each left out when empty: `projects`
+/// (project id → name, for the records' `project_id`) and `emails` (person
+/// id → email, for the people named `{id, name}`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+pub struct Tables {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub projects: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub emails: BTreeMap<String, String>,
 }
 
 /// Fields that hold one person.
@@ -135,6 +145,24 @@ impl Refs {
         let v = serde_json::to_value(item)
             .map_err(|e| ToolError::File(format!("could not encode the answer: {e}")))?;
         Ok(self.value(v))
+    }
+
+    /// A record in its compact shape, for an answer's field; an error when
+    /// it is not an object.
+    pub fn compact(&mut self, item: impl Serialize) -> Result<Record, ToolError> {
+        match self.record(item)? {
+            Value::Object(o) => Ok(Record(o)),
+            other => Err(ToolError::File(format!(
+                "could not encode the answer: a record is {}, not an object",
+                crate::args::shorten(&other.to_string())
+            ))),
+        }
+    }
+
+    /// Notes a project's name, for records that name it by `project_id`
+    /// only.
+    pub fn note_project(&mut self, id: impl Into<String>, name: impl Into<String>) {
+        self.projects.insert(id.into(), name.into());
     }
 
     /// Records in their compact shape.
@@ -230,13 +258,11 @@ impl Refs {
         list
     }
 
-    /// Adds the tables (those not empty) to a one-object answer.
-    pub fn into_object(self, o: &mut Map<String, Value>) {
-        if !self.projects.is_empty() {
-            o.insert("projects".into(), to_value(self.projects));
-        }
-        if !self.emails.is_empty() {
-            o.insert("emails".into(), to_value(self.emails));
+    /// The tables, for a one-object answer.
+    pub fn tables(self) -> Tables {
+        Tables {
+            projects: self.projects,
+            emails: self.emails,
         }
     }
 }
@@ -263,10 +289,6 @@ fn short_page(o: Map<String, Value>) -> Map<String, Value> {
             _ => Some((k, v)),
         })
         .collect()
-}
-
-fn to_value(m: BTreeMap<String, String>) -> Value {
-    Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
 }
 
 fn id_text(v: &Value) -> Option<String> {
@@ -319,10 +341,8 @@ mod tests {
                 "subscribers": [{"id": "1", "name": "Ann"}],
             })
         );
-        let mut o = Map::new();
-        refs.into_object(&mut o);
         assert_eq!(
-            Value::Object(o),
+            serde_json::to_value(refs.tables()).expect("json"),
             json!({"projects": {"3": "Site"}, "emails": {"1": "ann@x.io", "2": "NOONE"}})
         );
     }
@@ -367,8 +387,6 @@ mod tests {
         let mut refs = Refs::new();
         let v = json!({"project": {"id": 3, "name": "Site", "status": "active"}});
         assert_eq!(refs.value(v.clone()), v);
-        let mut o = Map::new();
-        refs.into_object(&mut o);
-        assert!(o.is_empty());
+        assert_eq!(refs.tables(), Tables::default());
     }
 }

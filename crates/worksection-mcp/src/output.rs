@@ -15,7 +15,10 @@
 //! answer for the next pages and offloads it to disk: see `paging` and
 //! `offload`).
 
+use std::collections::BTreeMap;
+
 use rmcp::model::{CallToolResult, ContentBlock};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -124,7 +127,7 @@ pub fn result(body: Map<String, Value>, extra: Vec<ContentBlock>) -> CallToolRes
 }
 
 /// Why a page does not hold the whole list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Truncation {
     None,
@@ -393,6 +396,106 @@ fn escape_overhead(s: &str) -> usize {
             _ => 0,
         })
         .sum::<usize>()
+}
+
+/// The shape of a list answer's page, as [`List`] and [`page`] write it
+/// and the server's paging (`paging`) adds to it, with the tool's summary
+/// `S` (`tools::answer::Summary`) before the list: the schema every list
+/// tool's `outputSchema` is generated from. Only its schema is read (the
+/// page itself is written from the items' text); the tests below and the
+/// sweep over the demo account (`tests/answer_schemas.rs`) hold every page
+/// to it.
+#[derive(Serialize, JsonSchema)]
+pub struct ListEnvelope<S> {
+    #[serde(flatten)]
+    summary: S,
+    /// Project id → name, for the records' `project_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projects: Option<BTreeMap<String, String>>,
+    /// Person id → email, for the people the records name `{id, name}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emails: Option<BTreeMap<String, String>>,
+    /// What every record of the list says alike, said once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    every: Option<Map<String, Value>>,
+    /// The fields of each row of `data`, in order (`null`: no such field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    columns: Option<Vec<String>>,
+    /// Items of the whole list (before `max_results`).
+    total_count: usize,
+    /// Items on this page.
+    returned_count: usize,
+    truncated: bool,
+    truncation_reason: Truncation,
+    /// Pass it as `cursor` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    #[serde(flatten)]
+    offload: Option<OffloadFields>,
+    /// Items too large for the budget on their own, left out of the page
+    /// (they are in the offloaded answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<Vec<Skipped>>,
+    /// The records: each a row of `columns`, or (one record alone) an
+    /// object.
+    data: Vec<Row>,
+}
+
+/// Where the whole answer was kept on disk: `offload_id` (also
+/// `response_id`), for `read_offloaded_response_text`.
+#[derive(Serialize, JsonSchema)]
+pub struct OffloadFields {
+    offload_id: String,
+    response_id: String,
+    offload_size_bytes: u64,
+    offload_sha256: String,
+    offload_uri: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Skipped {
+    item: SkippedItem,
+    why: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct SkippedItem {
+    index: usize,
+    estimated_tokens: usize,
+}
+
+/// A record of a list: a row of `columns`, or an object.
+#[derive(Serialize)]
+struct Row(Value);
+
+impl JsonSchema for Row {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Row".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": ["array", "object"]})
+    }
+}
+
+/// What an object answer over the budget is replaced by (see `paging`):
+/// where the whole answer is, and an outline of it. Every object tool's
+/// schema allows it.
+#[derive(Serialize, JsonSchema)]
+pub struct OffloadedObject {
+    offloaded: bool,
+    estimated_tokens: usize,
+    budget_tokens: usize,
+    #[serde(flatten)]
+    offload: OffloadFields,
+    how_to_read: String,
+    /// The answer's fields: short ones as they are, lists and objects by
+    /// their size.
+    outline: Map<String, Value>,
 }
 
 #[cfg(test)]

@@ -58,6 +58,38 @@ mod tools_md {
     use serde_json::{Map, Value};
     use worksection_mcp::Registry;
 
+    /// What an answer holds: the rule every answer type follows, said once.
+    const RULE: &str = "\
+## What an answer holds
+
+Each tool's `outputSchema` (JSON Schema 2020-12) is generated from the Rust type its answer is \
+serialized from, so every `structuredContent` validates against it, for every record; the \
+TypeScript SDK in Claude, Cursor and VS Code checks it and refuses an answer that does not. What \
+is always there and what may be left out:
+
+- **Always there**, even when empty or zero (the schema's `required`): what a tool computes and \
+what it is asked for: counts and totals (`total_count`, `blocks_count`, `totals`), flags \
+(`truncated`, `running`) and the lists it answers (`data`, `relations.from`, `relations.to`, \
+`tags`, `attachments`, `by_person`). An empty list is an answer: `[]`, never a missing field.
+- **Only when there is something to say**: the arguments an answer repeats (`project_id`, \
+`date_start`, `filter`), `next_cursor` (more pages), the offload fields (`offload_id`, \
+`response_id`, size and SHA-256: the answer is over the budget), `skipped`, and a list's tables \
+(`every`, `columns`, `projects`, `emails`).
+- **Records from Worksection** (tasks, projects, people, comments, files, events, cost lines, \
+wherever they appear) are compact: their empty and null fields (`null`, `\"\"`, `[]`, `{}`) \
+are left out, at any depth. A person is `{id, name}` (the email once, in `emails`), a project \
+`project_id` (the name once, in `projects`; its page is `/project/{id}/`), and a task's page is \
+said by its ids (a subtask's `parent_id`). Nothing else is dropped: every name, email and page \
+reads back. A record answered alone (`get_task`, `get_project`, `get_user`, \
+`get_current_user`) always has its `id`.
+- **Lists** come as rows of `columns` (`null`: the record has no such field), what every record \
+shares said once in `every`; a list of one record gives it as an object.
+- An **object answer over the budget** is replaced by where it is kept: `offloaded`, \
+`offload_id` (also `response_id`), its size and an `outline`; every object tool's schema allows \
+it.
+
+";
+
     pub fn render(registry: &Registry) -> String {
         let tools = registry.list();
         let visible = worksection_mcp::model_visible_bytes(tools);
@@ -79,6 +111,7 @@ mod tools_md {
              `next_cursor` of the page before); the server's instructions tell the model so once, \
              instead of each tool's schema.\n\n",
         );
+        out.push_str(RULE);
         out.push_str("| tool | what it is for |\n|---|---|\n");
         for tool in tools {
             let _ = writeln!(
@@ -203,23 +236,85 @@ mod tools_md {
         text
     }
 
-    /// What a tool answers, from its output schema.
+    /// The fields of every list answer (see `output::ListEnvelope`).
+    const ENVELOPE: [&str; 14] = [
+        "projects",
+        "emails",
+        "every",
+        "columns",
+        "total_count",
+        "returned_count",
+        "truncated",
+        "truncation_reason",
+        "next_cursor",
+        "offload_id",
+        "response_id",
+        "offload_size_bytes",
+        "offload_sha256",
+        "offload_uri",
+    ];
+
+    /// What a tool answers, from its output schema: the fields always
+    /// there, and those there only when they say something.
     fn answers(tool: &Tool) -> String {
-        let props: Map<String, Value> = tool
-            .output_schema
-            .as_ref()
-            .and_then(|s| s.get("properties"))
+        let schema = tool.output_schema.as_deref().cloned().unwrap_or_default();
+        let props: Map<String, Value> = schema
+            .get("properties")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        if props.contains_key("data") {
-            "a list: `data`, with `total_count`, `returned_count` and what was left out".into()
-        } else if props.is_empty() {
-            "an object".into()
-        } else {
-            let keys: Vec<String> = props.keys().map(|k| format!("`{k}`")).collect();
-            format!("an object with {}", keys.join(", "))
+        // An object's required fields are one branch of its `anyOf` (the
+        // other is the offloaded account); a list's are at the top.
+        let required: Vec<&str> = schema
+            .get("required")
+            .or_else(|| schema.get("anyOf")?.get(0)?.get("required"))
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let quoted = |keys: Vec<&String>| {
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let is_list = props.contains_key("total_count");
+        let list_key = if is_list { props.keys().last() } else { None };
+        let own = |k: &&String| {
+            !(is_list
+                && (ENVELOPE.contains(&k.as_str()) || Some(*k) == list_key || *k == "skipped"))
+        };
+        let always = quoted(
+            props
+                .keys()
+                .filter(own)
+                .filter(|k| required.contains(&k.as_str()))
+                .collect(),
+        );
+        let sometimes = quoted(
+            props
+                .keys()
+                .filter(own)
+                .filter(|k| !required.contains(&k.as_str()))
+                .collect(),
+        );
+        let mut text = match list_key {
+            Some(key) => {
+                let mut t = format!("a list, `{key}`");
+                if !always.is_empty() {
+                    t.push_str(&format!(", with {always}"));
+                }
+                t
+            }
+            None if always.is_empty() => "an object".to_owned(),
+            None => always,
+        };
+        if !is_list && schema.get("additionalProperties") == Some(&Value::Bool(true)) {
+            text.push_str(", and the record's own fields");
         }
+        if !sometimes.is_empty() {
+            text.push_str(&format!("; when there is something to say: {sometimes}"));
+        }
+        text
     }
 
     fn cell(text: &str) -> String {

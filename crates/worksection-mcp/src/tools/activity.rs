@@ -1,20 +1,19 @@
 //! Activity: what happened in the account (or one project) over a recent
 //! period, and what one person did.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worksection::api::events::Period;
 use worksection::models::Event;
 
-use super::{Shape, ToolDef, def};
+use super::answer::{Counts, Listed, Summary};
+use super::{ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
 use crate::error::ToolError;
-use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -22,14 +21,12 @@ pub fn tools() -> Vec<ToolDef> {
             "get_activity_log",
             "Activity log",
             "Recent events (tasks created, closed, changed; comments), counted by type.",
-            Shape::List,
             get_activity_log,
         ),
         def(
             "get_user_activity",
             "Person's activity",
             "One person's recent events.",
-            Shape::List,
             get_user_activity,
         ),
     ]
@@ -62,10 +59,11 @@ fn period(raw: &str) -> Result<Period, ToolError> {
         .map_err(|e| ToolError::argument("period", e.to_string()))
 }
 
-fn type_counts(events: &[Event]) -> BTreeMap<&str, usize> {
-    let mut counts = BTreeMap::new();
+/// Events per type (`object.type`).
+fn type_counts(events: &[Event]) -> Counts {
+    let mut counts = Counts::new();
     for e in events {
-        *counts.entry(e.object.kind.as_str()).or_default() += 1;
+        *counts.entry(e.object.kind.clone()).or_default() += 1;
     }
     counts
 }
@@ -85,7 +83,19 @@ pub struct ActivityLogArgs {
     pub max_results: Option<i64>,
 }
 
-async fn get_activity_log(ws: Arc<Account>, a: ActivityLogArgs) -> Result<Answer, ToolError> {
+/// `get_activity_log`'s summary: the period, the filter, and the events
+/// per type over the whole period (before the filter).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Log {
+    period: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_filter: Option<EventFilter>,
+    event_types: Counts,
+}
+
+impl Summary for Log {}
+
+async fn get_activity_log(ws: Arc<Account>, a: ActivityLogArgs) -> Result<Listed<Log>, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
     let period = period(&a.period)?;
     let max = args::max_results(a.max_results, usize::MAX, 100_000)?;
@@ -93,12 +103,14 @@ async fn get_activity_log(ws: Arc<Account>, a: ActivityLogArgs) -> Result<Answer
     let shown = events
         .iter()
         .filter(|e| a.event_filter.is_none_or(|f| e.object.kind == f.as_str()));
-    compact::list(shown)?
-        .max_results(max)
-        .field("period", period.to_string())
-        .field("event_filter", a.event_filter)
-        .field("event_types", type_counts(&events))
-        .finish()
+    Listed::new(
+        compact::list(shown)?.max_results(max),
+        Log {
+            period: period.to_string(),
+            event_filter: a.event_filter,
+            event_types: type_counts(&events),
+        },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -114,7 +126,21 @@ pub struct UserActivityArgs {
     pub max_results: Option<i64>,
 }
 
-async fn get_user_activity(ws: Arc<Account>, a: UserActivityArgs) -> Result<Answer, ToolError> {
+/// `get_user_activity`'s summary: the person, the period, and their events
+/// per type.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TheirLog {
+    user_id: String,
+    period: String,
+    event_types: Counts,
+}
+
+impl Summary for TheirLog {}
+
+async fn get_user_activity(
+    ws: Arc<Account>,
+    a: UserActivityArgs,
+) -> Result<Listed<TheirLog>, ToolError> {
     let user = args::id("user_id", &a.user_id)?.to_string();
     let period = period(&a.period)?;
     let max = args::max_results(a.max_results, usize::MAX, 100_000)?;
@@ -124,14 +150,13 @@ async fn get_user_activity(ws: Arc<Account>, a: UserActivityArgs) -> Result<Answ
         .filter(|e| e.user_from.as_ref().is_some_and(|u| u.id.as_str() == user))
         .cloned()
         .collect();
-    let counts: BTreeMap<String, usize> = type_counts(&theirs)
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    compact::list(&theirs)?
-        .max_results(max)
-        .field("user_id", &user)
-        .field("period", period.to_string())
-        .field("event_types", counts)
-        .finish()
+    let event_types = type_counts(&theirs);
+    Listed::new(
+        compact::list(&theirs)?.max_results(max),
+        TheirLog {
+            user_id: user,
+            period: period.to_string(),
+            event_types,
+        },
+    )
 }

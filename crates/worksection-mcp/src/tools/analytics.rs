@@ -12,17 +12,17 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::{Minutes, Money, Task};
 
-use super::{Shape, TaskStatus, ToolDef, def};
+use super::answer::{Counts, Listed, Object, Summary};
+use super::{TaskStatus, ToolDef, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
 use crate::compact;
 use crate::error::ToolError;
-use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -31,42 +31,30 @@ pub fn tools() -> Vec<ToolDef> {
             "Project stats",
             "A project in numbers: tasks by status and priority, overdue, completion, planned \
              vs logged time and money.",
-            Shape::Object(&[
-                "project_id",
-                "tasks",
-                "completion_rate",
-                "overdue",
-                "time",
-                "money",
-            ]),
             get_project_stats,
         ),
         def(
             "get_overdue_tasks",
             "Overdue tasks",
             "Open tasks past due, most overdue first; one project or the account.",
-            Shape::List,
             get_overdue_tasks,
         ),
         def(
             "get_tasks_by_status",
             "Tasks by status",
             "A project's tasks (subtasks too) that are active or done.",
-            Shape::List,
             get_tasks_by_status,
         ),
         def(
             "get_tasks_by_priority",
             "Tasks by priority",
             "A project's tasks (subtasks too) of one priority.",
-            Shape::List,
             get_tasks_by_priority,
         ),
         def(
             "get_team_workload_summary",
             "Team workload",
             "Per person: open and overdue tasks, time logged in a date range.",
-            Shape::List,
             get_team_workload_summary,
         ),
     ]
@@ -133,7 +121,56 @@ pub struct ProjectIdArgs {
     pub project_id: IdArg,
 }
 
-async fn get_project_stats(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer, ToolError> {
+/// `get_project_stats`' answer.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProjectStats {
+    project_id: String,
+    today: String,
+    /// What was counted.
+    counted: String,
+    tasks: TaskCounts,
+    /// Tasks per status.
+    by_status: Counts,
+    /// Tasks per priority (0 to 10).
+    by_priority: Counts,
+    overdue: usize,
+    /// Done tasks in percent of all, to a tenth.
+    completion_rate: f64,
+    time: TimeFigures,
+    money: MoneyFigures,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskCounts {
+    total: usize,
+    open: usize,
+    done: usize,
+}
+
+/// Planned (the tasks' `max_time`) and logged (the cost lines) time.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TimeFigures {
+    #[schemars(with = "String")]
+    planned: Minutes,
+    planned_hours: f64,
+    #[schemars(with = "String")]
+    logged: Minutes,
+    logged_hours: f64,
+}
+
+/// Planned (the tasks' `max_money`) and logged (the cost lines) money.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MoneyFigures {
+    #[schemars(with = "String")]
+    planned: Money,
+    #[schemars(with = "String")]
+    logged: Money,
+}
+
+async fn get_project_stats(
+    ws: Arc<Account>,
+    a: ProjectIdArgs,
+) -> Result<Object<ProjectStats>, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let (nested, total) = tokio::join!(
         ws.tasks(project, &[TaskExtra::Subtasks], false),
@@ -150,7 +187,7 @@ async fn get_project_stats(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer,
     let open = tasks.len() - done;
     let overdue = tasks.iter().filter(|t| is_overdue(t, today)).count();
     let mut by_priority: BTreeMap<u8, usize> = BTreeMap::new();
-    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_status = Counts::new();
     for t in &tasks {
         *by_priority.entry(t.priority.unwrap_or(0)).or_default() += 1;
         *by_status.entry(t.status.clone()).or_default() += 1;
@@ -168,23 +205,38 @@ async fn get_project_stats(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer,
     let planned_money = Money {
         cents: (planned_money * 100.0).round() as i64,
     };
-    Answer::object(json!({
-        "project_id": project.to_string(),
-        "today": today.to_string(),
-        "counted": format!(
+    Object::new(ProjectStats {
+        project_id: project.to_string(),
+        today: today.to_string(),
+        counted: format!(
             "{} tasks: every task of the project, {} top-level and {} subtasks at any depth",
             tasks.len(),
             top_level,
             tasks.len() - top_level
         ),
-        "tasks": {"total": tasks.len(), "open": open, "done": done},
-        "by_status": by_status,
-        "by_priority": by_priority.into_iter().map(|(p, n)| (p.to_string(), n)).collect::<BTreeMap<_, _>>(),
-        "overdue": overdue,
-        "completion_rate": rate,
-        "time": {"planned": planned_time, "planned_hours": planned_time.hours(), "logged": logged_time, "logged_hours": (logged_time.hours() * 100.0).round() / 100.0},
-        "money": {"planned": planned_money, "logged": logged_money},
-    }))
+        tasks: TaskCounts {
+            total: tasks.len(),
+            open,
+            done,
+        },
+        by_status,
+        by_priority: by_priority
+            .into_iter()
+            .map(|(p, n)| (p.to_string(), n))
+            .collect(),
+        overdue,
+        completion_rate: rate,
+        time: TimeFigures {
+            planned: planned_time,
+            planned_hours: planned_time.hours(),
+            logged: logged_time,
+            logged_hours: (logged_time.hours() * 100.0).round() / 100.0,
+        },
+        money: MoneyFigures {
+            planned: planned_money,
+            logged: logged_money,
+        },
+    })
 }
 
 fn default_max_results() -> i64 {
@@ -202,7 +254,17 @@ pub struct OverdueArgs {
     pub max_results: i64,
 }
 
-async fn get_overdue_tasks(ws: Arc<Account>, a: OverdueArgs) -> Result<Answer, ToolError> {
+/// `get_overdue_tasks`' summary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Overdue {
+    today: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project_id: Option<String>,
+}
+
+impl Summary for Overdue {}
+
+async fn get_overdue_tasks(ws: Arc<Account>, a: OverdueArgs) -> Result<Listed<Overdue>, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
     let max = args::max_results(Some(a.max_results), 100, 10_000)?;
     let tasks = match project {
@@ -212,11 +274,13 @@ async fn get_overdue_tasks(ws: Arc<Account>, a: OverdueArgs) -> Result<Answer, T
     let today = ws.today();
     let mut overdue: Vec<&Task> = tasks.iter().filter(|t| is_overdue(t, today)).collect();
     overdue.sort_by_key(|t| (t.end(), t.id.as_u64()));
-    compact::list(overdue.iter().map(|t| summary(t, today)))?
-        .max_results(max)
-        .field("today", today.to_string())
-        .field("project_id", project.map(|p| p.to_string()))
-        .finish()
+    Listed::new(
+        compact::list(overdue.iter().map(|t| summary(t, today)))?.max_results(max),
+        Overdue {
+            today: today.to_string(),
+            project_id: project.map(|p| p.to_string()),
+        },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -232,21 +296,30 @@ pub struct ByStatusArgs {
     pub max_results: i64,
 }
 
-async fn get_tasks_by_status(ws: Arc<Account>, a: ByStatusArgs) -> Result<Answer, ToolError> {
+/// `get_tasks_by_status`' summary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct InStatus {
+    status: TaskStatus,
+}
+
+impl Summary for InStatus {}
+
+async fn get_tasks_by_status(
+    ws: Arc<Account>,
+    a: ByStatusArgs,
+) -> Result<Listed<InStatus>, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let max = args::max_results(Some(a.max_results), 100, 10_000)?;
     let tasks = project_tasks(&ws, project).await?;
     let today = ws.today();
     let wanted = a.status == TaskStatus::Done;
-    compact::list(
+    let list = compact::list(
         tasks
             .iter()
             .filter(|t| t.is_done() == wanted)
             .map(|t| summary(t, today)),
-    )?
-    .max_results(max)
-    .field("status", a.status)
-    .finish()
+    )?;
+    Listed::new(list.max_results(max), InStatus { status: a.status })
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -263,7 +336,18 @@ pub struct ByPriorityArgs {
     pub max_results: i64,
 }
 
-async fn get_tasks_by_priority(ws: Arc<Account>, a: ByPriorityArgs) -> Result<Answer, ToolError> {
+/// `get_tasks_by_priority`' summary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OfPriority {
+    priority: u8,
+}
+
+impl Summary for OfPriority {}
+
+async fn get_tasks_by_priority(
+    ws: Arc<Account>,
+    a: ByPriorityArgs,
+) -> Result<Listed<OfPriority>, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let max = args::max_results(Some(a.max_results), 100, 10_000)?;
     let priority = u8::try_from(a.priority)
@@ -277,15 +361,13 @@ async fn get_tasks_by_priority(ws: Arc<Account>, a: ByPriorityArgs) -> Result<An
         })?;
     let tasks = project_tasks(&ws, project).await?;
     let today = ws.today();
-    compact::list(
+    let list = compact::list(
         tasks
             .iter()
             .filter(|t| t.priority.unwrap_or(0) == priority)
             .map(|t| summary(t, today)),
-    )?
-    .max_results(max)
-    .field("priority", priority)
-    .finish()
+    )?;
+    Listed::new(list.max_results(max), OfPriority { priority })
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -309,7 +391,24 @@ struct Load {
     money: Money,
 }
 
-async fn get_team_workload_summary(ws: Arc<Account>, a: WorkloadArgs) -> Result<Answer, ToolError> {
+/// `get_team_workload_summary`'s summary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamWorkload {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project_id: Option<String>,
+    date_start: String,
+    date_end: String,
+    today: String,
+    unassigned_open_tasks: usize,
+    counted: &'static str,
+}
+
+impl Summary for TeamWorkload {}
+
+async fn get_team_workload_summary(
+    ws: Arc<Account>,
+    a: WorkloadArgs,
+) -> Result<Listed<TeamWorkload>, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
     let today = ws.today();
     let end = args::opt_date("date_end", &a.date_end)?.unwrap_or(today);
@@ -386,15 +485,15 @@ async fn get_team_workload_summary(ws: Arc<Account>, a: WorkloadArgs) -> Result<
             "logged_money": l.money,
         })
     });
-    compact::list(items)?
-        .field("project_id", project.map(|p| p.to_string()))
-        .field("date_start", start.to_string())
-        .field("date_end", end.to_string())
-        .field("today", today.to_string())
-        .field("unassigned_open_tasks", unassigned)
-        .field(
-            "counted",
-            "open tasks and subtasks by assignee; overdue = open with date_end before today; time = cost entries dated within the range",
-        )
-        .finish()
+    Listed::new(
+        compact::list(items)?,
+        TeamWorkload {
+            project_id: project.map(|p| p.to_string()),
+            date_start: start.to_string(),
+            date_end: end.to_string(),
+            today: today.to_string(),
+            unassigned_open_tasks: unassigned,
+            counted: "open tasks and subtasks by assignee; overdue = open with date_end before today; time = cost entries dated within the range",
+        },
+    )
 }

@@ -16,16 +16,14 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use worksection::api::costs::ProjectCosts;
 use worksection::models::{Cost, Extra, Id, Minutes, Money};
 
-use super::{NoArgs, Shape, ToolDef, def};
+use super::answer::{Listed, Nothing, Object, Ref, Summary};
+use super::{NoArgs, ToolDef, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
-use crate::compact;
+use crate::compact::{self, Record, Refs, Tables};
 use crate::error::ToolError;
-use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -34,53 +32,50 @@ pub fn tools() -> Vec<ToolDef> {
             "Time entries",
             "Time and money entries (who, when, task) with totals. For totals alone use \
              get_costs_total.",
-            Shape::List,
             get_costs,
         ),
         def(
             "get_costs_total",
             "Time totals",
             "Total time and money of the account or a project, for any dates.",
-            Shape::Object(&["time", "minutes", "money"]),
             get_costs_total,
         ),
         def(
             "get_user_workload",
             "Timesheet",
             "One person's timesheet in a date range, with totals per project and day.",
-            Shape::List,
             get_user_workload,
         ),
         def(
             "get_project_time_report",
             "Project time report",
             "A project's time and money per person and per task, with totals.",
-            Shape::Object(&["project_id", "totals", "by_person", "by_task"]),
             get_project_time_report,
         ),
         def(
             "get_timers",
             "Running timers",
             "Timers running now: who tracks time on which task.",
-            Shape::List,
             get_timers,
         ),
         def(
             "get_my_timer",
             "My timer",
             "The signed-in person's running timer (not with the admin API key).",
-            Shape::Object(&["running"]),
             get_my_timer,
         ),
     ]
 }
 
 /// Summed time and money of some cost lines.
-#[derive(Debug, Clone, Default, Serialize)]
-struct Totals {
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Totals {
     lines: usize,
     minutes: u64,
+    /// `H:MM`.
+    #[schemars(with = "String")]
     time: Minutes,
+    #[schemars(with = "String")]
     money: Money,
 }
 
@@ -120,9 +115,9 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     is_timer: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_from: Option<Ref<'a>>,
+    user_from: Option<LineRef<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    task: Option<Ref<'a>>,
+    task: Option<LineRef<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     project_id: Option<&'a Id>,
     /// Anything else Worksection sent, unless empty.
@@ -132,7 +127,7 @@ struct Line<'a> {
 
 /// A person, task or project named by reference.
 #[derive(Debug, Serialize)]
-struct Ref<'a> {
+struct LineRef<'a> {
     id: &'a Id,
     #[serde(skip_serializing_if = "str::is_empty")]
     name: &'a str,
@@ -155,11 +150,11 @@ impl<'a> Line<'a> {
             amount: c.money.map(|m| m.cents as f64 / 100.0),
             comment: &c.comment,
             is_timer: c.is_timer,
-            user_from: c.user_from.as_ref().map(|u| Ref {
+            user_from: c.user_from.as_ref().map(|u| LineRef {
                 id: &u.id,
                 name: &u.name,
             }),
-            task: c.task.as_ref().map(|t| Ref {
+            task: c.task.as_ref().map(|t| LineRef {
                 id: &t.id,
                 name: &t.name,
             }),
@@ -181,15 +176,6 @@ fn is_empty(v: &serde_json::Value) -> bool {
         serde_json::Value::Object(o) => o.is_empty(),
         _ => false,
     }
-}
-
-/// The projects the lines refer to, each named once: `{id: name}`.
-fn projects_of<'a>(lines: impl IntoIterator<Item = &'a Cost>) -> BTreeMap<String, String> {
-    lines
-        .into_iter()
-        .filter_map(|c| c.task.as_ref()?.project.as_ref())
-        .map(|p| (p.id.to_string(), p.name.clone()))
-        .collect()
 }
 
 fn user_of(c: &Cost) -> Option<&str> {
@@ -243,7 +229,18 @@ fn costs_params(
     })
 }
 
-async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolError> {
+/// `get_costs`' summary: the lines' totals, and Worksection's own total of
+/// every line the query matched (unless a person was picked here).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CostLines {
+    totals: Totals,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upstream_total: Option<Record>,
+}
+
+impl Summary for CostLines {}
+
+async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Listed<CostLines>, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
     let task = args::opt_id("task_id", &a.task_id)?;
     let user = args::opt_id("user_id", &a.user_id)?.map(|u| u.to_string());
@@ -259,12 +256,30 @@ async fn get_costs(ws: Arc<Account>, a: GetCostsArgs) -> Result<Answer, ToolErro
         .filter(|c| user.as_deref().is_none_or(|u| user_of(c) == Some(u)))
         .collect();
     let totals = Totals::of(lines.iter().copied());
-    let projects = projects_of(lines.iter().copied());
-    let mut list = compact::list(lines.iter().map(|c| Line::of(c)))?.field("totals", &totals);
-    if user.is_none() {
-        list = list.field("upstream_total", &costs.total);
+    let mut refs = Refs::new();
+    note_projects(&mut refs, lines.iter().copied());
+    let upstream_total = match user {
+        None => Some(refs.compact(&costs.total)?),
+        Some(_) => None,
+    };
+    let items = refs.records(lines.iter().map(|c| Line::of(c)))?;
+    Listed::new(
+        compact::table(refs, items)?,
+        CostLines {
+            totals,
+            upstream_total,
+        },
+    )
+}
+
+/// Notes the projects the lines refer to (by `project_id`), each once.
+fn note_projects<'a>(refs: &mut Refs, lines: impl IntoIterator<Item = &'a Cost>) {
+    for p in lines
+        .into_iter()
+        .filter_map(|c| c.task.as_ref()?.project.as_ref())
+    {
+        refs.note_project(p.id.to_string(), p.name.clone());
     }
-    list.field("projects", projects).finish()
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -290,7 +305,10 @@ pub enum Breakdown {
     Tasks,
 }
 
-async fn get_costs_total(ws: Arc<Account>, a: GetCostsTotalArgs) -> Result<Answer, ToolError> {
+async fn get_costs_total(
+    ws: Arc<Account>,
+    a: GetCostsTotalArgs,
+) -> Result<Object<Total>, ToolError> {
     let project = args::opt_id("project_id", &a.project_id)?;
     let p = CostQuery {
         filter: filter(&a.filter_query)?,
@@ -303,8 +321,16 @@ async fn get_costs_total(ws: Arc<Account>, a: GetCostsTotalArgs) -> Result<Answe
             (answer.total.clone(), Some(answer.projects.clone()))
         }
     };
+    let projects = match projects {
+        None => None,
+        Some(projects) => {
+            let mut refs = Refs::new();
+            let records = projects.iter().map(|p| refs.compact(p));
+            Some(records.collect::<Result<Vec<_>, _>>()?)
+        }
+    };
     let time = total.time.unwrap_or_default();
-    Answer::object(Total {
+    Object::new(Total {
         project_id: project.map(|p| p.to_string()),
         date_start: a.date_start,
         date_end: a.date_end,
@@ -317,19 +343,25 @@ async fn get_costs_total(ws: Arc<Account>, a: GetCostsTotalArgs) -> Result<Answe
 }
 
 /// `get_costs_total`'s answer.
-#[derive(Debug, Serialize)]
-struct Total {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Total {
+    #[serde(skip_serializing_if = "Option::is_none")]
     project_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     date_start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     date_end: Option<String>,
+    /// `H:MM`.
+    #[schemars(with = "String")]
     time: Minutes,
     minutes: u64,
     hours: f64,
+    #[schemars(with = "String")]
     money: Money,
     /// With `by`: Worksection's own figures, each project's `time`, `money`
     /// and `monthly` (`YYYY-MM`), and with tasks each task's.
     #[serde(skip_serializing_if = "Option::is_none")]
-    projects: Option<Vec<ProjectCosts>>,
+    projects: Option<Vec<Record>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -343,7 +375,38 @@ pub struct GetUserWorkloadArgs {
     pub date_end: String,
 }
 
-async fn get_user_workload(ws: Arc<Account>, a: GetUserWorkloadArgs) -> Result<Answer, ToolError> {
+/// `get_user_workload`'s summary: the person, the range, and the totals
+/// of the whole range, per project and per day.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Timesheet {
+    user: Ref,
+    date_start: String,
+    date_end: String,
+    totals: Totals,
+    by_project: Vec<ProjectTotals>,
+    by_day: Vec<DayTotals>,
+}
+
+impl Summary for Timesheet {}
+
+/// One project's totals (`project_id` empty for lines of no project).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ProjectTotals {
+    project_id: String,
+    project: String,
+    totals: Totals,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DayTotals {
+    date: String,
+    totals: Totals,
+}
+
+async fn get_user_workload(
+    ws: Arc<Account>,
+    a: GetUserWorkloadArgs,
+) -> Result<Listed<Timesheet>, ToolError> {
     let user = args::id("user_id", &a.user_id)?.to_string();
     let p = costs_params(
         None,
@@ -371,26 +434,34 @@ async fn get_user_workload(ws: Arc<Account>, a: GetUserWorkloadArgs) -> Result<A
             .add(c);
         by_day.entry(c.date.clone()).or_default().add(c);
     }
-    let by_project: Vec<_> = by_project
+    let by_project = by_project
         .into_iter()
-        .map(|(id, (name, t))| json!({"project_id": id, "project": name, "totals": t}))
+        .map(|(project_id, (project, totals))| ProjectTotals {
+            project_id,
+            project,
+            totals,
+        })
         .collect();
-    let by_day: Vec<_> = by_day
+    let by_day = by_day
         .into_iter()
-        .map(|(day, t)| json!({"date": day, "totals": t}))
+        .map(|(date, totals)| DayTotals { date, totals })
         .collect();
     let name = lines
         .iter()
-        .find_map(|c| c.user_from.as_ref().map(|u| u.name.clone()));
+        .find_map(|c| c.user_from.as_ref().map(|u| u.name.clone()))
+        .unwrap_or_default();
     let totals = Totals::of(lines.iter().copied());
-    compact::list(lines.iter().map(|c| Line::of(c)))?
-        .field("user", json!({"id": user, "name": name}))
-        .field("date_start", &a.date_start)
-        .field("date_end", &a.date_end)
-        .field("totals", totals)
-        .field("by_project", by_project)
-        .field("by_day", by_day)
-        .finish()
+    Listed::new(
+        compact::list(lines.iter().map(|c| Line::of(c)))?,
+        Timesheet {
+            user: Ref::new(&user, name),
+            date_start: a.date_start,
+            date_end: a.date_end,
+            totals,
+            by_project,
+            by_day,
+        },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -406,10 +477,40 @@ pub struct GetProjectTimeReportArgs {
     pub user_id: Option<IdArg>,
 }
 
+/// `get_project_time_report`'s answer: the totals, and per person and per
+/// task, most time first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TimeReport {
+    project_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_end: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    totals: Totals,
+    by_person: Vec<PersonTotals>,
+    by_task: Vec<TaskTotals>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PersonTotals {
+    user_id: String,
+    name: String,
+    totals: Totals,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskTotals {
+    task_id: String,
+    name: String,
+    totals: Totals,
+}
+
 async fn get_project_time_report(
     ws: Arc<Account>,
     a: GetProjectTimeReportArgs,
-) -> Result<Answer, ToolError> {
+) -> Result<Object<TimeReport>, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let user = args::opt_id("user_id", &a.user_id)?.map(|u| u.to_string());
     let p = costs_params(Some(project), None, &a.date_start, &a.date_end)?;
@@ -447,25 +548,55 @@ async fn get_project_time_report(
     by_person.sort_by_key(|p| std::cmp::Reverse(p.1.1.minutes));
     let mut by_task: Vec<_> = tasks.into_iter().collect();
     by_task.sort_by_key(|t| std::cmp::Reverse(t.1.1.minutes));
-    Answer::object(json!({
-        "project_id": project.to_string(),
-        "date_start": a.date_start,
-        "date_end": a.date_end,
-        "user_id": user,
-        "totals": totals,
-        "by_person": by_person.into_iter().map(|(id, (name, t))| json!({"user_id": id, "name": name, "totals": t})).collect::<Vec<_>>(),
-        "by_task": by_task.into_iter().map(|(id, (name, t))| json!({"task_id": id, "name": name, "totals": t})).collect::<Vec<_>>(),
-    }))
+    Object::new(TimeReport {
+        project_id: project.to_string(),
+        date_start: a.date_start,
+        date_end: a.date_end,
+        user_id: user,
+        totals,
+        by_person: by_person
+            .into_iter()
+            .map(|(user_id, (name, totals))| PersonTotals {
+                user_id,
+                name,
+                totals,
+            })
+            .collect(),
+        by_task: by_task
+            .into_iter()
+            .map(|(task_id, (name, totals))| TaskTotals {
+                task_id,
+                name,
+                totals,
+            })
+            .collect(),
+    })
 }
 
-async fn get_timers(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    compact::list(ws.timers().await?.iter())?.finish()
+async fn get_timers(ws: Arc<Account>, _: NoArgs) -> Result<Listed<Nothing>, ToolError> {
+    Listed::new(compact::list(ws.timers().await?.iter())?, Nothing {})
 }
 
-async fn get_my_timer(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+/// `get_my_timer`'s answer: whether a timer runs, and which.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MyTimer {
+    running: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timer: Option<Record>,
+    #[serde(flatten)]
+    tables: Tables,
+}
+
+async fn get_my_timer(ws: Arc<Account>, _: NoArgs) -> Result<Object<MyTimer>, ToolError> {
     let timer = ws.my_timer().await?;
-    Answer::object(json!({
-        "running": timer.is_some(),
-        "timer": &*timer,
-    }))
+    let mut refs = Refs::new();
+    let timer = match timer.as_ref() {
+        Some(t) => Some(refs.compact(t)?),
+        None => None,
+    };
+    Object::new(MyTimer {
+        running: timer.is_some(),
+        timer,
+        tables: refs.tables(),
+    })
 }

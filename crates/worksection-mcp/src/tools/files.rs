@@ -10,20 +10,20 @@
 use std::sync::Arc;
 
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use rmcp::model::{ContentBlock, Resource};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use worksection::api::files::GetFiles;
 use worksection::api::tasks::{GetTask, TaskExtra};
 use worksection::models::{Comment, FileRef, Task};
 
-use super::{Shape, ToolDef, def};
+use super::answer::{Listed, Nothing, Object, OfTask, Ref};
+use super::{ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
 use crate::error::ToolError;
-use crate::output::Answer;
 use worksection_content as content;
 
 /// Text longer than this is cut (and the answer says so); it keeps a
@@ -45,35 +45,30 @@ pub fn tools() -> Vec<ToolDef> {
             "get_task_files",
             "Task files",
             "Files of a task's description (get_all_task_attachments adds comments').",
-            Shape::List,
             get_task_files,
         ),
         def(
             "get_all_task_attachments",
             "Task attachments",
             "Files of a task and its comments, each with its source and resource_uri.",
-            Shape::List,
             get_all_task_attachments,
         ),
         def(
             "get_project_files",
             "Files",
             "Files of a project or of a task.",
-            Shape::List,
             get_project_files,
         ),
         def(
             "download_file",
             "Download a file",
             "Fetches a file into the local cache: name, size, real type, resource_uri.",
-            Shape::Object(&["id", "name", "size", "mime_type", "resource_uri"]),
             download_file,
         ),
         def(
             "get_file_as_base64",
             "File bytes",
             "A file's bytes: an image as an image, others as base64.",
-            Shape::Object(&["id", "name", "size", "mime_type"]),
             get_file_as_base64,
         ),
         def(
@@ -81,14 +76,12 @@ pub fn tools() -> Vec<ToolDef> {
             "File text",
             "A file's text (txt, CSV, JSON, HTML, PDF, DOCX, XLSX, PPTX; up to 100,000 \
              characters); an image as an image.",
-            Shape::Object(&["id", "name", "mime_type"]),
             get_file_content,
         ),
         def(
             "list_image_attachments",
             "Image attachments",
             "Images of a task (comments included) or a project, with resource_uri.",
-            Shape::List,
             list_image_attachments,
         ),
     ]
@@ -109,7 +102,7 @@ pub fn is_image_name(name: &str) -> bool {
 }
 
 /// A file as the listing tools show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Attachment {
     pub id: String,
     pub name: String,
@@ -119,7 +112,7 @@ pub struct Attachment {
     pub date_added: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
-    /// `task` or `comment`.
+    /// `task`, `comment` or `project`.
     pub source: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment_id: Option<String>,
@@ -199,7 +192,7 @@ pub struct TaskIdArgs {
     pub task_id: IdArg,
 }
 
-async fn get_task_files(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+async fn get_task_files(ws: Arc<Account>, a: TaskIdArgs) -> Result<Listed<OfTask>, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let task = ws.task(GetTask::new(id).extra([TaskExtra::Files])).await?;
     let files = task
@@ -208,19 +201,28 @@ async fn get_task_files(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolE
         .flatten()
         .map(|f| Attachment::new(f, "task", None))
         .collect::<Vec<_>>();
-    Ok(compact::list(&files)?
-        .field("task", json!({"id": task.id, "name": task.name}))
-        .finish()?
-        .with_blocks(links(&files)))
+    Ok(Listed::new(
+        compact::list(&files)?,
+        OfTask {
+            task: Ref::new(&task.id, &task.name),
+        },
+    )?
+    .with_blocks(links(&files)))
 }
 
-async fn get_all_task_attachments(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+async fn get_all_task_attachments(
+    ws: Arc<Account>,
+    a: TaskIdArgs,
+) -> Result<Listed<OfTask>, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let d = discussion(&ws, id).await?;
-    Ok(compact::list(&d.attachments)?
-        .field("task", json!({"id": d.task.id, "name": d.task.name}))
-        .finish()?
-        .with_blocks(links(&d.attachments)))
+    Ok(Listed::new(
+        compact::list(&d.attachments)?,
+        OfTask {
+            task: Ref::new(&d.task.id, &d.task.name),
+        },
+    )?
+    .with_blocks(links(&d.attachments)))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -261,16 +263,19 @@ fn listed(files: &[FileRef], of: GetFiles) -> Vec<Attachment> {
         .collect()
 }
 
-async fn get_project_files(ws: Arc<Account>, a: ProjectOrTaskArgs) -> Result<Answer, ToolError> {
+async fn get_project_files(
+    ws: Arc<Account>,
+    a: ProjectOrTaskArgs,
+) -> Result<Listed<Nothing>, ToolError> {
     let of = one_of(&a)?;
     let files = listed(&ws.files_of(of).await?, of);
-    Ok(compact::list(&files)?.finish()?.with_blocks(links(&files)))
+    Ok(Listed::new(compact::list(&files)?, Nothing {})?.with_blocks(links(&files)))
 }
 
 async fn list_image_attachments(
     ws: Arc<Account>,
     a: ProjectOrTaskArgs,
-) -> Result<Answer, ToolError> {
+) -> Result<Listed<Nothing>, ToolError> {
     let images: Vec<Attachment> = match one_of(&a)? {
         GetFiles::Task(task) => discussion(&ws, task).await?.attachments,
         of @ GetFiles::Project(_) => listed(&ws.files_of(of).await?, of),
@@ -278,9 +283,7 @@ async fn list_image_attachments(
     .into_iter()
     .filter(|f| f.is_image)
     .collect();
-    Ok(compact::list(&images)?
-        .finish()?
-        .with_blocks(links(&images)))
+    Ok(Listed::new(compact::list(&images)?, Nothing {})?.with_blocks(links(&images)))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -290,45 +293,77 @@ pub struct FileIdArgs {
     pub file_id: IdArg,
 }
 
-async fn download_file(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, ToolError> {
-    let id = args::id("file_id", &a.file_id)?;
-    let (meta, _) = ws.file(id, None).await?;
-    Answer::object(json!({
-        "id": id.to_string(),
-        "name": meta.name,
-        "size": meta.size,
-        "mime_type": meta.mime,
-        "is_image": content::is_image(&meta.mime),
-        "resource_uri": file_uri(id),
-        "cached_at": meta.fetched_at,
-    }))
+/// A file in the local cache, as `download_file` answers it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Downloaded {
+    id: String,
+    name: String,
+    size: u64,
+    /// Sniffed from the bytes.
+    mime_type: String,
+    is_image: bool,
+    resource_uri: String,
+    #[schemars(with = "String")]
+    cached_at: DateTime<Utc>,
 }
 
-async fn get_file_as_base64(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, ToolError> {
+async fn download_file(ws: Arc<Account>, a: FileIdArgs) -> Result<Object<Downloaded>, ToolError> {
+    let id = args::id("file_id", &a.file_id)?;
+    let (meta, _) = ws.file(id, None).await?;
+    Object::new(Downloaded {
+        id: id.to_string(),
+        is_image: content::is_image(&meta.mime),
+        name: meta.name,
+        size: meta.size,
+        mime_type: meta.mime,
+        resource_uri: file_uri(id),
+        cached_at: meta.fetched_at,
+    })
+}
+
+/// A file's bytes: an image follows as an image block, any other file is
+/// in `base64`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FileBytes {
+    id: String,
+    name: String,
+    size: u64,
+    mime_type: String,
+    resource_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base64: Option<String>,
+}
+
+async fn get_file_as_base64(
+    ws: Arc<Account>,
+    a: FileIdArgs,
+) -> Result<Object<FileBytes>, ToolError> {
     let id = args::id("file_id", &a.file_id)?;
     let (meta, bytes) = ws.file(id, None).await?;
-    let facts = json!({
-        "id": id.to_string(),
-        "name": meta.name,
-        "size": meta.size,
-        "mime_type": meta.mime,
-        "resource_uri": file_uri(id),
-    });
     let b64 = || base64::engine::general_purpose::STANDARD.encode(&bytes);
-    if content::is_image(&meta.mime) {
-        if meta.size > MAX_IMAGE_BYTES {
-            return Err(too_large(&meta.name, meta.size, MAX_IMAGE_BYTES));
-        }
-        let mut answer = Answer::object(facts)?;
-        answer = answer.with_image(b64(), &meta.mime);
-        return Ok(answer);
+    let image = content::is_image(&meta.mime);
+    let limit = if image {
+        MAX_IMAGE_BYTES
+    } else {
+        MAX_INLINE_BYTES
+    };
+    if meta.size > limit {
+        return Err(too_large(&meta.name, meta.size, limit));
     }
-    if meta.size > MAX_INLINE_BYTES {
-        return Err(too_large(&meta.name, meta.size, MAX_INLINE_BYTES));
-    }
-    let mut facts = facts;
-    facts["base64"] = json!(b64());
-    Answer::object(facts)
+    let facts = FileBytes {
+        id: id.to_string(),
+        name: meta.name,
+        size: meta.size,
+        mime_type: meta.mime.clone(),
+        resource_uri: file_uri(id),
+        base64: (!image).then(b64),
+    };
+    let answer = Object::new(facts)?;
+    Ok(if image {
+        answer.with_image(b64(), &meta.mime)
+    } else {
+        answer
+    })
 }
 
 fn too_large(name: &str, size: u64, limit: u64) -> ToolError {
@@ -340,7 +375,29 @@ fn too_large(name: &str, size: u64, limit: u64) -> ToolError {
     ))
 }
 
-async fn get_file_content(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, ToolError> {
+/// A file's text (`format`: `text`, `pdf`, `docx`, `xlsx`, `pptx`), or, for
+/// an image (`format: image`), its facts with the image as an image block.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FileText {
+    id: String,
+    name: String,
+    mime_type: String,
+    size: u64,
+    format: &'static str,
+    /// Pages, sheets or slides, for the formats that have them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parts: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    /// Whether `text` stops before the file's text does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_chars: Option<usize>,
+    note: String,
+}
+
+async fn get_file_content(ws: Arc<Account>, a: FileIdArgs) -> Result<Object<FileText>, ToolError> {
     let id = args::id("file_id", &a.file_id)?;
     let (meta, bytes) = ws.file(id, None).await?;
     if content::is_image(&meta.mime) {
@@ -348,14 +405,18 @@ async fn get_file_content(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, Too
             return Err(too_large(&meta.name, meta.size, MAX_IMAGE_BYTES));
         }
         let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
-        return Ok(Answer::object(json!({
-            "id": id.to_string(),
-            "name": meta.name,
-            "mime_type": meta.mime,
-            "size": meta.size,
-            "format": "image",
-            "note": "The image follows as an image block.",
-        }))?
+        return Ok(Object::new(FileText {
+            id: id.to_string(),
+            name: meta.name,
+            mime_type: meta.mime.clone(),
+            size: meta.size,
+            format: "image",
+            parts: None,
+            text: None,
+            truncated: None,
+            total_chars: None,
+            note: "The image follows as an image block.".to_owned(),
+        })?
         .with_image(data, &meta.mime));
     }
     // Parsing a document is CPU work; keep it off the async workers so
@@ -373,20 +434,24 @@ async fn get_file_content(ws: Arc<Account>, a: FileIdArgs) -> Result<Answer, Too
             .map_err(|e| {
                 ToolError::File(format!("Could not read {}: {e}", args::shorten(&meta.name)))
             })?;
-    Answer::object(json!({
-        "id": id.to_string(),
-        "name": meta.name,
-        "mime_type": meta.mime,
-        "size": meta.size,
-        "format": extracted.format,
-        "parts": extracted.parts,
-        "text": extracted.text,
-        "truncated": extracted.truncated,
-        "total_chars": extracted.total_chars,
-        "note": if extracted.truncated {
-            format!("The text was cut at {MAX_TEXT_CHARS} characters of about {}.", extracted.total_chars)
-        } else {
-            "The whole text.".to_owned()
-        },
-    }))
+    let note = if extracted.truncated {
+        format!(
+            "The text was cut at {MAX_TEXT_CHARS} characters of about {}.",
+            extracted.total_chars
+        )
+    } else {
+        "The whole text.".to_owned()
+    };
+    Object::new(FileText {
+        id: id.to_string(),
+        name: meta.name,
+        mime_type: meta.mime,
+        size: meta.size,
+        format: extracted.format,
+        parts: extracted.parts,
+        text: Some(extracted.text),
+        truncated: Some(extracted.truncated),
+        total_chars: Some(extracted.total_chars),
+        note,
+    })
 }

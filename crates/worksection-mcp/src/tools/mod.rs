@@ -2,8 +2,10 @@
 //!
 //! Each area file (`projects.rs`, `tasks.rs`, ...) has a `tools()` function
 //! that lists its tools with [`def`]: the name and description a model sees,
-//! the argument type (whose JSON schema is generated from it), the shape of
-//! the answer, and the async function that answers. Every tool here is
+//! and the async function that answers: its argument type gives the input
+//! schema, its answer type (`answer`: an object or a list, each a Rust
+//! type) the output schema, generated from the very type the answer is
+//! serialized from. Every tool here is
 //! read-only and reaches out to Worksection, and says so in its
 //! annotations; the registry sets that once for all of them.
 //!
@@ -33,10 +35,14 @@ use crate::account::Account;
 use crate::error::ToolError;
 use crate::output::Answer;
 use crate::paging::Responder;
+use answer::Shaped;
 
 mod activity;
 mod analytics;
+mod answer;
 mod comments;
+#[cfg(test)]
+mod compaction_props;
 mod costs;
 mod files;
 mod offload;
@@ -164,16 +170,6 @@ impl Toolset {
     }
 }
 
-/// What a tool answers, for its output schema.
-#[derive(Debug, Clone, Copy)]
-pub enum Shape {
-    /// `{data: [...], total_count, returned_count, truncated, truncation_reason}`
-    /// and possibly summary fields.
-    List,
-    /// One object with at least these keys.
-    Object(&'static [&'static str]),
-}
-
 // How much of each record a list answers (`detail`); every tool that takes
 // it words it alike. Plain comments: doc comments would make its schema a
 // `oneOf` of described constants, longer for the model to read.
@@ -201,50 +197,47 @@ pub enum TaskStatus {
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
-/// Defines a tool.
-pub fn def<A, F, Fut>(
+/// Defines a tool: its name, title and description, and the function that
+/// answers it. The function's argument type gives the input schema, and its
+/// answer type ([`Shaped`]: an [`Object`] or a [`Listed`]) the output
+/// schema and whether the tool pages.
+pub fn def<A, R, F, Fut>(
     name: &'static str,
     title: &'static str,
     description: &'static str,
-    shape: Shape,
     f: F,
 ) -> ToolDef
 where
     A: DeserializeOwned + JsonSchema + Send + 'static,
+    R: Shaped,
     F: Fn(Arc<Account>, A) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Answer, ToolError>> + Send + 'static,
+    Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
 {
     let f = Arc::new(f);
-    def_ctx(
-        name,
-        title,
-        description,
-        shape,
-        true,
-        move |ctx: Ctx, a: A| f(ctx.account, a),
-    )
+    def_ctx(name, title, description, true, move |ctx: Ctx, a: A| {
+        f(ctx.account, a)
+    })
 }
 
 /// Defines a tool that needs more than the account (`open_world` says
 /// whether it reaches out to Worksection).
-pub fn def_ctx<A, F, Fut>(
+pub fn def_ctx<A, R, F, Fut>(
     name: &'static str,
     title: &'static str,
     description: &'static str,
-    shape: Shape,
     open_world: bool,
     f: F,
 ) -> ToolDef
 where
     A: DeserializeOwned + JsonSchema + Send + 'static,
+    R: Shaped,
     F: Fn(Ctx, A) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<Answer, ToolError>> + Send + 'static,
+    Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
 {
     let mut input = schema_for_input::<A>().unwrap_or_else(|_| schema_for_empty_input());
-    let paged = matches!(shape, Shape::List);
     let schema = Arc::make_mut(&mut input);
     lean(schema);
-    if paged {
+    if R::PAGED {
         add_paging(schema);
     }
     // Read-only says it all: destructive and idempotent hints only mean
@@ -254,18 +247,18 @@ where
         .open_world(open_world);
     let tool = Tool::new(name, description, input)
         .with_title(title)
-        .with_raw_output_schema(Arc::new(output_schema(shape)))
+        .with_raw_output_schema(Arc::new(R::output_schema()))
         .with_annotations(annotations);
     let f = Arc::new(f);
     let handler: Handler = Arc::new(move |ctx, args| {
         let parsed = parse_args::<A>(args);
         let f = f.clone();
-        async move { f(ctx, parsed?).await }.boxed()
+        async move { f(ctx, parsed?).await.map(Shaped::into_answer) }.boxed()
     });
     ToolDef {
         tool,
         toolset: None,
-        paged,
+        paged: R::PAGED,
         handler,
     }
 }
@@ -425,37 +418,6 @@ fn parse_args<A: DeserializeOwned>(args: JsonObject) -> Result<A, ToolError> {
             },
         }
     })
-}
-
-fn output_schema(shape: Shape) -> JsonObject {
-    let value = match shape {
-        Shape::List => json!({
-            "type": "object",
-            "properties": {
-                "total_count": {"type": "integer", "minimum": 0},
-                "returned_count": {"type": "integer", "minimum": 0},
-                "truncated": {"type": "boolean"},
-                "truncation_reason": {"type": "string", "enum": ["none", "max_results", "size_cap", "limit", "both"]},
-                "next_cursor": {"type": "string"},
-                "offload_id": {"type": "string"},
-                "data": {"type": "array", "items": {}}
-            },
-            "required": ["total_count", "returned_count", "truncated", "truncation_reason"]
-        }),
-        // Or, when larger than the budget, an account of the offloaded
-        // answer.
-        Shape::Object(keys) => json!({
-            "type": "object",
-            "anyOf": [
-                {"required": keys},
-                {"required": ["offloaded", "offload_id", "response_id"]}
-            ]
-        }),
-    };
-    match value {
-        serde_json::Value::Object(o) => o,
-        _ => JsonObject::new(),
-    }
 }
 
 /// Every tool, by name.

@@ -2,12 +2,14 @@
 //! `get_offloaded_response_info` and `read_offloaded_response_text`, same
 //! names and parameters. They read the local store only, never Worksection.
 
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Shape, ToolDef, def_ctx};
+use super::answer::Object;
+use super::{Ctx, ToolDef, def_ctx};
 use crate::error::ToolError;
-use crate::output::Answer;
+use crate::offload::{Chunk, Offloaded};
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -15,7 +17,6 @@ pub fn tools() -> Vec<ToolDef> {
             "get_offloaded_response_info",
             "Offloaded answer facts",
             "Size, SHA-256, type, created and expiry time of an offloaded answer.",
-            Shape::Object(&["response_id", "size_bytes", "sha256"]),
             false,
             info,
         ),
@@ -24,13 +25,6 @@ pub fn tools() -> Vec<ToolDef> {
             "Read an offloaded answer",
             "A chunk of an offloaded answer's JSON from offset; repeat with next_offset until \
              has_more is false.",
-            Shape::Object(&[
-                "content",
-                "offset",
-                "returned_bytes",
-                "has_more",
-                "total_size_bytes",
-            ]),
             false,
             read,
         ),
@@ -58,11 +52,67 @@ struct ReadArgs {
     max_bytes: Option<i64>,
 }
 
-async fn info(ctx: Ctx, a: InfoArgs) -> Result<Answer, ToolError> {
-    Answer::object(ctx.answers.offload().info(a.response_id.trim()).await?)
+/// The facts of an offloaded answer.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Info {
+    response_id: String,
+    size_bytes: u64,
+    sha256: String,
+    mime_type: &'static str,
+    #[schemars(with = "String")]
+    created_at: DateTime<Utc>,
+    #[schemars(with = "String")]
+    expires_at: DateTime<Utc>,
+    resource_uri: String,
 }
 
-async fn read(ctx: Ctx, a: ReadArgs) -> Result<Answer, ToolError> {
+impl From<Offloaded> for Info {
+    fn from(o: Offloaded) -> Self {
+        Self {
+            response_id: o.response_id,
+            size_bytes: o.size_bytes,
+            sha256: o.sha256,
+            mime_type: o.mime_type,
+            created_at: o.created_at,
+            expires_at: o.expires_at,
+            resource_uri: o.resource_uri,
+        }
+    }
+}
+
+/// One chunk of an offloaded answer's JSON text.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Text {
+    response_id: String,
+    content: String,
+    offset: u64,
+    returned_bytes: u64,
+    has_more: bool,
+    total_size_bytes: u64,
+    /// Where the next chunk starts (`null` at the end).
+    next_offset: Option<u64>,
+}
+
+impl From<Chunk> for Text {
+    fn from(c: Chunk) -> Self {
+        Self {
+            response_id: c.response_id,
+            content: c.content,
+            offset: c.offset,
+            returned_bytes: c.returned_bytes,
+            has_more: c.has_more,
+            total_size_bytes: c.total_size_bytes,
+            next_offset: c.next_offset,
+        }
+    }
+}
+
+async fn info(ctx: Ctx, a: InfoArgs) -> Result<Object<Info>, ToolError> {
+    let facts = ctx.answers.offload().info(a.response_id.trim()).await?;
+    Object::new(Info::from(facts))
+}
+
+async fn read(ctx: Ctx, a: ReadArgs) -> Result<Object<Text>, ToolError> {
     let offset = u64::try_from(a.offset).map_err(|_| {
         ToolError::argument(
             "offset",
@@ -81,9 +131,9 @@ async fn read(ctx: Ctx, a: ReadArgs) -> Result<Answer, ToolError> {
             ));
         }
     };
-    Answer::object(
-        ctx.answers
-            .read_chunk(a.response_id.trim(), offset, max_bytes)
-            .await?,
-    )
+    let chunk = ctx
+        .answers
+        .read_chunk(a.response_id.trim(), offset, max_bytes)
+        .await?;
+    Object::new(Text::from(chunk))
 }

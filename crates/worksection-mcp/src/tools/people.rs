@@ -4,16 +4,15 @@
 use std::sync::Arc;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use worksection::auth::AuthKind;
 
-use super::{Detail, NoArgs, Shape, ToolDef, analytics, def};
+use super::answer::{Listed, Nothing, Object, RecordAnswer, Summary};
+use super::{Detail, NoArgs, ToolDef, analytics, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
 use crate::error::ToolError;
-use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -21,49 +20,42 @@ pub fn tools() -> Vec<ToolDef> {
             "get_users",
             "Members",
             "Members: id, name, email, title, role. Turns a name into a user_id.",
-            Shape::List,
             get_users,
         ),
         def(
             "get_user",
             "Member",
             "One member, from the member list.",
-            Shape::Object(&["id", "name"]),
             get_user,
         ),
         def(
             "get_current_user",
             "Who am I",
             "The person the server is signed in as.",
-            Shape::Object(&["id", "name"]),
             get_current_user,
         ),
         def(
             "get_user_groups",
             "Teams",
             "Teams, client companies included.",
-            Shape::List,
             get_user_groups,
         ),
         def(
             "get_contacts",
             "Contacts",
             "Contacts outside the team (clients, suppliers).",
-            Shape::List,
             get_contacts,
         ),
         def(
             "get_contact_groups",
             "Contact folders",
             "The folders contacts are filed under.",
-            Shape::List,
             get_contact_groups,
         ),
         def(
             "get_user_assignments",
             "Member's open tasks",
             "A member's open tasks, soonest due first, overdue flagged.",
-            Shape::List,
             get_user_assignments,
         ),
     ]
@@ -99,7 +91,16 @@ const MEMBER_SUMMARY: &[&str] = &[
     "group",
 ];
 
-async fn get_users(ws: Arc<Account>, a: GetUsersArgs) -> Result<Answer, ToolError> {
+/// `get_users`' summary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Members {
+    status_filter: UserStatusFilter,
+    note: &'static str,
+}
+
+impl Summary for Members {}
+
+async fn get_users(ws: Arc<Account>, a: GetUsersArgs) -> Result<Listed<Members>, ToolError> {
     let users = ws.users().await?;
     let list = match a.detail {
         Detail::Full => compact::list(users.iter())?,
@@ -111,12 +112,13 @@ async fn get_users(ws: Arc<Account>, a: GetUsersArgs) -> Result<Answer, ToolErro
             v
         }))?,
     };
-    list.field("status_filter", a.status_filter)
-        .field(
-            "note",
-            "Only members with active access; Worksection does not list the others.",
-        )
-        .finish()
+    Listed::new(
+        list,
+        Members {
+            status_filter: a.status_filter,
+            note: "Only members with active access; Worksection does not list the others.",
+        },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -126,20 +128,20 @@ pub struct UserIdArgs {
     pub user_id: IdArg,
 }
 
-async fn get_user(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer, ToolError> {
+async fn get_user(ws: Arc<Account>, a: UserIdArgs) -> Result<Object<RecordAnswer>, ToolError> {
     let id = args::id("user_id", &a.user_id)?.to_string();
     let users = ws.users().await?;
     match users.iter().find(|u| u.id.as_str() == id) {
-        Some(u) => Answer::object(u),
+        Some(u) => Object::new(RecordAnswer::new(u)?),
         None => Err(ToolError::NotFound(format!(
             "No member with id {id} in this account; get_users lists the members and their ids."
         ))),
     }
 }
 
-async fn get_current_user(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
+async fn get_current_user(ws: Arc<Account>, _: NoArgs) -> Result<Object<RecordAnswer>, ToolError> {
     if ws.client().auth_kind() == AuthKind::OAuth2 {
-        return compact::object(&*ws.me().await?);
+        return Object::new(RecordAnswer::new(&*ws.me().await?)?);
     }
     // With the admin API key nobody is signed in (`me` is a user-only
     // action); the key acts for the account, so answer with its owner.
@@ -152,31 +154,40 @@ async fn get_current_user(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolErr
                 "Served with the admin API key, so nobody is signed in, and the account lists no owner; get_users lists the members.".to_owned(),
             )
         })?;
-    let mut answer = serde_json::to_value(owner).unwrap_or_default();
-    if let Some(o) = answer.as_object_mut() {
-        o.insert(
-            "note".into(),
-            json!(
-                "Served with the admin API key, so nobody is signed in; this is the account owner."
-            ),
-        );
-    }
-    Answer::object(answer)
+    Object::new(RecordAnswer::new(owner)?.with_note(
+        "Served with the admin API key, so nobody is signed in; this is the account owner.",
+    ))
 }
 
-async fn get_user_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    compact::list(ws.user_groups().await?.iter())?.finish()
+async fn get_user_groups(ws: Arc<Account>, _: NoArgs) -> Result<Listed<Nothing>, ToolError> {
+    Listed::new(compact::list(ws.user_groups().await?.iter())?, Nothing {})
 }
 
-async fn get_contacts(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    compact::list(ws.contacts().await?.iter())?.finish()
+async fn get_contacts(ws: Arc<Account>, _: NoArgs) -> Result<Listed<Nothing>, ToolError> {
+    Listed::new(compact::list(ws.contacts().await?.iter())?, Nothing {})
 }
 
-async fn get_contact_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    compact::list(ws.contact_groups().await?.iter())?.finish()
+async fn get_contact_groups(ws: Arc<Account>, _: NoArgs) -> Result<Listed<Nothing>, ToolError> {
+    Listed::new(
+        compact::list(ws.contact_groups().await?.iter())?,
+        Nothing {},
+    )
 }
 
-async fn get_user_assignments(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer, ToolError> {
+/// `get_user_assignments`' summary.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Assignments {
+    user_id: String,
+    overdue_count: usize,
+    today: String,
+}
+
+impl Summary for Assignments {}
+
+async fn get_user_assignments(
+    ws: Arc<Account>,
+    a: UserIdArgs,
+) -> Result<Listed<Assignments>, ToolError> {
     let id = args::id("user_id", &a.user_id)?.to_string();
     // The account's open tasks: one request shared with the other
     // account-wide tools (overdue work, team workload) through the cache.
@@ -191,9 +202,12 @@ async fn get_user_assignments(ws: Arc<Account>, a: UserIdArgs) -> Result<Answer,
         .iter()
         .filter(|t| analytics::is_overdue(t, today))
         .count();
-    compact::list(mine.iter().map(|t| analytics::summary(t, today)))?
-        .field("user_id", &id)
-        .field("overdue_count", overdue)
-        .field("today", today.to_string())
-        .finish()
+    Listed::new(
+        compact::list(mine.iter().map(|t| analytics::summary(t, today)))?,
+        Assignments {
+            user_id: id,
+            overdue_count: overdue,
+            today: today.to_string(),
+        },
+    )
 }

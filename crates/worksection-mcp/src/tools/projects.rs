@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use worksection::api::projects::{ProjectExtra, ProjectState};
 
-use super::{NoArgs, Shape, ToolDef, def};
+use super::answer::{Listed, Nothing, Object, RecordAnswer, Ref, Summary};
+use super::{NoArgs, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
 use crate::error::ToolError;
-use crate::output::Answer;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -19,28 +19,24 @@ pub fn tools() -> Vec<ToolDef> {
             "get_projects",
             "Projects",
             "Projects with status, manager, dates, budget. Start here to find a project id.",
-            Shape::List,
             get_projects,
         ),
         def(
             "get_project",
             "Project",
             "One project: description, dates, budget, manager.",
-            Shape::Object(&["id", "name"]),
             get_project,
         ),
         def(
             "get_project_groups",
             "Project folders",
             "The folders projects are filed under.",
-            Shape::List,
             get_project_groups,
         ),
         def(
             "get_project_team",
             "Project team",
             "A project's members (name, email, role).",
-            Shape::List,
             get_project_team,
         ),
     ]
@@ -72,7 +68,7 @@ pub struct GetProjectsArgs {
     pub extra: Option<String>,
 }
 
-async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Answer, ToolError> {
+async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Listed<Nothing>, ToolError> {
     let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
     let state = match a.status_filter {
         ProjectStatusFilter::Active => Some(ProjectState::Active),
@@ -81,7 +77,7 @@ async fn get_projects(ws: Arc<Account>, a: GetProjectsArgs) -> Result<Answer, To
         ProjectStatusFilter::All => None,
     };
     let projects = ws.projects(state, &extra).await?;
-    compact::list(projects.iter())?.finish()
+    Listed::new(compact::list(projects.iter())?, Nothing {})
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -93,15 +89,21 @@ pub struct GetProjectArgs {
     pub extra: Option<String>,
 }
 
-async fn get_project(ws: Arc<Account>, a: GetProjectArgs) -> Result<Answer, ToolError> {
+async fn get_project(
+    ws: Arc<Account>,
+    a: GetProjectArgs,
+) -> Result<Object<RecordAnswer>, ToolError> {
     let id = args::id("project_id", &a.project_id)?;
     let extra = args::extras("extra", &a.extra, PROJECT_EXTRAS)?;
     let project = ws.project(id, &extra).await?;
-    compact::object(&*project)
+    Object::new(RecordAnswer::new(&*project)?)
 }
 
-async fn get_project_groups(ws: Arc<Account>, _: NoArgs) -> Result<Answer, ToolError> {
-    compact::list(ws.project_groups().await?.iter())?.finish()
+async fn get_project_groups(ws: Arc<Account>, _: NoArgs) -> Result<Listed<Nothing>, ToolError> {
+    Listed::new(
+        compact::list(ws.project_groups().await?.iter())?,
+        Nothing {},
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -111,14 +113,25 @@ pub struct ProjectIdArgs {
     pub project_id: IdArg,
 }
 
-async fn get_project_team(ws: Arc<Account>, a: ProjectIdArgs) -> Result<Answer, ToolError> {
+/// A list's summary that names the project it belongs to.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OfProject {
+    project: Ref,
+}
+
+impl Summary for OfProject {}
+
+async fn get_project_team(
+    ws: Arc<Account>,
+    a: ProjectIdArgs,
+) -> Result<Listed<OfProject>, ToolError> {
     let id = args::id("project_id", &a.project_id)?;
     let project = ws.project(id, &[ProjectExtra::Users]).await?;
     let members = project.users.clone().unwrap_or_default();
-    compact::list(members)?
-        .field(
-            "project",
-            serde_json::json!({"id": project.id, "name": project.name}),
-        )
-        .finish()
+    Listed::new(
+        compact::list(members)?,
+        OfProject {
+            project: Ref::new(&project.id, &project.name),
+        },
+    )
 }

@@ -4,20 +4,20 @@
 use std::sync::Arc;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use worksection::api::tasks::{GetAllTasks, GetTask, SearchTasks, TaskExtra, TaskState};
 use worksection::filter::Filter;
 use worksection::models::Task;
 
 use super::analytics::summary;
+use super::answer::{Listed, Object, OfTask, RecordAnswer, Ref, Summary};
 use super::files::{Attachment, links};
-use super::{Detail, Shape, TaskStatus, ToolDef, def};
+use super::{Detail, TaskStatus, ToolDef, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
-use crate::compact;
+use crate::compact::{self, Record, Refs, Tables};
 use crate::error::ToolError;
-use crate::output::{Answer, List};
+use crate::output::List;
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -25,49 +25,42 @@ pub fn tools() -> Vec<ToolDef> {
             "get_all_tasks",
             "All tasks",
             "Tasks of every project (for one project: get_tasks).",
-            Shape::List,
             get_all_tasks,
         ),
         def(
             "get_tasks",
             "Project tasks",
             "One project's tasks, subtasks on request.",
-            Shape::List,
             get_tasks,
         ),
         def(
             "get_task",
             "Task",
             "One task: status, assignee, dates, priority, budget.",
-            Shape::Object(&["id", "name"]),
             get_task,
         ),
         def(
             "search_tasks",
             "Search tasks",
             "Tasks by name words, project, parent, assignee or author email, or raw filter.",
-            Shape::List,
             search_tasks,
         ),
         def(
             "get_task_subtasks",
             "Subtasks",
             "A task's subtasks, nested, with status and assignee.",
-            Shape::List,
             get_task_subtasks,
         ),
         def(
             "get_task_relations",
             "Task dependencies",
             "The tasks this task depends on, and those that depend on it.",
-            Shape::Object(&["task", "relations"]),
             get_task_relations,
         ),
         def(
             "get_task_subscribers",
             "Task watchers",
             "The people watching a task.",
-            Shape::List,
             get_task_subscribers,
         ),
     ]
@@ -145,16 +138,27 @@ pub struct GetAllTasksArgs {
     pub detail: Detail,
 }
 
-async fn get_all_tasks(ws: Arc<Account>, a: GetAllTasksArgs) -> Result<Answer, ToolError> {
+/// A task list's summary: which tasks it holds.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TasksOf {
+    status_filter: TaskStatusFilter,
+}
+
+impl Summary for TasksOf {}
+
+async fn get_all_tasks(ws: Arc<Account>, a: GetAllTasksArgs) -> Result<Listed<TasksOf>, ToolError> {
     let extra = args::extras("extra", &a.extra, LIST_EXTRAS)?;
     let mut p = GetAllTasks::new().extra(extra);
     if a.status_filter == TaskStatusFilter::Active {
         p = p.active_only();
     }
     let tasks = ws.all_tasks(p).await?;
-    task_list(&ws, by_status(&tasks, a.status_filter), a.detail)?
-        .field("status_filter", a.status_filter)
-        .finish()
+    Listed::new(
+        task_list(&ws, by_status(&tasks, a.status_filter), a.detail)?,
+        TasksOf {
+            status_filter: a.status_filter,
+        },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -172,14 +176,17 @@ pub struct GetTasksArgs {
     pub detail: Detail,
 }
 
-async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Answer, ToolError> {
+async fn get_tasks(ws: Arc<Account>, a: GetTasksArgs) -> Result<Listed<TasksOf>, ToolError> {
     let project = args::id("project_id", &a.project_id)?;
     let extra = args::extras("extra", &a.extra, LIST_EXTRAS)?;
     let active_only = a.status_filter == TaskStatusFilter::Active;
     let tasks = ws.tasks(project, &extra, active_only).await?;
-    task_list(&ws, by_status(&tasks, a.status_filter), a.detail)?
-        .field("status_filter", a.status_filter)
-        .finish()
+    Listed::new(
+        task_list(&ws, by_status(&tasks, a.status_filter), a.detail)?,
+        TasksOf {
+            status_filter: a.status_filter,
+        },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -191,7 +198,7 @@ pub struct GetTaskArgs {
     pub extra: Option<String>,
 }
 
-async fn get_task(ws: Arc<Account>, a: GetTaskArgs) -> Result<Answer, ToolError> {
+async fn get_task(ws: Arc<Account>, a: GetTaskArgs) -> Result<Object<RecordAnswer>, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let extra = args::extras("extra", &a.extra, TASK_EXTRAS)?;
     let task = ws.task(GetTask::new(id).extra(extra)).await?;
@@ -201,7 +208,7 @@ async fn get_task(ws: Arc<Account>, a: GetTaskArgs) -> Result<Answer, ToolError>
         .flatten()
         .map(|f| Attachment::new(f, "task", None))
         .collect();
-    compact::object(&*task).map(|a| a.with_blocks(links(&files)))
+    Ok(Object::new(RecordAnswer::new(&*task)?)?.with_blocks(links(&files)))
 }
 
 fn default_max_results() -> i64 {
@@ -236,7 +243,16 @@ pub struct SearchTasksArgs {
     pub max_results: i64,
 }
 
-async fn search_tasks(ws: Arc<Account>, a: SearchTasksArgs) -> Result<Answer, ToolError> {
+/// `search_tasks`' summary: the Worksection filter it ran, if any.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Searched {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<String>,
+}
+
+impl Summary for Searched {}
+
+async fn search_tasks(ws: Arc<Account>, a: SearchTasksArgs) -> Result<Listed<Searched>, ToolError> {
     let max = args::max_results(Some(a.max_results), 100, 10_000)?;
     let extra = args::extras("extra", &a.extra, SEARCH_EXTRAS)?;
     let mut p = SearchTasks::new().extra(extra);
@@ -293,10 +309,10 @@ async fn search_tasks(ws: Arc<Account>, a: SearchTasksArgs) -> Result<Answer, To
         });
     }
     let tasks = ws.search_tasks(p).await?;
-    task_list(&ws, tasks.iter(), a.detail)?
-        .max_results(max)
-        .field("filter", filter)
-        .finish()
+    Listed::new(
+        task_list(&ws, tasks.iter(), a.detail)?.max_results(max),
+        Searched { filter },
+    )
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -306,38 +322,86 @@ pub struct TaskIdArgs {
     pub task_id: IdArg,
 }
 
-async fn get_task_subtasks(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+async fn get_task_subtasks(ws: Arc<Account>, a: TaskIdArgs) -> Result<Listed<OfTask>, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let task = ws
         .task(GetTask::new(id).extra([TaskExtra::Subtasks]))
         .await?;
     let children = task.child.clone().unwrap_or_default();
-    compact::list(children)?
-        .field("task", json!({"id": task.id, "name": task.name}))
-        .finish()
+    Listed::new(
+        compact::list(children)?,
+        OfTask {
+            task: Ref::new(&task.id, &task.name),
+        },
+    )
 }
 
-async fn get_task_relations(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+/// `get_task_relations`' answer. Both lists are always there, empty when
+/// the task has no such dependency.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RelationsAnswer {
+    task: Ref,
+    relations: Dependencies,
+    /// How many tasks this one waits for (`relations.from`).
+    depends_on_count: usize,
+    /// How many tasks wait for this one (`relations.to`).
+    blocks_count: usize,
+    #[serde(flatten)]
+    tables: Tables,
+}
+
+/// A task's dependencies: `from` the tasks it waits for, `to` those that
+/// wait for it, each with its kind (`type`) and task.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Dependencies {
+    from: Vec<Record>,
+    to: Vec<Record>,
+}
+
+async fn get_task_relations(
+    ws: Arc<Account>,
+    a: TaskIdArgs,
+) -> Result<Object<RelationsAnswer>, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let task = ws
         .task(GetTask::new(id).extra([TaskExtra::Relations]))
         .await?;
     let relations = task.relations.clone().unwrap_or_default();
-    compact::object(json!({
-        "task": {"id": task.id, "name": task.name},
-        "relations": relations,
-        "depends_on_count": relations.from.as_ref().map_or(0, Vec::len),
-        "blocks_count": relations.to.as_ref().map_or(0, Vec::len),
-    }))
+    let mut refs = Refs::new();
+    let from = relations
+        .from
+        .iter()
+        .flatten()
+        .map(|r| refs.compact(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let to = relations
+        .to
+        .iter()
+        .flatten()
+        .map(|r| refs.compact(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    Object::new(RelationsAnswer {
+        task: Ref::new(&task.id, &task.name),
+        depends_on_count: from.len(),
+        blocks_count: to.len(),
+        relations: Dependencies { from, to },
+        tables: refs.tables(),
+    })
 }
 
-async fn get_task_subscribers(ws: Arc<Account>, a: TaskIdArgs) -> Result<Answer, ToolError> {
+async fn get_task_subscribers(
+    ws: Arc<Account>,
+    a: TaskIdArgs,
+) -> Result<Listed<OfTask>, ToolError> {
     let id = args::id("task_id", &a.task_id)?;
     let task = ws
         .task(GetTask::new(id).extra([TaskExtra::Subscribers]))
         .await?;
     let subscribers = task.subscribers.clone().unwrap_or_default();
-    compact::list(subscribers)?
-        .field("task", json!({"id": task.id, "name": task.name}))
-        .finish()
+    Listed::new(
+        compact::list(subscribers)?,
+        OfTask {
+            task: Ref::new(&task.id, &task.name),
+        },
+    )
 }

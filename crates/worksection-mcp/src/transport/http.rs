@@ -9,6 +9,8 @@
 //! page can read an answer; and with `MCP_AUTH_TOKEN` every MCP request
 //! needs that bearer token (required beyond loopback). The Host and Origin
 //! checks are rmcp's own, configured here.
+//!
+//! A session closed by `DELETE` answers `200 OK` ([`session_closed`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -73,6 +75,7 @@ pub fn router_with_sessions(
     let router = Router::new().route("/healthz", get(healthz)).merge(
         mcp_routes
             .layer(middleware::from_fn(check_jsonrpc))
+            .layer(middleware::from_fn(session_closed))
             .layer(middleware::from_fn_with_state(token, require_token)),
     );
     (router, sessions)
@@ -196,6 +199,23 @@ fn jsonrpc_problem(bytes: &[u8]) -> Result<(), (i64, serde_json::Value, String)>
         "resources/read" => required_string("uri"),
         _ => Ok(()),
     }
+}
+
+/// A session closed with `DELETE` answers `200 OK`, not rmcp's `202
+/// Accepted`. The specification (2025-11-25, "Session Management") names
+/// no status for a successful close (only `405` for a server that refuses
+/// it; 2026-07-28 drops sessions); the Python SDK's client takes only 200
+/// and 204 as success and logs "Session termination failed: 202"
+/// otherwise, the TypeScript SDK's takes any 2xx, and both SDKs' own
+/// servers answer 200. The session is closed either way (rmcp closed it
+/// before answering); only the status changes.
+async fn session_closed(request: Request, next: Next) -> Response {
+    let delete = request.method() == axum::http::Method::DELETE;
+    let mut response = next.run(request).await;
+    if delete && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::OK;
+    }
+    response
 }
 
 async fn healthz() -> impl IntoResponse {
