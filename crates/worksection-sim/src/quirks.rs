@@ -17,7 +17,10 @@
 //! - a keyed collection (`get_costs_total`'s `projects` and each project's
 //!   `tasks`, a project's `users`, a task's `subscribers`) as an object
 //!   keyed by id, as PHP encodes an associative array, with the id repeated
-//!   inside each record or not; and tags as a list of `{id, title}` records
+//!   inside each record or not (`get_costs_total`'s `projects` keyed in
+//!   one of its two answers, by project or by task, and listed in the
+//!   other, which by the seed; the others once in two times); and tags as
+//!   a list of `{id, title}` records
 //!   where the collections write `{id: name}`;
 //! - a tag's group as its name alone (a plain string);
 //! - an event about a task pointing at `/task/{t}/` instead of
@@ -95,7 +98,13 @@ impl Quirks {
         // `get_costs_total`'s projects, beside `total`.
         if let Some(projects) = obj.get_mut("projects") {
             self.walk(projects, "projects");
-            self.keyed(projects, "projects");
+            // Keyed in one of the two answers (by project, or by task with
+            // each project's `tasks`), listed in the other: both forms
+            // come, whatever the seed.
+            let by_task = projects
+                .as_array()
+                .is_some_and(|a| a.iter().any(|p| p.get("tasks").is_some()));
+            self.keyed(projects, "projects", by_task);
         }
         match obj.get("data") {
             Some(Value::Array(a)) if a.is_empty() && self.chance(&[action, "no data"], 2) => {
@@ -148,7 +157,7 @@ impl Quirks {
     fn key_collections(&self, m: &mut Map<String, Value>, key: &str) {
         for field in KEYED {
             if let Some(list) = m.get_mut(field) {
-                self.keyed(list, &format!("{key}.{field}"));
+                self.keyed(list, &format!("{key}.{field}"), false);
             }
         }
         // The SDKs' form of tags: a list of `{id, title}` records.
@@ -165,10 +174,10 @@ impl Quirks {
     }
 
     /// A list of records as an object keyed by their ids, once in two
-    /// times by `owner` and the ids; each record keeps its id inside or
-    /// not, once in two times by its id. A list whose records do not all
-    /// have distinct ids stays a list.
-    fn keyed(&self, list: &mut Value, owner: &str) {
+    /// times by `owner` and the ids (the other times with `flip`); each
+    /// record keeps its id inside or not, once in two times by its id. A
+    /// list whose records do not all have distinct ids stays a list.
+    fn keyed(&self, list: &mut Value, owner: &str, flip: bool) {
         let Value::Array(items) = list else {
             return;
         };
@@ -180,7 +189,7 @@ impl Quirks {
             return;
         };
         let keyed: Map<String, Value> = ids.iter().cloned().zip(items.iter().cloned()).collect();
-        if keyed.len() != ids.len() || !self.chance(&[owner, "keyed", &ids.join(",")], 2) {
+        if keyed.len() != ids.len() || self.chance(&[owner, "keyed", &ids.join(",")], 2) == flip {
             return;
         }
         let keyed = keyed
