@@ -12,8 +12,7 @@
 //! SDK's validator (Ajv) warns about; a server with a tiny budget, where
 //! every object answer is offloaded and every list pages, validates too;
 //! and the case that failed in the clients is named: a task with no
-//! relations. (A task with no tags: the demo account has none, every task
-//! carries a status tag; `tools::tags`' unit test builds one.)
+//! relations, and a task with no tags.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -688,6 +687,31 @@ async fn a_task_with_no_relations_answers_two_empty_lists() {
     assert_eq!(answer["depends_on_count"], 0);
     assert_eq!(answer["blocks_count"], 0);
     assert_eq!(answer["task"]["id"], lone.id.to_string());
+}
+
+/// A task nobody tagged answers `tags: []`, where the answer used to leave
+/// `tags` out (the TypeScript SDK refused it).
+#[tokio::test]
+async fn a_task_with_no_tags_answers_an_empty_list() {
+    let served = serve(false, None).await;
+    let d = served.sim.dataset();
+    let bare = d
+        .tasks
+        .iter()
+        .find(|t| t.tags.is_empty())
+        .expect("a task with no tags in the demo account");
+    let mut sweep = Sweep::new(&served.registry);
+    let answer = sweep
+        .call(
+            &served.admin,
+            "get_task_with_tags",
+            json!({"task_id": bare.id.to_string()}),
+        )
+        .await
+        .expect("an answer");
+    sweep.report("a task with no tags");
+    assert_eq!(answer["tags"], json!([]));
+    assert_eq!(answer["task"]["id"], bare.id.to_string());
 }
 
 /// The schemas clients get: valid JSON Schema 2020-12, an object at the

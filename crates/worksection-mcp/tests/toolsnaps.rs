@@ -278,7 +278,11 @@ it.
                 .join(", ")
         };
         let is_list = props.contains_key("total_count");
-        let list_key = if is_list { props.keys().next_back() } else { None };
+        let list_key = if is_list {
+            props.keys().next_back()
+        } else {
+            None
+        };
         let own = |k: &&String| {
             !(is_list
                 && (ENVELOPE.contains(&k.as_str()) || Some(*k) == list_key || *k == "skipped"))

@@ -252,9 +252,8 @@ mod tests {
 
     /// A task with no tags (Worksection leaves `tags` out, or sends PHP's
     /// `[]`) answers `tags: []`, where the answer used to leave `tags` out
-    /// and the TypeScript SDK refused it. Every task of the demo account
-    /// has a status tag, so the sweep over it (`tests/answer_schemas.rs`)
-    /// cannot reach this case; here it is built.
+    /// and the TypeScript SDK refused it; here from a record built by hand,
+    /// in `tests/answer_schemas.rs` from the demo account's.
     #[test]
     fn a_task_with_no_tags_answers_an_empty_list() {
         let schema = Value::Object(Object::<TaskWithTags>::output_schema());
