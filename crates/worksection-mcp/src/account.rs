@@ -125,13 +125,13 @@ impl Account {
     }
 
     /// A fresh answer already at hand for this request, without fetching.
-    fn peek<A>(&self, action: &A) -> Option<Arc<A::Answer>>
+    async fn peek<A>(&self, action: &A) -> Option<Arc<A::Answer>>
     where
         A: Action,
         A::Answer: Sync,
     {
         let key = key(action).ok()?;
-        let found = self.cache.peek(&key);
+        let found = self.cache.peek(&key).await;
         if found.is_some() {
             note_used(&key);
         }
@@ -195,7 +195,7 @@ impl Account {
         id: u64,
         extras: &[ProjectExtra],
     ) -> Result<Arc<Project>, ToolError> {
-        if let Some(listed) = self.project_from_a_list(id, extras) {
+        if let Some(listed) = self.project_from_a_list(id, extras).await {
             return Ok(Arc::new(listed));
         }
         self.fetch(GetProject::new(id).extra(in_order(&PROJECT_EXTRAS, |e| extras.contains(&e))))
@@ -204,41 +204,50 @@ impl Account {
 
     /// The project as a fresh list of any status filter has it, with the
     /// same extras (plus the team, which every list carries).
-    fn project_from_a_list(&self, id: u64, extras: &[ProjectExtra]) -> Option<Project> {
-        PROJECT_STATES.into_iter().find_map(|state| {
-            let list = self.peek(&projects_request(state, extras))?;
-            let found = list.iter().find(|p| p.id.as_u64() == Some(id))?.clone();
-            Some(if extras.contains(&ProjectExtra::Users) {
-                found
+    async fn project_from_a_list(&self, id: u64, extras: &[ProjectExtra]) -> Option<Project> {
+        for state in PROJECT_STATES {
+            let Some(list) = self.peek(&projects_request(state, extras)).await else {
+                continue;
+            };
+            let Some(found) = list.iter().find(|p| p.id.as_u64() == Some(id)) else {
+                continue;
+            };
+            return Some(if extras.contains(&ProjectExtra::Users) {
+                found.clone()
             } else {
-                without_team(found)
-            })
-        })
+                without_team(found.clone())
+            });
+        }
+        None
     }
 
     /// Whether a fresh project list (any status filter, any extras) holds
     /// the project. A project's costs and events are read from the
     /// account's only then: for an id that is no project, the account's
     /// answer would hold nothing instead of Worksection's "not found".
-    fn is_listed(&self, id: u64) -> bool {
+    async fn is_listed(&self, id: u64) -> bool {
         // Every list is fetched with the teams, so the lists differ only in
         // the other extras: one peek per set of those and status filter.
         let optional: Vec<ProjectExtra> = PROJECT_EXTRAS
             .into_iter()
             .filter(|e| *e != ProjectExtra::Users)
             .collect();
-        (0..1usize << optional.len()).any(|mask| {
+        for mask in 0..1usize << optional.len() {
             let extras: Vec<ProjectExtra> = optional
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| mask & (1 << i) != 0)
                 .map(|(_, e)| *e)
                 .collect();
-            PROJECT_STATES.into_iter().any(|state| {
-                self.peek(&projects_request(state, &extras))
-                    .is_some_and(|list| list.iter().any(|p| p.id.as_u64() == Some(id)))
-            })
-        })
+            for state in PROJECT_STATES {
+                if let Some(list) = self.peek(&projects_request(state, &extras)).await
+                    && list.iter().any(|p| p.id.as_u64() == Some(id))
+                {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     pub async fn project_groups(&self) -> Result<Arc<Vec<ProjectGroup>>, ToolError> {
@@ -263,7 +272,7 @@ impl Account {
     ) -> Result<Arc<Vec<Task>>, ToolError> {
         if !extras.contains(&TaskExtra::Subtasks) {
             let nested = tasks_request(project, extras, Some(TaskExtra::Subtasks), false);
-            if let Some(nested) = self.peek(&nested) {
+            if let Some(nested) = self.peek(&nested).await {
                 return Ok(Arc::new(top_level(&nested, active_only)));
             }
         }
@@ -304,7 +313,7 @@ impl Account {
     /// are asked for instead.
     pub async fn costs(&self, q: CostQuery) -> Result<Arc<Costs>, ToolError> {
         if let Some((project, account_wide)) = q.project_window()
-            && self.is_listed(project)
+            && self.is_listed(project).await
         {
             match self.fetch_costs(account_wide).await {
                 Ok(all) => return Ok(Arc::new(costs_of_project(&all, project))),
@@ -324,12 +333,12 @@ impl Account {
     /// the sum of a project's lines kept from the account's (as
     /// [`Account::costs`] does), else the cheap `get_costs_total`.
     pub async fn costs_total(&self, q: CostQuery) -> Result<Arc<CostTotals>, ToolError> {
-        if let Some(costs) = self.peek(&q.request()) {
+        if let Some(costs) = self.peek(&q.request()).await {
             return Ok(Arc::new(costs.total.clone()));
         }
         if let Some((project, account_wide)) = q.project_window()
-            && self.is_listed(project)
-            && let Some(all) = self.peek(&account_wide)
+            && self.is_listed(project).await
+            && let Some(all) = self.peek(&account_wide).await
         {
             return Ok(Arc::new(costs_of_project(&all, project).total));
         }
@@ -440,7 +449,7 @@ impl Account {
         let Some(project) = project else {
             return self.fetch_events(GetEvents::new(period)).await;
         };
-        if !self.is_listed(project) {
+        if !self.is_listed(project).await {
             // Only the project's own request says "not found" for an id
             // that is no project; the account's events would just hold none.
             return self

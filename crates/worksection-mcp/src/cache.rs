@@ -4,33 +4,30 @@
 //! Worksection allows about one request per second per account, so the
 //! cheapest request is the one not sent. Every upstream read goes through
 //! [`ResponseCache::get_or_fetch`] under a key made of the action and its
-//! parameters. While a fetch is in flight, identical calls wait for it
-//! instead of sending their own (ten concurrent `get_tasks` for one project
-//! make one request; see `flight`); once it lands, the answer is reused
-//! until the TTL runs out. Failures are shared with the callers that were
+//! parameters. A `moka` cache does the work: while a fetch is in flight,
+//! identical calls wait for it instead of sending their own (ten
+//! concurrent `get_tasks` for one project make one request:
+//! `try_get_with`); once it lands, the answer is reused until the TTL runs
+//! out (`time_to_live`). Failures are shared with the callers that were
 //! already waiting but never kept, so the next call after a fault tries
-//! again; nor is a fetch every caller gave up on, so the next call never
-//! joins a hung one.
+//! again; a fetch whose caller gives up is handed to one still waiting
+//! (which starts it afresh), and one every caller gave up on is never
+//! joined.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::flight::{Flights, Joined};
+use moka::future::Cache;
 
 type Value = Arc<dyn Any + Send + Sync>;
-type Outcome = Result<Value, Arc<worksection::Error>>;
-/// Answers that landed, with when.
-type Landed = HashMap<String, (Value, Instant)>;
 
 /// Upstream answers by key, for a TTL, fetched once however many ask.
 pub struct ResponseCache {
     ttl: Duration,
-    landed: Arc<Mutex<Landed>>,
-    flights: Flights<String, Outcome>,
+    answers: Cache<String, Value>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -50,8 +47,7 @@ impl ResponseCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            landed: Arc::new(Mutex::new(HashMap::new())),
-            flights: Flights::new(),
+            answers: Cache::builder().time_to_live(ttl).build(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -69,35 +65,15 @@ impl ResponseCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, worksection::Error>> + Send + 'static,
     {
-        let (ttl, landed) = (self.ttl, self.landed.clone());
-        let flight_key = key.clone();
-        let (outcome, joined) = self
-            .flights
-            .run(
-                key.clone(),
-                || self.fresh(&key).map(Ok),
-                || {
-                    let fut = fetch();
-                    async move {
-                        let value = Arc::new(fut.await.map_err(Arc::new)?) as Value;
-                        // Kept before the flight lands, so nobody arriving
-                        // after it lands fetches again.
-                        if !ttl.is_zero() {
-                            let mut landed = lock(&landed);
-                            if landed.len() > 256 {
-                                landed.retain(|_, (_, at)| at.elapsed() < ttl);
-                            }
-                            landed.insert(flight_key, (value.clone(), Instant::now()));
-                        }
-                        Ok(value)
-                    }
-                },
-            )
+        let mut started = false;
+        let outcome = self
+            .answers
+            .try_get_with_by_ref(&key, async {
+                started = true;
+                Ok(Arc::new(fetch().await?) as Value)
+            })
             .await;
-        let counter = match joined {
-            Joined::Started => &self.misses,
-            Joined::Kept | Joined::Shared => &self.hits,
-        };
+        let counter = if started { &self.misses } else { &self.hits };
         counter.fetch_add(1, Ordering::Relaxed);
         // The key names the action, and one action always stores one type;
         // a mismatch would be a bug in a caller's key, so fail loudly but
@@ -113,37 +89,25 @@ impl ResponseCache {
     /// never fetches and never waits. For serving a narrower question from a
     /// wider answer already at hand (a project from the project list, say):
     /// when there is none, the caller asks upstream the usual way.
-    pub fn peek<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
-        let found = self.fresh(key)?.downcast::<T>().ok()?;
+    pub async fn peek<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let found = self.answers.get(key).await?.downcast::<T>().ok()?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(found)
     }
 
     /// Forgets every answer (the tray's "Clear cache", or after a re-sign-in).
     pub fn clear(&self) {
-        lock(&self.landed).clear();
+        self.answers.invalidate_all();
     }
 
     pub fn stats(&self) -> CacheStats {
         CacheStats {
-            entries: lock(&self.landed).len() + self.flights.len(),
+            entries: self.answers.iter().count(),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             ttl_seconds: self.ttl.as_secs(),
         }
     }
-
-    fn fresh(&self, key: &str) -> Option<Value> {
-        let landed = lock(&self.landed);
-        let (value, at) = landed.get(key)?;
-        (at.elapsed() < self.ttl).then(|| value.clone())
-    }
-}
-
-fn lock(landed: &Mutex<Landed>) -> MutexGuard<'_, Landed> {
-    // Every change to the map is one call, so a panic elsewhere while
-    // holding the lock cannot leave it half-changed.
-    landed.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]
@@ -251,15 +215,15 @@ mod tests {
     #[tokio::test]
     async fn peek_sees_only_fresh_landed_answers() {
         let cache = ResponseCache::new(Duration::from_millis(50));
-        assert!(cache.peek::<u32>("k").is_none());
+        assert!(cache.peek::<u32>("k").await.is_none());
         cache
             .get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(7u32) })
             .await
             .expect("value");
-        assert_eq!(cache.peek::<u32>("k").as_deref(), Some(&7));
-        assert!(cache.peek::<String>("k").is_none(), "another type");
+        assert_eq!(cache.peek::<u32>("k").await.as_deref(), Some(&7));
+        assert!(cache.peek::<String>("k").await.is_none(), "another type");
         tokio::time::sleep(Duration::from_millis(60)).await;
-        assert!(cache.peek::<u32>("k").is_none(), "stale");
+        assert!(cache.peek::<u32>("k").await.is_none(), "stale");
     }
 
     #[tokio::test]

@@ -31,56 +31,52 @@ use serde_json::{Map, Value};
 
 use crate::error::ToolError;
 use crate::output::List;
+use crate::shape::{self, Note};
 
 /// A list answer of records in their compact shape, with their tables.
 pub fn list<T: Serialize>(items: impl IntoIterator<Item = T>) -> Result<List, ToolError> {
     let mut refs = Refs::new();
-    let items = refs.records(items)?;
-    table(refs, items)
+    #[cfg(test)]
+    if crate::compact_reference::on() {
+        let items = refs.records(items)?;
+        return table(refs, items);
+    }
+    let records = items
+        .into_iter()
+        .map(|item| refs.shaped(&item))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows(refs, records))
 }
 
 /// Compact records as a list answer: its reference tables, then what every
 /// record says alike (`every`), then the records as rows of `columns`
 /// (two records or more; a single record stays an object).
 pub fn table(refs: Refs, items: Vec<Value>) -> Result<List, ToolError> {
-    let (every, columns) = {
-        let objects: Option<Vec<&Map<String, Value>>> =
-            items.iter().map(Value::as_object).collect();
-        let Some(objects) = objects.filter(|o| o.len() > 1) else {
-            return Ok(refs.into_list(List::new(items)?));
-        };
-        let first = objects[0];
-        let every: Map<String, Value> = first
-            .iter()
-            .filter(|(k, v)| objects[1..].iter().all(|o| o.get(*k) == Some(*v)))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let mut columns: Vec<String> = Vec::new();
-        for o in &objects {
-            for k in o.keys() {
-                if !every.contains_key(k) && !columns.contains(k) {
-                    columns.push(k.clone());
-                }
+    #[cfg(test)]
+    if crate::compact_reference::on() {
+        let (list, rows) = crate::compact_reference::table(items)?;
+        let mut list = refs.into_list(list);
+        if let Some((every, columns)) = rows {
+            if !every.is_empty() {
+                list = list.field("every", every);
             }
+            list = list.field("columns", columns);
         }
-        (every, columns)
-    };
-    // Each record becomes its row and is written out at once, so the
-    // records, their rows and their text are never all held together.
-    let rows = items.into_iter().map(|v| match v {
-        Value::Object(mut o) => Value::Array(
-            columns
-                .iter()
-                .map(|c| o.remove(c).unwrap_or(Value::Null))
-                .collect(),
-        ),
-        other => other,
-    });
-    let mut list = refs.into_list(List::new(rows)?);
-    if !every.is_empty() {
-        list = list.field("every", every);
+        return Ok(list);
     }
-    Ok(list.field("columns", columns))
+    Ok(rows(refs, items.iter().map(shape::Record::plain).collect()))
+}
+
+fn rows(refs: Refs, records: Vec<shape::Record>) -> List {
+    let table = shape::table(records);
+    let mut list = refs.into_list(List::from_texts(table.items));
+    if let Some(columns) = table.columns {
+        if !table.every.is_empty() {
+            list = list.field("every", table.every);
+        }
+        list = list.field("columns", columns);
+    }
+    list
 }
 
 /// The first record of a list answer as one object: a row of `columns`
@@ -122,12 +118,6 @@ pub struct Tables {
     pub emails: BTreeMap<String, String>,
 }
 
-/// Fields that hold one person.
-const PERSON: &[&str] = &["user_from", "user_to", "assignee", "author"];
-
-/// Fields that hold a list of people.
-const PEOPLE: &[&str] = &["subscribers"];
-
 /// The projects and people an answer's records refer to, each named once.
 #[derive(Debug, Default)]
 pub struct Refs {
@@ -142,9 +132,12 @@ impl Refs {
 
     /// A record in its compact shape.
     pub fn record(&mut self, item: impl Serialize) -> Result<Value, ToolError> {
-        let v = serde_json::to_value(item)
-            .map_err(|e| ToolError::File(format!("could not encode the answer: {e}")))?;
-        Ok(self.value(v))
+        #[cfg(test)]
+        if crate::compact_reference::on() {
+            return crate::compact_reference::record(&mut self.projects, &mut self.emails, item);
+        }
+        let text = self.shaped(&item)?.into_text();
+        serde_json::from_str(&text).map_err(encode_error)
     }
 
     /// A record in its compact shape, for an answer's field; an error when
@@ -173,78 +166,18 @@ impl Refs {
         items.into_iter().map(|i| self.record(i)).collect()
     }
 
-    /// `v` in its compact shape, its references noted.
-    pub fn value(&mut self, v: Value) -> Value {
-        match v {
-            Value::Object(o) => Value::Object(self.object(o)),
-            Value::Array(a) => Value::Array(a.into_iter().map(|x| self.value(x)).collect()),
-            other => other,
+    /// A record in its compact shape, as its fields' text; what it refers
+    /// to is noted.
+    fn shaped(&mut self, item: &impl Serialize) -> Result<shape::Record, ToolError> {
+        let mut notes = Vec::new();
+        let record = shape::record(item, &mut notes).map_err(encode_error)?;
+        for note in notes {
+            match note {
+                Note::Project { id, name } => self.projects.insert(id, name),
+                Note::Email { id, email } => self.emails.insert(id, email),
+            };
         }
-    }
-
-    fn object(&mut self, o: Map<String, Value>) -> Map<String, Value> {
-        let mut out = Map::with_capacity(o.len());
-        for (k, v) in o {
-            if is_empty(&v) {
-                continue;
-            }
-            if PERSON.contains(&k.as_str()) {
-                out.insert(k, self.person(v));
-            } else if PEOPLE.contains(&k.as_str()) {
-                let v = match v {
-                    Value::Array(a) => {
-                        Value::Array(a.into_iter().map(|p| self.person(p)).collect())
-                    }
-                    other => other,
-                };
-                out.insert(k, v);
-            } else if k == "project" && v.get("id").is_some() {
-                if let Some(id) = self.project(&v) {
-                    out.insert("project_id".into(), Value::String(id));
-                } else {
-                    out.insert(k, self.value(v));
-                }
-            } else {
-                out.insert(k, self.value(v));
-            }
-        }
-        short_page(out)
-    }
-
-    /// `{id, name}`, the email noted; anything else about the person kept.
-    fn person(&mut self, v: Value) -> Value {
-        let Value::Object(mut p) = v else {
-            return v;
-        };
-        let Some(id) = p.get("id").and_then(id_text) else {
-            return Value::Object(self.object(p));
-        };
-        if let Some(Value::String(email)) = p.remove("email")
-            && !email.is_empty()
-        {
-            self.emails.insert(id, email);
-        }
-        Value::Object(self.object(p))
-    }
-
-    /// The project's id, its name noted; `None` when the project holds
-    /// more than an id, a name and its page (then it stays as it is).
-    fn project(&mut self, v: &Value) -> Option<String> {
-        let p = v.as_object()?;
-        let id = p.get("id").and_then(id_text)?;
-        let page = format!("/project/{id}/");
-        let plain = p.iter().all(|(k, v)| match k.as_str() {
-            "id" => true,
-            "name" => v.is_string(),
-            "page" => v.as_str().is_none_or(|s| s.is_empty() || s == page),
-            _ => is_empty(v),
-        });
-        if !plain {
-            return None;
-        }
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-        self.projects.insert(id.clone(), name.to_owned());
-        Some(id)
+        Ok(record)
     }
 
     /// Adds the tables (those not empty) to a list answer, before its list.
@@ -267,47 +200,8 @@ impl Refs {
     }
 }
 
-/// A task's page says its project, its parent and itself: with the
-/// project and the task at hand, only the parent (of a subtask) is left to
-/// say, as `parent_id`.
-fn short_page(o: Map<String, Value>) -> Map<String, Value> {
-    let (Some(Value::String(id)), Some(Value::String(page)), Some(Value::String(project))) =
-        (o.get("id"), o.get("page"), o.get("project_id"))
-    else {
-        return o;
-    };
-    let parts: Vec<&str> = page.split('/').filter(|s| !s.is_empty()).collect();
-    let parent = match parts.as_slice() {
-        ["project", p, t] if p == project && t == id => None,
-        ["project", p, parent, t] if p == project && t == id => Some(parent.to_string()),
-        _ => return o,
-    };
-    o.into_iter()
-        .filter_map(|(k, v)| match (k.as_str(), &parent) {
-            ("page", None) => None,
-            ("page", Some(parent)) => Some(("parent_id".to_owned(), Value::String(parent.clone()))),
-            _ => Some((k, v)),
-        })
-        .collect()
-}
-
-fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Null, `""`, `[]` or `{}`: nothing to say.
-pub fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
-    }
+fn encode_error(e: serde_json::Error) -> ToolError {
+    ToolError::File(format!("could not encode the answer: {e}"))
 }
 
 #[cfg(test)]
@@ -328,7 +222,7 @@ mod tests {
                        "user_to": {"id": "1", "email": "ann@x.io", "name": "Ann"}, "date_end": null}],
             "subscribers": [{"id": "1", "email": "ann@x.io", "name": "Ann"}],
         });
-        let got = refs.value(task);
+        let got = refs.record(task).expect("record");
         assert_eq!(
             got,
             json!({
@@ -386,7 +280,7 @@ mod tests {
     fn a_project_with_more_than_a_name_stays_whole() {
         let mut refs = Refs::new();
         let v = json!({"project": {"id": 3, "name": "Site", "status": "active"}});
-        assert_eq!(refs.value(v.clone()), v);
+        assert_eq!(refs.record(v.clone()).expect("record"), v);
         assert_eq!(refs.tables(), Tables::default());
     }
 }

@@ -3,13 +3,12 @@
 //! Attachments are read more than once in a conversation (listed, looked
 //! at, quoted), and each download costs one of Worksection's scarce
 //! requests, so a file fetched once is kept for `FILE_CACHE_RETENTION_HOURS`.
-//! On disk each file is `<id>.bin` with its facts in `<id>.json`: names come
-//! from the numeric id only, never from the uploader's file name, so no
-//! upstream name (`../../etc/passwd.txt`) can steer a write. The directory
-//! is private to the user (0700, files 0600), writes go to a temporary file
-//! that is renamed into place, so a crash or a full disk never leaves a
-//! half-written file that a later read would trust, and concurrent requests
-//! for one file download it once.
+//! On disk (a private [`Disk`]) each file is `<id>.bin` with its facts in
+//! `<id>.json`: names come from the numeric id only, never from the
+//! uploader's file name, so no upstream name (`../../etc/passwd.txt`) can
+//! steer a write. Concurrent requests for one file download it once (a
+//! `moka` cache's `try_get_with`); after each download the folder is swept
+//! back under its total size.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,10 +17,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use moka::future::Cache;
 use serde::{Deserialize, Serialize};
 
+use crate::disk::Disk;
 use crate::error::ToolError;
-use crate::flight::{Flights, Joined};
 use worksection_content as content;
 
 /// A file in the cache.
@@ -50,26 +50,15 @@ pub struct FileCacheStats {
     pub max_total_size_mb: u64,
 }
 
-/// A download's outcome, shared by every caller waiting for that file; the
-/// flag says whether it was downloaded (rather than found on disk).
-type Fetched = Result<(CachedFile, Bytes, bool), ToolError>;
-
 pub struct FileCache {
     disk: Disk,
     max_file_bytes: u64,
     max_total_bytes: u64,
-    /// Downloads under way, so concurrent calls for one file download once.
-    flights: Flights<u64, Fetched>,
+    /// Downloads under way, so concurrent calls for one file download once
+    /// (a landed download leaves it at once: the disk keeps the file).
+    downloads: Cache<u64, (CachedFile, Bytes)>,
     hits: AtomicU64,
     misses: AtomicU64,
-}
-
-/// Where the files are and how long they stay fresh; what a download in
-/// flight needs to read and store a file on its own.
-#[derive(Debug, Clone)]
-struct Disk {
-    dir: PathBuf,
-    retention: Duration,
 }
 
 impl FileCache {
@@ -80,17 +69,17 @@ impl FileCache {
         max_total_bytes: u64,
     ) -> Self {
         Self {
-            disk: Disk { dir, retention },
+            disk: Disk::new(dir, retention, usize::MAX, max_total_bytes),
             max_file_bytes,
             max_total_bytes,
-            flights: Flights::new(),
+            downloads: Cache::builder().build(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
     }
 
     pub fn dir(&self) -> &Path {
-        &self.disk.dir
+        self.disk.dir()
     }
 
     pub fn max_file_bytes(&self) -> u64 {
@@ -112,166 +101,51 @@ impl FileCache {
             + Send
             + 'static,
     {
-        if let Some(found) = self.disk.read(id).await {
+        if let Some(found) = self.read(id).await {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(found);
         }
-        let (disk, limit) = (self.disk.clone(), self.max_file_bytes);
-        let name_hint = name_hint.map(str::to_owned);
-        let (outcome, joined) = self
-            .flights
-            .run(
-                id,
-                || None,
-                || {
-                    let download = fetch(limit);
-                    async move { disk.download(id, name_hint, limit, download).await }
-                },
-            )
+        let mut downloaded = false;
+        let outcome = self
+            .downloads
+            .try_get_with(id, async {
+                // A download that landed just before this one started may
+                // have stored it.
+                if let Some(found) = self.read(id).await {
+                    return Ok(found);
+                }
+                downloaded = true;
+                self.download(id, name_hint, fetch(self.max_file_bytes))
+                    .await
+            })
             .await;
-        let (meta, bytes, downloaded) = outcome?;
-        let counter = if downloaded && joined == Joined::Started {
-            &self.misses
+        if downloaded {
+            self.downloads.invalidate(&id).await;
+        }
+        let found = outcome.map_err(|e| (*e).clone())?;
+        if downloaded {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            self.disk.sweep().await;
         } else {
-            &self.hits
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        if downloaded && joined == Joined::Started {
-            self.evict().await;
+            self.hits.fetch_add(1, Ordering::Relaxed);
         }
-        Ok((meta, bytes))
+        Ok(found)
     }
 
-    /// The facts of a cached file without reading its bytes.
-    pub async fn peek(&self, id: u64) -> Option<CachedFile> {
-        self.disk.peek(id).await
-    }
-
-    /// The fresh cached images, newest first: the ones recently looked at.
-    pub async fn cached_images(&self) -> Vec<CachedFile> {
-        let mut images: Vec<CachedFile> = self
-            .entries()
-            .await
-            .into_iter()
-            .filter(|m| self.disk.is_fresh(m) && content::is_image(&m.mime))
-            .collect();
-        images.reverse();
-        images.truncate(50);
-        images
-    }
-
-    /// Every cached file's facts, oldest first.
-    async fn entries(&self) -> Vec<CachedFile> {
-        let mut out = Vec::new();
-        let Ok(mut dir) = tokio::fs::read_dir(&self.disk.dir).await else {
-            return out;
-        };
-        while let Ok(Some(entry)) = dir.next_entry().await {
-            let name = entry.file_name();
-            let Some(id) = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".json"))
-                .and_then(|n| n.parse::<u64>().ok())
-            else {
-                continue;
-            };
-            if let Ok(raw) = tokio::fs::read(self.disk.meta_path(id)).await
-                && let Ok(meta) = serde_json::from_slice::<CachedFile>(&raw)
-            {
-                out.push(meta);
-            }
-        }
-        out.sort_by_key(|m| m.fetched_at);
-        out
-    }
-
-    /// Drops expired files, then the oldest until the total fits.
-    async fn evict(&self) {
-        let entries = self.entries().await;
-        let mut total: u64 = entries.iter().map(|m| m.size).sum();
-        for meta in entries {
-            if self.disk.is_fresh(&meta) && total <= self.max_total_bytes {
-                continue;
-            }
-            total = total.saturating_sub(meta.size);
-            self.remove(meta.id).await;
-        }
-    }
-
-    async fn remove(&self, id: u64) {
-        // Facts first, so a half-removed pair is never read as valid.
-        let _ = tokio::fs::remove_file(self.disk.meta_path(id)).await;
-        let _ = tokio::fs::remove_file(self.disk.data_path(id)).await;
-    }
-
-    pub async fn stats(&self) -> FileCacheStats {
-        let entries: Vec<CachedFile> = self
-            .entries()
-            .await
-            .into_iter()
-            .filter(|m| self.disk.is_fresh(m))
-            .collect();
-        let hits = self.hits.load(Ordering::Relaxed);
-        let misses = self.misses.load(Ordering::Relaxed);
-        FileCacheStats {
-            files: entries.len() as u64,
-            bytes: entries.iter().map(|m| m.size).sum(),
-            hits,
-            misses,
-            hit_rate: if hits + misses == 0 {
-                0.0
-            } else {
-                hits as f64 / (hits + misses) as f64
-            },
-            oldest_entry: entries.first().map(|m| m.fetched_at),
-            retention_hours: self.disk.retention.as_secs() / 3600,
-            max_file_size_mb: self.max_file_bytes >> 20,
-            max_total_size_mb: self.max_total_bytes >> 20,
-        }
-    }
-
-    /// Removes every cached file (and stray temporary files); returns how
-    /// many files went.
-    pub async fn clear(&self) -> usize {
-        let mut removed = 0;
-        let Ok(mut dir) = tokio::fs::read_dir(&self.disk.dir).await else {
-            return 0;
-        };
-        while let Ok(Some(entry)) = dir.next_entry().await {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let ours = name.ends_with(".bin") || name.ends_with(".json") || name.ends_with(".tmp");
-            if ours && tokio::fs::remove_file(entry.path()).await.is_ok() && name.ends_with(".bin")
-            {
-                removed += 1;
-            }
-        }
-        self.hits.store(0, Ordering::Relaxed);
-        self.misses.store(0, Ordering::Relaxed);
-        removed
-    }
-}
-
-impl Disk {
-    /// The file from disk when fresh; else downloads it (`download`, limited
-    /// to `limit` bytes) and stores it. Checks the disk again first: a
-    /// flight that landed just before this one started may have stored it.
+    /// Downloads the file (within the size limit) and stores it.
     async fn download(
         &self,
         id: u64,
-        name_hint: Option<String>,
-        limit: u64,
+        name_hint: Option<&str>,
         download: impl std::future::Future<Output = Result<(Bytes, Option<String>), worksection::Error>>,
-    ) -> Fetched {
-        if let Some((meta, bytes)) = self.read(id).await {
-            return Ok((meta, bytes, false));
-        }
+    ) -> Result<(CachedFile, Bytes), ToolError> {
         let (bytes, upstream_name) = download.await?;
+        let limit = self.max_file_bytes;
         if bytes.len() as u64 > limit {
             return Err(worksection::Error::TooLarge { limit }.into());
         }
         let name = upstream_name
-            .or(name_hint)
+            .or(name_hint.map(str::to_owned))
             .unwrap_or_else(|| format!("file-{id}"));
         let meta = CachedFile {
             id,
@@ -285,63 +159,101 @@ impl Disk {
                 "The file was downloaded but could not be stored in the file cache ({e}); free some disk space or set FILE_CACHE_PATH to a writable folder."
             ))
         })?;
-        Ok((meta, bytes, true))
+        Ok((meta, bytes))
     }
 
     /// The facts of a cached file without reading its bytes.
-    async fn peek(&self, id: u64) -> Option<CachedFile> {
-        let raw = tokio::fs::read(self.meta_path(id)).await.ok()?;
+    pub async fn peek(&self, id: u64) -> Option<CachedFile> {
+        let (raw, _) = self.disk.read(&meta_name(id)).await?;
         let meta: CachedFile = serde_json::from_slice(&raw).ok()?;
         self.is_fresh(&meta).then_some(meta)
     }
 
     async fn read(&self, id: u64) -> Option<(CachedFile, Bytes)> {
         let meta = self.peek(id).await?;
-        let bytes = tokio::fs::read(self.data_path(id)).await.ok()?;
+        let (bytes, _) = self.disk.read(&data_name(id)).await?;
         // A size mismatch means the pair is not the one written together.
         (bytes.len() as u64 == meta.size).then(|| (meta, Bytes::from(bytes)))
     }
 
-    fn is_fresh(&self, meta: &CachedFile) -> bool {
-        let age = Utc::now().signed_duration_since(meta.fetched_at);
-        age.to_std().map_or(true, |age| age < self.retention)
-    }
-
     async fn write(&self, meta: &CachedFile, bytes: &[u8]) -> io::Result<()> {
-        self.ensure_dir().await?;
         let json = serde_json::to_vec(meta).map_err(io::Error::other)?;
         // Data first, facts last: facts without data are never trusted
         // (size check above), data without facts is never read.
-        write_atomic(&self.data_path(meta.id), bytes).await?;
-        write_atomic(&self.meta_path(meta.id), &json).await
+        self.disk.write(&data_name(meta.id), bytes).await?;
+        self.disk.write(&meta_name(meta.id), &json).await
     }
 
-    async fn ensure_dir(&self) -> io::Result<()> {
-        tokio::fs::create_dir_all(&self.dir).await?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tokio::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700)).await?;
+    fn is_fresh(&self, meta: &CachedFile) -> bool {
+        let age = Utc::now().signed_duration_since(meta.fetched_at);
+        age.to_std().map_or(true, |age| age < self.disk.retention())
+    }
+
+    /// The fresh cached images, newest first: the ones recently looked at.
+    pub async fn cached_images(&self) -> Vec<CachedFile> {
+        let mut images: Vec<CachedFile> = self
+            .entries()
+            .await
+            .into_iter()
+            .filter(|m| content::is_image(&m.mime))
+            .collect();
+        images.reverse();
+        images.truncate(50);
+        images
+    }
+
+    /// Every fresh cached file's facts, oldest first.
+    async fn entries(&self) -> Vec<CachedFile> {
+        let mut out = Vec::new();
+        for e in self.disk.entries().await {
+            let Ok(id) = e.id.parse::<u64>() else {
+                continue;
+            };
+            if let Some(meta) = self.peek(id).await {
+                out.push(meta);
+            }
         }
-        Ok(())
+        out.sort_by_key(|m| m.fetched_at);
+        out
     }
 
-    fn data_path(&self, id: u64) -> PathBuf {
-        self.dir.join(format!("{id}.bin"))
+    pub async fn stats(&self) -> FileCacheStats {
+        let entries = self.entries().await;
+        let hits = self.hits.load(Ordering::Relaxed);
+        let misses = self.misses.load(Ordering::Relaxed);
+        FileCacheStats {
+            files: entries.len() as u64,
+            bytes: entries.iter().map(|m| m.size).sum(),
+            hits,
+            misses,
+            hit_rate: if hits + misses == 0 {
+                0.0
+            } else {
+                hits as f64 / (hits + misses) as f64
+            },
+            oldest_entry: entries.first().map(|m| m.fetched_at),
+            retention_hours: self.disk.retention().as_secs() / 3600,
+            max_file_size_mb: self.max_file_bytes >> 20,
+            max_total_size_mb: self.max_total_bytes >> 20,
+        }
     }
 
-    fn meta_path(&self, id: u64) -> PathBuf {
-        self.dir.join(format!("{id}.json"))
+    /// Removes every cached file (and stray temporary files); returns how
+    /// many files went.
+    pub async fn clear(&self) -> usize {
+        let removed = self.disk.clear().await;
+        self.hits.store(0, Ordering::Relaxed);
+        self.misses.store(0, Ordering::Relaxed);
+        removed
     }
 }
 
-/// Writes a cached file whole or not at all, readable by this user only
-/// (attachments are the account's data), off the async threads.
-pub(crate) async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let (path, bytes) = (path.to_owned(), bytes.to_vec());
-    tokio::task::spawn_blocking(move || worksection_auth::write_private(&path, &bytes))
-        .await
-        .map_err(io::Error::other)?
+fn data_name(id: u64) -> String {
+    format!("{id}.bin")
+}
+
+fn meta_name(id: u64) -> String {
+    format!("{id}.json")
 }
 
 #[cfg(test)]
@@ -402,6 +314,32 @@ mod tests {
         }
         assert_eq!(c.clear().await, 1);
         assert_eq!(c.stats().await.files, 0);
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_for_one_file_download_it_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicUsize;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let c = Arc::new(cache(tmp.path()));
+        let downloads = Arc::new(AtomicUsize::new(0));
+        let calls = (0..5).map(|_| {
+            let (c, downloads) = (c.clone(), downloads.clone());
+            async move {
+                c.get_or_fetch(3, None, |_| async move {
+                    downloads.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok((Bytes::from_static(b"once"), None))
+                })
+                .await
+            }
+        });
+        for got in futures_util::future::join_all(calls).await {
+            assert_eq!(&got.expect("file").1[..], b"once");
+        }
+        assert_eq!(downloads.load(Ordering::SeqCst), 1);
+        let stats = c.stats().await;
+        assert_eq!((stats.files, stats.hits, stats.misses), (1, 4, 1));
     }
 
     #[tokio::test]

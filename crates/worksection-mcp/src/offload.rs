@@ -5,13 +5,12 @@
 //! names the stored copy (`offload_id`, also `response_id`), and the tools
 //! `get_offloaded_response_info` and `read_offloaded_response_text` and the
 //! resource `worksection://offload/{response_id}` read it. The folder sits
-//! beside the account's file cache (`<account>.offload`), private to the user
-//! (0700, files 0600); a file's name is its random id (32 hex digits) and
+//! beside the account's file cache (`<account>.offload`), a private
+//! [`Disk`] of its own; a file's name is its random id (32 hex digits) and
 //! nothing else, so no upstream text ever steers a path. Files older than
 //! the retention are removed, and after every write the oldest go until
 //! the folder holds at most `max_files` files and `max_bytes` bytes.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -20,8 +19,8 @@ use rand::TryRngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::disk::Disk;
 use crate::error::ToolError;
-use crate::file_cache::write_atomic;
 
 /// How long an offloaded answer is kept, and how many files and bytes
 /// the offload folder may hold.
@@ -58,19 +57,13 @@ pub struct Chunk {
 }
 
 pub struct OffloadStore {
-    dir: PathBuf,
-    retention: Duration,
-    max_files: usize,
-    max_bytes: u64,
+    disk: Disk,
 }
 
 impl OffloadStore {
     pub fn new(dir: PathBuf, retention: Duration, max_files: usize, max_bytes: u64) -> Self {
         Self {
-            dir,
-            retention,
-            max_files: max_files.max(1),
-            max_bytes,
+            disk: Disk::new(dir, retention, max_files, max_bytes),
         }
     }
 
@@ -84,19 +77,17 @@ impl OffloadStore {
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.disk.dir()
     }
 
     /// Stores `json` under a new random id.
     pub async fn put(&self, json: &[u8]) -> Result<Offloaded, ToolError> {
         let id = random_id().map_err(|e| failed("choose a name for", &e))?;
-        self.ensure_dir()
-            .await
-            .map_err(|e| failed("create the folder for", &e))?;
-        write_atomic(&self.path(&id), json)
+        self.disk
+            .write(&name(&id), json)
             .await
             .map_err(|e| failed("write", &e))?;
-        self.sweep().await;
+        self.disk.sweep().await;
         Ok(self.facts(&id, json, SystemTime::now()))
     }
 
@@ -126,41 +117,7 @@ impl OffloadStore {
 
     /// Removes expired files, then the oldest until within the caps.
     pub async fn sweep(&self) {
-        let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else {
-            return;
-        };
-        let now = SystemTime::now();
-        let mut kept: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-        while let Ok(Some(e)) = entries.next_entry().await {
-            let path = e.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            let ours = name.strip_suffix(".json").is_some_and(valid_id);
-            let tmp = name.ends_with(".tmp");
-            if !ours && !tmp {
-                continue;
-            }
-            let Ok(meta) = e.metadata().await else {
-                continue;
-            };
-            let modified = meta.modified().unwrap_or(now);
-            let age = now.duration_since(modified).unwrap_or_default();
-            // A temporary file older than a minute was left by a crash.
-            if age >= self.retention || (tmp && age > Duration::from_secs(60)) {
-                let _ = tokio::fs::remove_file(&path).await;
-            } else if ours {
-                kept.push((modified, meta.len(), path));
-            }
-        }
-        kept.sort_by_key(|k| std::cmp::Reverse(k.0));
-        let mut total = 0u64;
-        for (i, (_, len, path)) in kept.iter().enumerate() {
-            total = total.saturating_add(*len);
-            if i >= self.max_files || (i > 0 && total > self.max_bytes) {
-                let _ = tokio::fs::remove_file(path).await;
-            }
-        }
+        self.disk.sweep().await;
     }
 
     async fn load(&self, response_id: &str) -> Result<(Vec<u8>, SystemTime), ToolError> {
@@ -170,27 +127,16 @@ impl OffloadStore {
                 "not an offloaded answer's id (32 hex digits, as `response_id` in the answer that was offloaded)",
             ));
         }
-        let path = self.path(response_id);
-        let gone = || {
+        self.disk.read(&name(response_id)).await.ok_or_else(|| {
             ToolError::NotFound(format!(
                 "No offloaded answer {response_id}: it expired or was removed to keep the folder small; call the tool again for a fresh answer."
             ))
-        };
-        let meta = tokio::fs::metadata(&path).await.map_err(|_| gone())?;
-        let created = meta.modified().unwrap_or_else(|_| SystemTime::now());
-        let age = SystemTime::now()
-            .duration_since(created)
-            .unwrap_or_default();
-        if age >= self.retention {
-            return Err(gone());
-        }
-        let bytes = tokio::fs::read(&path).await.map_err(|_| gone())?;
-        Ok((bytes, created))
+        })
     }
 
     fn facts(&self, id: &str, bytes: &[u8], created: SystemTime) -> Offloaded {
         let created: DateTime<Utc> = created.into();
-        let expires = chrono::Duration::from_std(self.retention)
+        let expires = chrono::Duration::from_std(self.disk.retention())
             .ok()
             .and_then(|d| created.checked_add_signed(d))
             .unwrap_or(created);
@@ -204,20 +150,11 @@ impl OffloadStore {
             resource_uri: format!("{OFFLOAD_URI_PREFIX}{id}"),
         }
     }
+}
 
-    fn path(&self, id: &str) -> PathBuf {
-        self.dir.join(format!("{id}.json"))
-    }
-
-    async fn ensure_dir(&self) -> io::Result<()> {
-        tokio::fs::create_dir_all(&self.dir).await?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tokio::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700)).await?;
-        }
-        Ok(())
-    }
+/// The file of a stored answer.
+fn name(id: &str) -> String {
+    format!("{id}.json")
 }
 
 /// A chunk of `bytes` (valid UTF-8) from `offset`, at most `max_bytes`

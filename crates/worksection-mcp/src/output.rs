@@ -161,13 +161,18 @@ impl List {
             .map(|item| serde_json::to_string(&item))
             .collect::<Result<Vec<_>, _>>()
             .map_err(encode_error)?;
-        Ok(Self {
+        Ok(Self::from_texts(items))
+    }
+
+    /// A list of items already written as JSON text.
+    pub(crate) fn from_texts(items: Vec<String>) -> Self {
+        Self {
             total: items.len(),
             items,
             key: "data",
             max_results: None,
             fields: Map::new(),
-        })
+        }
     }
 
     /// Names the list something more telling than `data` (the answer's

@@ -2,7 +2,8 @@
 //! [`Answer`] into the tool result the model reads.
 //!
 //! A list that does not fit the budget in one page is kept whole in memory
-//! (a *walk*, for [`WALK_TTL`]) and answered page by page: the first page
+//! (a *walk*, in a `moka` cache: for [`WALK_TTL`], within a byte cap) and
+//! answered page by page: the first page
 //! carries `next_cursor`, and a call with that cursor gets the next page
 //! from the kept list, with no new upstream request, so pages never shift
 //! under a walk and every item comes exactly once, in order. A cursor names
@@ -14,11 +15,12 @@
 //! `worksection://offload/{id}`. An object answer over the budget is
 //! replaced by a short account of what it holds and where to read it.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
+use moka::future::Cache;
+use moka::policy::EvictionPolicy;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource};
 use serde_json::{Map, Value, json};
 
@@ -82,22 +84,25 @@ struct Walk {
     args: JsonObject,
     list: List,
     offload: Option<Offloaded>,
-    started: Instant,
-    bytes: usize,
+}
+
+impl Walk {
+    /// What the walk counts for against [`MAX_WALK_BYTES`]: its items, and
+    /// at least a [`MAX_WALKS`]th of the cap, so that no more than
+    /// `MAX_WALKS` are kept.
+    fn weight(&self) -> u32 {
+        // The kept items dominate; the rest is small.
+        let bytes = self.list.item_bytes() + self.list.len() * 8;
+        let weight = bytes.clamp(MAX_WALK_BYTES / MAX_WALKS, MAX_WALK_BYTES);
+        u32::try_from(weight).unwrap_or(u32::MAX)
+    }
 }
 
 /// Budget, walks and offloads of one account's answers.
 pub struct Responder {
     budget: usize,
     offload: OffloadStore,
-    walks: Mutex<Walks>,
-}
-
-#[derive(Default)]
-struct Walks {
-    by_id: HashMap<String, Arc<Walk>>,
-    order: VecDeque<String>,
-    bytes: usize,
+    walks: Cache<String, Arc<Walk>>,
 }
 
 impl Responder {
@@ -105,7 +110,14 @@ impl Responder {
         Self {
             budget: budget_tokens,
             offload,
-            walks: Mutex::new(Walks::default()),
+            // The least recently read walk goes first (a new walk is always
+            // taken in, whatever else was read often).
+            walks: Cache::builder()
+                .time_to_live(WALK_TTL)
+                .max_capacity(MAX_WALK_BYTES as u64)
+                .weigher(|_, w: &Arc<Walk>| w.weight())
+                .eviction_policy(EvictionPolicy::lru())
+                .build(),
         }
     }
 
@@ -134,7 +146,7 @@ impl Responder {
     }
 
     /// The page a cursor points at, from the kept list.
-    pub fn resume(
+    pub async fn resume(
         &self,
         tool: &str,
         args: &JsonObject,
@@ -148,7 +160,7 @@ impl Responder {
                 format!("not a cursor this server gave out; {start_over}"),
             )
         })?;
-        let walk = self.walk(&id).ok_or_else(|| {
+        let walk = self.walks.get(&id).await.ok_or_else(|| {
             ToolError::argument(
                 "cursor",
                 format!(
@@ -202,17 +214,13 @@ impl Responder {
             .as_ref()
             .is_some_and(|s| s.get("next_cursor").is_some())
         {
-            self.keep(
-                id,
-                Walk {
-                    tool: tool.to_owned(),
-                    args,
-                    bytes: list_bytes(&list),
-                    list,
-                    offload,
-                    started: Instant::now(),
-                },
-            );
+            let walk = Walk {
+                tool: tool.to_owned(),
+                args,
+                list,
+                offload,
+            };
+            self.walks.insert(id, Arc::new(walk)).await;
         }
         result
     }
@@ -299,48 +307,6 @@ impl Responder {
     pub fn default_chunk(&self) -> usize {
         (self.budget * 2).clamp(1024, RESPONSE_BUDGET / 3)
     }
-
-    fn walk(&self, id: &str) -> Option<Arc<Walk>> {
-        let mut walks = self.walks.lock().unwrap_or_else(|p| p.into_inner());
-        walks.expire();
-        walks.by_id.get(id).cloned()
-    }
-
-    fn keep(&self, id: String, walk: Walk) {
-        let mut walks = self.walks.lock().unwrap_or_else(|p| p.into_inner());
-        walks.expire();
-        walks.bytes += walk.bytes;
-        walks.by_id.insert(id.clone(), Arc::new(walk));
-        walks.order.push_back(id);
-        while walks.order.len() > MAX_WALKS
-            || (walks.bytes > MAX_WALK_BYTES && walks.order.len() > 1)
-        {
-            walks.drop_oldest();
-        }
-    }
-}
-
-impl Walks {
-    fn expire(&mut self) {
-        while let Some(oldest) = self.order.front() {
-            let old = self
-                .by_id
-                .get(oldest)
-                .is_none_or(|w| w.started.elapsed() >= WALK_TTL);
-            if !old {
-                break;
-            }
-            self.drop_oldest();
-        }
-    }
-
-    fn drop_oldest(&mut self) {
-        if let Some(id) = self.order.pop_front()
-            && let Some(w) = self.by_id.remove(&id)
-        {
-            self.bytes = self.bytes.saturating_sub(w.bytes);
-        }
-    }
 }
 
 fn offload_fields(o: &Offloaded) -> Map<String, Value> {
@@ -379,11 +345,6 @@ fn outline(whole: &Map<String, Value>) -> Map<String, Value> {
             (k.clone(), v)
         })
         .collect()
-}
-
-fn list_bytes(list: &List) -> usize {
-    // The kept items dominate; the rest is small.
-    list.item_bytes() + list.len() * 8
 }
 
 fn encode(id: &str, offset: usize) -> String {
@@ -476,7 +437,10 @@ mod tests {
             } else {
                 JsonObject::new()
             };
-            result = r.resume("t", &again, cursor, None).expect("next page");
+            result = r
+                .resume("t", &again, cursor, None)
+                .await
+                .expect("next page");
         }
         assert_eq!(seen, items);
 
@@ -512,16 +476,22 @@ mod tests {
             .to_owned();
         let e = r
             .resume("other", &a, &cursor, None)
+            .await
             .expect_err("other tool");
         assert!(e.to_string().contains("start over"), "{e}");
         let e = r
             .resume("t", &args(json!({"project_id": "2"})), &cursor, None)
+            .await
             .expect_err("other args");
         assert!(e.to_string().contains("another call"), "{e}");
-        let e = r.resume("t", &a, "garbage!", None).expect_err("garbage");
+        let e = r
+            .resume("t", &a, "garbage!", None)
+            .await
+            .expect_err("garbage");
         assert!(e.to_string().contains("start over"), "{e}");
         let e = r
             .resume("t", &a, &encode("0123", 5), None)
+            .await
             .expect_err("unknown");
         assert!(e.to_string().contains("expired"), "{e}");
     }
@@ -543,6 +513,7 @@ mod tests {
         let cursor = b["next_cursor"].as_str().expect("cursor");
         let b = body(
             &r.resume("t", &JsonObject::new(), cursor, Some(100))
+                .await
                 .expect("page"),
         );
         assert_eq!(b["data"], json!([4, 5, 6, 7, 8, 9]));

@@ -120,7 +120,7 @@ impl WorksectionServer {
                 cursor: Some(cursor),
                 limit,
             }) => {
-                let r = self.answers.resume(name, &args, &cursor, limit);
+                let r = self.answers.resume(name, &args, &cursor, limit).await;
                 (r.unwrap_or_else(|e| tool_error(&e)), 0)
             }
             Ok(page) => self.run(name, args, page, &ids).await,

@@ -173,7 +173,7 @@ fn without_empty(v: &Value) -> Value {
     match v {
         Value::Object(o) => Value::Object(
             o.iter()
-                .filter(|(_, v)| !compact::is_empty(v))
+                .filter(|(_, v)| !crate::compact_reference::is_empty(v))
                 .map(|(k, v)| (k.clone(), without_empty(v)))
                 .collect(),
         ),

@@ -48,6 +48,8 @@ mod files;
 mod offload;
 mod people;
 mod projects;
+#[cfg(test)]
+mod reference_sweep;
 mod system;
 mod tags;
 mod tasks;
