@@ -242,7 +242,7 @@ fn entries<E: de::Error>(v: Value) -> Result<Option<Vec<(Place, Value)>>, E> {
         Value::Object(m) => Ok(Some(
             m.into_iter().map(|(k, v)| (Place::Key(k), v)).collect(),
         )),
-        other => Err(unreadable(&other, "a list, or an object keyed by id")),
+        other => Err(unreadable(&other, COLLECTION)),
     }
 }
 
@@ -273,21 +273,103 @@ fn id_of(record: &Map<String, Value>) -> Option<String> {
 
 impl<'de, T, As: for<'a> DeserializeAs<'a, T>> DeserializeAs<'de, Option<Vec<T>>> for Keyed<As> {
     fn deserialize_as<D: Deserializer<'de>>(d: D) -> Result<Option<Vec<T>>, D::Error> {
-        let Some(items) = entries(Value::deserialize(d)?)? else {
-            return Ok(None);
-        };
-        items
-            .into_iter()
-            .map(|(place, mut item)| {
-                if let (Place::Key(key), Value::Object(record)) = (&place, &mut item)
-                    && id_of(record).is_none()
-                {
-                    record.insert("id".into(), Value::String(key.clone()));
-                }
-                place.read::<T, As, D::Error>(&item)
-            })
-            .collect::<Result<Vec<T>, _>>()
-            .map(Some)
+        d.deserialize_any(Records::<T, As>(PhantomData))
+    }
+}
+
+const COLLECTION: &str = "a list, or an object keyed by id";
+
+/// Reads a keyed collection into a `Vec` as it streams by: a list's items
+/// straight into their records (10,000 tasks never become one value tree
+/// first), an object's entries each through a value, so that a record
+/// without an `id` takes its key's.
+struct Records<T, As>(PhantomData<fn() -> (T, As)>);
+
+impl<'de, T, As: for<'a> DeserializeAs<'a, T>> de::Visitor<'de> for Records<T, As> {
+    type Value = Option<Vec<T>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(COLLECTION)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    // Anything else is an error that says its kind, never its value.
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(unreadable(&Value::Bool(false), COLLECTION))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(unreadable(&Value::from(0), COLLECTION))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(unreadable(&Value::from(0), COLLECTION))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(unreadable(&Value::from(0.5), COLLECTION))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(unreadable(&Value::String(String::new()), COLLECTION))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed(Item::<T, As> {
+            at: items.len(),
+            shape: PhantomData,
+        })? {
+            items.push(item);
+        }
+        Ok(Some(items))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some((key, mut item)) = map.next_entry::<String, Value>()? {
+            if let Value::Object(record) = &mut item
+                && id_of(record).is_none()
+            {
+                record.insert("id".into(), Value::String(key.clone()));
+            }
+            items.push(Place::Key(key).read::<T, As, A::Error>(&item)?);
+        }
+        Ok(Some(items))
+    }
+}
+
+/// One item of a list, read through `As`; a problem names its place
+/// (`[3].email`).
+struct Item<T, As> {
+    at: usize,
+    shape: PhantomData<fn() -> (T, As)>,
+}
+
+impl<'de, T, As: for<'a> DeserializeAs<'a, T>> de::DeserializeSeed<'de> for Item<T, As> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        let mut track = serde_path_to_error::Track::new();
+        As::deserialize_as(serde_path_to_error::Deserializer::new(d, &mut track)).map_err(|e| {
+            let path = track.path().to_string();
+            let msg = match path.as_str() {
+                "." | "" => e.to_string(),
+                inner => within(inner, &e.to_string()),
+            };
+            de::Error::custom(within(&format!("[{}]", self.at), &msg))
+        })
     }
 }
 
