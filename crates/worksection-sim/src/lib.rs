@@ -19,8 +19,9 @@
 //! ```
 //!
 //! The pieces: `data` (the account: model, generators, attachment bytes),
-//! `tokens` (issued codes and tokens), `oauth` (sign-in pages and
-//! endpoints), `api` (the client API: params, auth, actions, rendering),
+//! `tokens` (issued codes and tokens), `oauth` (sign-in pages, which ask
+//! which member signs in, and endpoints), `api` (the client API: params,
+//! auth, what each caller may see, actions, rendering),
 //! `filter` (the `filter=` query grammar), `faults` and `stats` (for tests),
 //! `quirks` (the odd shapes real accounts answer in, on request),
 //! `state` (what handlers share), `html` (page frame and escaping), and

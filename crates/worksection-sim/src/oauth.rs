@@ -1,6 +1,15 @@
 //! OAuth2 as Worksection does it: the consent page, codes, tokens, refresh,
 //! and the resource endpoint.
 //!
+//! The consent page asks who is signing in, as Worksection's own login
+//! does: one of the account's active members, by email (`login_hint`
+//! preselects one). A decision that names nobody (no `email`, no
+//! `login_hint`) signs in the account's owner, so scripted sign-ins that
+//! only post `decision=allow` keep working; an email that is no active
+//! member's is refused on the page. The person chosen is whom the code and
+//! its tokens belong to, and what the client API then shows (see
+//! `api::visibility`).
+//!
 //! Worksection answers OAuth2 errors with HTTP 200 and a camelCase body,
 //! `{"error": "...", "errorDescription": "..."}`, and refreshes at
 //! `/oauth2/refresh` rather than `/oauth2/token`; the simulator does the same
@@ -180,6 +189,16 @@ fn check_authorize(state: &AppState, p: &Params) -> Result<AuthorizeRequest, Aut
     })
 }
 
+/// The active member who signs in with `email` (any case).
+fn member_by_email<'a>(state: &'a AppState, email: &str) -> Option<&'a crate::data::User> {
+    state
+        .account
+        .data
+        .users
+        .iter()
+        .find(|u| u.active && u.email.eq_ignore_ascii_case(email.trim()))
+}
+
 fn redirect(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
@@ -201,10 +220,25 @@ pub async fn authorize_page(
         Ok(r) => r,
         Err(rejection) => return rejection.into_response(),
     };
-    let me = state.account.user(state.account.data.me);
-    let who = me
-        .map(|u| format!("{} ({})", u.name(), u.email))
-        .unwrap_or_default();
+    let hint = p.non_empty("login_hint");
+    let chosen = hint
+        .and_then(|h| member_by_email(&state, h))
+        .map_or(state.account.data.me, |u| u.id);
+    let people: String = state
+        .account
+        .data
+        .users
+        .iter()
+        .filter(|u| u.active)
+        .map(|u| {
+            format!(
+                "<option value=\"{email}\"{selected}>{name} ({email})</option>",
+                email = escape(&u.email),
+                name = escape(&u.name()),
+                selected = if u.id == chosen { " selected" } else { "" },
+            )
+        })
+        .collect();
     let scope_items: String = req
         .scopes
         .iter()
@@ -233,14 +267,14 @@ pub async fn authorize_page(
     })
     .collect();
     let body = format!(
-        "<p>Signed in to <strong>{company}</strong> as {who}.</p>\
+        "<form method=\"post\" action=\"/oauth2/authorize\">{hidden}\
+         <p>Sign in to <strong>{company}</strong> as \
+         <select name=\"email\" id=\"email\">{people}</select></p>\
          <p><strong>Worksection MCP</strong> asks to:</p><ul>{scope_items}</ul>\
-         <form method=\"post\" action=\"/oauth2/authorize\">{hidden}\
          <button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">Allow</button> \
          <button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">Deny</button>\
          </form>",
         company = escape(&state.account.data.company),
-        who = escape(&who),
     );
     Html(page("Allow access to your Worksection account", &body)).into_response()
 }
@@ -260,8 +294,20 @@ pub async fn authorize_decision(
     };
     match p.get("decision") {
         Some("allow") => {
+            let user = match p.non_empty("email").or_else(|| p.non_empty("login_hint")) {
+                None => state.account.data.me,
+                Some(email) => match member_by_email(&state, email) {
+                    Some(u) => u.id,
+                    None => {
+                        return AuthorizeRejection::Page(
+                            "No active member of this account signs in with that email.",
+                        )
+                        .into_response();
+                    }
+                },
+            };
             let grant = Grant {
-                user: state.account.data.me,
+                user,
                 scopes: req.scopes,
             };
             let code = state.tokens().issue_code(grant, &req.redirect_uri);

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::params::Params;
 use super::render::{ChildStyle, Children, Extras, Renderer, hours_minutes, money};
+use super::visibility::Viewer;
 use crate::data::{
     Account, Assignee, Attachment, Cost, EventObject, ProjectStatus, Task, TaskStatus,
 };
@@ -97,6 +98,8 @@ pub struct Ctx<'a> {
     pub account_url: &'a str,
     pub now: NaiveDateTime,
     pub caller: Caller,
+    /// What the caller may see (see `visibility`).
+    pub viewer: Viewer,
 }
 
 impl Ctx<'_> {
@@ -159,7 +162,7 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
         "get_users" => list(
             data.users
                 .iter()
-                .filter(|u| u.active)
+                .filter(|u| u.active && ctx.viewer.user(u))
                 .map(|u| r.user(u))
                 .collect(),
         ),
@@ -191,6 +194,7 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
             list(
                 data.projects
                     .iter()
+                    .filter(|x| ctx.viewer.project(x))
                     .filter(|x| status.is_none_or(|s| x.status == s))
                     .map(|x| r.project(x, &extras))
                     .collect(),
@@ -214,6 +218,7 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
                 data.events
                     .iter()
                     .filter(|e| e.date_added > since && e.date_added <= ctx.now)
+                    .filter(|e| ctx.viewer.event(ctx.account, e.object))
                     .filter(|e| {
                         project.is_none_or(|id| event_project(ctx.account, e.object) == Some(id))
                     })
@@ -230,7 +235,7 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
             };
             let archived = extras.has("archive");
             let mut out = Vec::new();
-            for project in &data.projects {
+            for project in data.projects.iter().filter(|p| ctx.viewer.project(p)) {
                 if project.status == ProjectStatus::Archive && !archived {
                     continue;
                 }
@@ -347,7 +352,13 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
             }
             Ok(Answer::Json(answer))
         }
-        "get_timers" => list(data.timers.iter().map(|t| r.timer(t, ctx.now)).collect()),
+        "get_timers" => list(
+            data.timers
+                .iter()
+                .filter(|t| ctx.account.task(t.task).is_some_and(|x| ctx.viewer.task(x)))
+                .map(|t| r.timer(t, ctx.now))
+                .collect(),
+        ),
         "get_my_timer" => {
             let Caller::User(id) = ctx.caller else {
                 return Err(user_method());
@@ -392,13 +403,23 @@ pub fn run(action: &str, p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> 
                 .parse::<u64>()
                 .ok()
                 .and_then(|id| ctx.account.file(id))
+                .filter(|f| ctx.viewer.attachment(ctx.account, f.attached_to))
                 .ok_or_else(|| ApiError::new(4, "File not found"))?;
             Ok(Answer::File {
                 name: file.name.clone(),
                 bytes: file.bytes.clone(),
             })
         }
-        "get_webhooks" => list(data.webhooks.iter().map(|w| r.webhook(w)).collect()),
+        "get_webhooks" => {
+            if !ctx.viewer.is_admin() {
+                return Err(ApiError::with_details(
+                    7,
+                    "Access denied",
+                    "only the account's owner and administrators see webhooks",
+                ));
+            }
+            list(data.webhooks.iter().map(|w| r.webhook(w)).collect())
+        }
         _ => Err(ApiError::with_details(1, "Action is invalid", action)),
     }
 }
@@ -423,6 +444,7 @@ fn find_project<'a>(raw: &str, ctx: &Ctx<'a>) -> Result<&'a crate::data::Project
     raw.parse::<u64>()
         .ok()
         .and_then(|id| ctx.account.project(id))
+        .filter(|p| ctx.viewer.project(p))
         .ok_or_else(ApiError::project_invalid)
 }
 
@@ -437,6 +459,7 @@ fn find_task<'a>(raw: &str, ctx: &Ctx<'a>) -> Result<&'a Task, ApiError> {
     raw.parse::<u64>()
         .ok()
         .and_then(|id| ctx.account.task(id))
+        .filter(|t| ctx.viewer.task(t))
         .ok_or_else(ApiError::task_invalid)
 }
 
@@ -598,6 +621,7 @@ fn search_tasks(p: &Params, ctx: &Ctx<'_>) -> Result<Answer, ApiError> {
         .data
         .tasks
         .iter()
+        .filter(|t| ctx.viewer.task(t))
         .filter(|t| project.is_none_or(|x| t.project == x.id))
         .filter(|t| task.is_none_or(|x| t.id == x.id || t.parent == Some(x.id)))
         .filter(|t| from.is_none_or(|a| a == Assignee::User(t.user_from)))
@@ -675,6 +699,7 @@ fn select_costs<'a>(p: &Params, ctx: &Ctx<'a>) -> Result<Vec<&'a Cost>, ApiError
         .costs
         .iter()
         .filter_map(|c| Some((c, ctx.account.task(c.task)?)))
+        .filter(|(_, t)| ctx.viewer.task(t))
         .filter(|(_, t)| project.is_none_or(|x| t.project == x.id))
         .filter(|(_, t)| in_task(t))
         .filter(|(c, _)| start.is_none_or(|d| c.date >= d) && end.is_none_or(|d| c.date <= d))

@@ -14,14 +14,17 @@
 //!
 //! One request goes through the same steps Worksection's would, in order:
 //! the rate limit (HTTP 429 with `Retry-After`), injected faults, auth, the
-//! action's scope, and finally the action itself (`actions`), whose answer
-//! `render` shapes. Like Worksection, errors about the request itself come
+//! action's scope, and finally the action itself (`actions`), which shows
+//! only what the caller may see (`visibility`: a person signed in through
+//! OAuth2 sees their projects, the admin key the whole account), and whose
+//! answer `render` shapes. Like Worksection, errors about the request itself come
 //! back as HTTP 200 with `status: error`; only bearer-token problems use
 //! HTTP 401.
 
 pub mod actions;
 pub mod params;
 pub mod render;
+pub mod visibility;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,6 +133,7 @@ async fn handle(state: &AppState, mode: AuthMode, req: ApiRequest) -> Response {
         account_url: &state.info.account_url,
         now: state.now(),
         caller,
+        viewer: visibility::Viewer::new(&state.account, caller),
     };
     let answer = match actions::run(action, params, &ctx) {
         Ok(a) => a,
