@@ -45,6 +45,10 @@ pub struct ToolCall {
     pub response_bytes: u64,
     /// The error the assistant was told, when the call failed.
     pub error: Option<String>,
+    /// The call's id arguments (`task_id=123, project_id=7`), for the
+    /// team server's audit log; never other argument values.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ids: String,
 }
 
 /// The ring of recent calls and the live feed.
@@ -168,6 +172,7 @@ mod tests {
             upstream_requests: 0,
             response_bytes: 2,
             error: None,
+            ids: String::new(),
         }
     }
 

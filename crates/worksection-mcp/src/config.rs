@@ -53,6 +53,9 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
+    #[command(flatten)]
+    pub team: TeamArgs,
+
     /// Serve only this signed-in account (its host), not every one.
     #[arg(long, env = "WORKSECTION_ACCOUNT")]
     pub account: Option<String>,
@@ -160,6 +163,52 @@ pub struct OAuthArgs {
         default_value = "https://worksection.com"
     )]
     pub oauth_url: String,
+}
+
+/// Team mode: one server for a company, each person signed in as
+/// themselves through the company's Worksection OAuth app (see the
+/// `team` module and the `worksection-team` crate).
+#[derive(Debug, Clone, Args)]
+pub struct TeamArgs {
+    /// Serve a whole team: every person signs in with their own Worksection account (needs --public-url and the company's Worksection OAuth app).
+    #[arg(long, env = "MCP_TEAM")]
+    pub team: bool,
+
+    /// The https address people's assistants reach this server at, e.g. https://mcp.example.com (team mode).
+    #[arg(long, env = "MCP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Where team mode keeps its store (sign-ins, clients, tokens, audit log); default: the OS data folder.
+    #[arg(long, env = "MCP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Allow WORKSECTION_API_KEY in team mode: every person then sees the whole account.
+    #[arg(long, env = "MCP_TEAM_ADMIN_KEY")]
+    pub team_admin_key: bool,
+
+    /// The key that seals the team store (32 bytes, hex or base64); default: a key file beside the store.
+    #[arg(long, env = "MCP_TEAM_KEY", hide_env_values = true)]
+    pub team_key: Option<SecretString>,
+
+    /// A file holding the team store's key.
+    #[arg(long, env = "MCP_TEAM_KEY_FILE")]
+    pub team_key_file: Option<PathBuf>,
+
+    /// Lifetime of the access tokens team mode issues, in seconds.
+    #[arg(long, env = "MCP_TEAM_ACCESS_TOKEN_SECONDS", default_value_t = 900)]
+    pub team_access_token_seconds: u64,
+
+    /// Lifetime of team mode's refresh tokens, in days (each use rotates it).
+    #[arg(long, env = "MCP_TEAM_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    pub team_refresh_token_days: u64,
+
+    /// Fetch client metadata documents from loopback addresses too (tests only; private and link-local addresses stay refused).
+    #[arg(long, env = "MCP_TEAM_METADATA_LOOPBACK")]
+    pub team_metadata_loopback: bool,
+
+    /// Another root certificate (PEM) to trust when fetching client metadata documents (tests).
+    #[arg(long, env = "MCP_TEAM_METADATA_CA_FILE")]
+    pub team_metadata_ca_file: Option<PathBuf>,
 }
 
 /// Where sign-ins are kept.
@@ -351,7 +400,7 @@ impl AnswerSettings {
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
-fn bad(msg: impl Into<String>) -> ConfigError {
+pub(crate) fn bad(msg: impl Into<String>) -> ConfigError {
     ConfigError(msg.into())
 }
 
@@ -369,7 +418,26 @@ pub fn check_requests_per_second(rps: f64) -> Result<(), ConfigError> {
 
 impl ServeArgs {
     pub fn settings(&self) -> Result<Settings, ConfigError> {
-        let source = self.source()?;
+        if self.team.team {
+            return Err(bad(
+                "--team serves through `worksection-mcp serve --team`; this command does not run in team mode.",
+            ));
+        }
+        self.settings_for(self.source()?, false)
+    }
+
+    /// The settings of team mode: the server's own (the answer budget,
+    /// caches, listening address) with the account reached through the
+    /// company's OAuth app (or, with --team-admin-key, the admin key),
+    /// and what the team server itself needs.
+    #[cfg(feature = "team")]
+    pub fn team_settings(&self) -> Result<(Settings, worksection_team::TeamConfig), ConfigError> {
+        crate::team::settings(self)
+    }
+
+    /// The settings for `source`; `team` lifts the bearer-token rule
+    /// (team mode has its own authorization server).
+    pub(crate) fn settings_for(&self, source: Source, team: bool) -> Result<Settings, ConfigError> {
         let host = match self.host.trim() {
             "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
             h => h.parse::<IpAddr>().map_err(|_| {
@@ -389,7 +457,8 @@ impl ServeArgs {
                 "MCP_AUTH_TOKEN must be at least 16 characters without spaces; generate one with `openssl rand -hex 32`.",
             ));
         }
-        if !host.is_loopback() && auth_token.is_none() && self.transport == Transport::Http {
+        if !team && !host.is_loopback() && auth_token.is_none() && self.transport == Transport::Http
+        {
             return Err(bad(format!(
                 "Listening on {host} exposes your Worksection data beyond this computer; set MCP_AUTH_TOKEN (clients then send it as a bearer token) or listen on 127.0.0.1."
             )));

@@ -26,6 +26,11 @@
 //! tool once against an account and reports each (`worksection-mcp check`,
 //! the desktop's "Check every tool"). The headless binary
 //! lives in `cli/` and uses only what is exported here.
+//!
+//! Team mode ([`team`], behind the `team` feature): one server for a
+//! company, each person signed in as themselves through the
+//! `worksection-team` crate's authorization server, with an account (and
+//! caches) of their own.
 
 mod account;
 mod activity;
@@ -51,6 +56,8 @@ mod prompts;
 mod resources;
 mod server;
 mod shape;
+#[cfg(feature = "team")]
+pub mod team;
 mod tokens;
 mod tools;
 pub mod transport;
@@ -60,7 +67,7 @@ pub use activity::{Activity, ToolCall, upstream_layer};
 pub use cache::ResponseCache;
 pub use check::{CheckReport, Outcome, ToolCheck, check, line as check_line};
 pub use config::{
-    ConfigError, OAuthArgs, ServeArgs, Settings, Source, StoreArgs, Transport,
+    ConfigError, OAuthArgs, ServeArgs, Settings, Source, StoreArgs, TeamArgs, Transport,
     check_requests_per_second, data_dir, default_cache_dir,
 };
 pub use error::ToolError;

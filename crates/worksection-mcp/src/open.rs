@@ -149,7 +149,12 @@ fn open_api_key(
 
 /// An account with its own caches (and, through its client, its own rate
 /// limiter): accounts never share anything.
-fn account(settings: &Settings, client: Client, label: String, folder: &str) -> Arc<Account> {
+pub(crate) fn account(
+    settings: &Settings,
+    client: Client,
+    label: String,
+    folder: &str,
+) -> Arc<Account> {
     let files = FileCache::new(
         settings.file_cache_root.join(folder),
         settings.file_retention,

@@ -54,6 +54,8 @@ pub struct WorksectionServer {
     tools: Arc<Registry>,
     answers: Arc<Responder>,
     activity: Option<Arc<Activity>>,
+    /// A sentence added to the instructions (team mode's admin-key note).
+    note: Option<Arc<str>>,
 }
 
 impl WorksectionServer {
@@ -76,12 +78,19 @@ impl WorksectionServer {
             tools,
             answers: Arc::new(Responder::new(budget_tokens, offload)),
             activity: None,
+            note: None,
         }
     }
 
     /// Reports every tool call into `activity` (the desktop app's feed).
     pub fn with_activity(mut self, activity: Arc<Activity>) -> Self {
         self.activity = Some(activity);
+        self
+    }
+
+    /// Adds `note` to the server's instructions.
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.note = Some(note.into());
         self
     }
 
@@ -139,6 +148,7 @@ impl WorksectionServer {
                 upstream_requests: upstream,
                 response_bytes: serde_json::to_vec(&result).map_or(0, |v| v.len() as u64),
                 error: call_error(&result),
+                ids,
             });
         }
         Ok(result)
@@ -228,7 +238,10 @@ impl ServerHandler for WorksectionServer {
                 .build(),
         )
         .with_server_info(server)
-        .with_instructions(INSTRUCTIONS)
+        .with_instructions(match &self.note {
+            Some(note) => format!("{INSTRUCTIONS} {note}"),
+            None => INSTRUCTIONS.to_owned(),
+        })
     }
 
     async fn list_tools(

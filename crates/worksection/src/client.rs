@@ -18,6 +18,7 @@ use url::Url;
 use crate::auth::{ApiKey, Auth, Bearer};
 use crate::error::Error;
 use crate::http::default_http;
+use crate::pace::Pace;
 
 /// A typed client for one Worksection account.
 #[derive(Debug, Clone)]
@@ -31,6 +32,9 @@ pub(crate) struct Inner {
     pub(crate) account_url: Url,
     pub(crate) auth: Arc<dyn Auth>,
     pub(crate) limiter: DefaultDirectRateLimiter,
+    /// A pace shared with other clients of the account, used instead of
+    /// `limiter` when set.
+    pub(crate) pace: Option<Arc<dyn Pace>>,
     /// Requests waiting for the limiter right now.
     pub(crate) waiting: AtomicUsize,
     pub(crate) timeout: Duration,
@@ -103,6 +107,7 @@ pub struct ClientBuilder {
     max_attempts: u32,
     backoff: Duration,
     http: Option<reqwest::Client>,
+    pace: Option<Arc<dyn Pace>>,
 }
 
 impl Default for ClientBuilder {
@@ -115,6 +120,7 @@ impl Default for ClientBuilder {
             max_attempts: 4,
             backoff: Duration::from_millis(500),
             http: None,
+            pace: None,
         }
     }
 }
@@ -165,6 +171,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps to a pace shared with other clients of the same account (a
+    /// team server's people) instead of a limiter of its own; see
+    /// [`crate::pace`].
+    pub fn pace(mut self, pace: Arc<dyn Pace>) -> Self {
+        self.pace = Some(pace);
+        self
+    }
+
     /// Shares a connection pool.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -207,6 +221,7 @@ impl ClientBuilder {
                 account_url,
                 auth,
                 limiter: RateLimiter::direct(quota),
+                pace: self.pace,
                 waiting: AtomicUsize::new(0),
                 timeout: self.timeout,
                 max_attempts: self.max_attempts,

@@ -31,7 +31,7 @@
 //! decoding), `auth` (API key, bearer tokens, OAuth2 sign-in), `http` (the
 //! shared HTTP client), `api` (actions and their parameters, by area),
 //! `models` (answers, by area), `filter` (safe filter expressions),
-//! `error`. Imports point one way: `api` → `transport` → `client` → `auth`
+//! `pace` (a pace shared by several clients of one account), `error`. Imports point one way: `api` → `transport` → `client` → `auth`
 //! → `action`, `http`, `error`, and `reconciliation` (how all this
 //! compares with Worksection's own SDKs and API pages, row by row).
 
@@ -43,6 +43,7 @@ mod error;
 pub mod filter;
 mod http;
 pub mod models;
+pub mod pace;
 #[doc = include_str!("../docs/reconciliation.md")]
 pub mod reconciliation {}
 pub mod secret;

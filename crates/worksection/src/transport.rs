@@ -226,7 +226,10 @@ impl Client {
     async fn wait_for_limiter(&self) {
         let inner = &self.inner;
         inner.waiting.fetch_add(1, Ordering::Relaxed);
-        inner.limiter.until_ready().await;
+        match &inner.pace {
+            Some(pace) => pace.until_ready().await,
+            None => inner.limiter.until_ready().await,
+        }
         inner.waiting.fetch_sub(1, Ordering::Relaxed);
     }
 

@@ -12,6 +12,8 @@ mod connect;
 mod doctor;
 mod login;
 mod serve;
+#[cfg(feature = "team")]
+mod team;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,10 @@ struct Cli {
     /// Log level: error, warn, info, debug or trace (logs go to stderr).
     #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
     log_level: String,
+
+    /// Log format: text, or json (one JSON object a line, for log collectors).
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    log_format: String,
 
     #[command(subcommand)]
     command: Command,
@@ -89,6 +95,12 @@ enum Command {
         #[arg(long, env = "MCP_AUTH_TOKEN", hide_env_values = true)]
         auth_token: Option<worksection::SecretString>,
     },
+    /// The people signed in to a team server (`serve --team`): list them, or sign one out.
+    #[cfg(feature = "team")]
+    Team {
+        #[command(subcommand)]
+        action: team::TeamAction,
+    },
     /// Exit 0 when a server answers on /healthz (for container health checks).
     Healthcheck {
         /// The server's port.
@@ -114,11 +126,15 @@ fn main() -> ExitCode {
         "{level},hyper=warn,rmcp=warn,rustls=warn,rustls_platform_verifier=warn,h2=warn"
     ))
     .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
+        .with_ansi(false);
+    if cli.log_format == "json" {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -134,6 +150,8 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::command(&args).await,
             Command::Check(args) => check::command(&args).await,
             Command::Healthcheck { port } => serve::healthcheck(port).await,
+            #[cfg(feature = "team")]
+            Command::Team { action } => team::command(action).await,
             Command::Bridge { url, auth_token } => serve::bridge(url, auth_token).await,
             Command::Login(args) => login::command(*args).await,
             Command::Connect { client, undo } => connect::command(client, undo),

@@ -10,6 +10,9 @@ use worksection_mcp::{ConfigError, ServeArgs, Settings, Transport, open};
 
 /// Runs `worksection-mcp serve`.
 pub async fn command(args: &ServeArgs) -> ExitCode {
+    if args.team.team {
+        return team(args).await;
+    }
     let settings = match settings(args) {
         Ok(s) => s,
         Err(code) => return code,
@@ -23,6 +26,33 @@ pub async fn command(args: &ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `worksection-mcp serve --team`: exit code 2 for a setting that
+/// is wrong or missing, 1 when serving fails.
+#[cfg(feature = "team")]
+async fn team(args: &ServeArgs) -> ExitCode {
+    if let Err(e) = args.team_settings() {
+        eprintln!("worksection-mcp: {e}");
+        return ExitCode::from(2);
+    }
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    match worksection_mcp::team::serve(args, shutdown).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("worksection-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "team"))]
+async fn team(_: &ServeArgs) -> ExitCode {
+    eprintln!(
+        "worksection-mcp: this build has no team mode (it was built without the `team` feature)."
+    );
+    ExitCode::from(2)
 }
 
 /// The checked settings, or exit code 2 after saying what is wrong

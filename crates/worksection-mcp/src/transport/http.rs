@@ -83,7 +83,7 @@ pub fn router_with_sessions(
 
 /// One account's MCP endpoint: rmcp's streamable HTTP service with the
 /// Host and Origin checks.
-fn mcp_service(
+pub(crate) fn mcp_service(
     server: WorksectionServer,
     settings: &Settings,
     local: SocketAddr,
@@ -114,7 +114,7 @@ fn mcp_service(
 /// invalid request, invalid params) before it reaches the MCP service,
 /// which would otherwise refuse some of it with a bare HTTP status or
 /// mistake a known method with bad params for an unknown one.
-async fn check_jsonrpc(request: Request, next: Next) -> Response {
+pub(crate) async fn check_jsonrpc(request: Request, next: Next) -> Response {
     if request.method() != axum::http::Method::POST {
         return next.run(request).await;
     }
@@ -218,7 +218,7 @@ async fn session_closed(request: Request, next: Next) -> Response {
     response
 }
 
-async fn healthz() -> impl IntoResponse {
+pub(crate) async fn healthz() -> impl IntoResponse {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],

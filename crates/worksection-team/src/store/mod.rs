@@ -1,0 +1,248 @@
+//! What the team server remembers: registered clients, sign-ins in
+//! progress, authorization codes, grants with their access and refresh
+//! tokens, the people signed in (with Worksection's tokens, sealed), and
+//! the audit log.
+//!
+//! [`Store`] is the one interface every caller uses. Behind it sits a
+//! backend: today the embedded one (`embedded`: SQLite compiled in, one
+//! file under `--data-dir`, for one instance); a shared backend for
+//! replicas (Redis, issue 24) is one more variant of `Backend` and one
+//! more file here, and no caller changes. The methods are async for that
+//! reason, though the embedded backend answers in microseconds.
+//!
+//! The store never holds a secret of ours in the clear: tokens, codes,
+//! client secrets and sign-in ids are kept as their SHA-256 (see
+//! `secrets`), and Worksection's tokens are sealed with the store's key
+//! (see `seal`), bound to their person's row.
+
+mod embedded;
+mod records;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use records::{
+    AuditEntry, Client, CodeGrant, Flow, FlowStage, Grant, Person, PersonSummary, TokenCheck,
+};
+
+use crate::seal::{KeySource, Sealer};
+use worksection::auth::TokenSet;
+
+/// Why the store could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the team store {path} could not be opened: {detail}")]
+    Open { path: String, detail: String },
+    #[error("the team store failed: {0}")]
+    Backend(String),
+    #[error(
+        "the team key does not open the store's sealed values (was MCP_TEAM_KEY changed?); use the key the store was made with"
+    )]
+    WrongKey,
+    #[error("{0}")]
+    Key(#[from] crate::seal::KeyError),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Backend(e.to_string())
+    }
+}
+
+/// The team server's state, whatever holds it.
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<Backend>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store(..)")
+    }
+}
+
+enum Backend {
+    Embedded(embedded::Embedded),
+}
+
+/// The file name of the embedded store under the data folder.
+pub const STORE_FILE: &str = "team.sqlite3";
+/// The file name of the generated key, when no key is given.
+pub const KEY_FILE: &str = "team.key";
+
+impl Store {
+    /// The embedded store in `dir` (made when missing), sealed with the key
+    /// from `key` (a generated key file in `dir` when `None`).
+    pub fn open_embedded(dir: &Path, key: Option<KeySource>) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let key = key.unwrap_or_else(|| KeySource::Generated(dir.join(KEY_FILE)));
+        let sealer = Sealer::open(&key)?;
+        let embedded = embedded::Embedded::open(&dir.join(STORE_FILE), sealer)?;
+        Ok(Self {
+            backend: Arc::new(Backend::Embedded(embedded)),
+        })
+    }
+
+    fn embedded(&self) -> &embedded::Embedded {
+        match &*self.backend {
+            Backend::Embedded(e) => e,
+        }
+    }
+
+    /// Whether the store answers (for `/readyz`).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        self.embedded().ready()
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    pub async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
+        self.embedded().save_client(client)
+    }
+
+    pub async fn client(&self, id: &str) -> Result<Option<Client>, StoreError> {
+        self.embedded().client(id)
+    }
+
+    // ---------------------------------------------------------------- flows
+
+    /// Keeps a sign-in in progress under the hash of its id.
+    pub async fn save_flow(&self, id_hash: &str, flow: &Flow) -> Result<(), StoreError> {
+        self.embedded().save_flow(id_hash, flow)
+    }
+
+    pub async fn flow(&self, id_hash: &str) -> Result<Option<Flow>, StoreError> {
+        self.embedded().flow(id_hash)
+    }
+
+    /// Takes a sign-in out (each step is taken once).
+    pub async fn take_flow(&self, id_hash: &str) -> Result<Option<Flow>, StoreError> {
+        self.embedded().take_flow(id_hash)
+    }
+
+    // ---------------------------------------------------------------- codes
+
+    pub async fn save_code(&self, code_hash: &str, code: &CodeGrant) -> Result<(), StoreError> {
+        self.embedded().save_code(code_hash, code)
+    }
+
+    /// Marks a code used and returns it, with whether it had been used
+    /// before (a replay).
+    pub async fn use_code(&self, code_hash: &str) -> Result<Option<(CodeGrant, bool)>, StoreError> {
+        self.embedded().use_code(code_hash)
+    }
+
+    // ---------------------------------------------------------------- grants and tokens
+
+    pub async fn save_grant(&self, grant: &Grant) -> Result<(), StoreError> {
+        self.embedded().save_grant(grant)
+    }
+
+    pub async fn grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
+        self.embedded().grant(id)
+    }
+
+    /// Ends a grant: its access and refresh tokens stop working.
+    pub async fn revoke_grant(&self, id: &str) -> Result<(), StoreError> {
+        self.embedded().revoke_grant(id)
+    }
+
+    pub async fn save_access(
+        &self,
+        hash: &str,
+        grant: &str,
+        audience: &str,
+        expires: i64,
+    ) -> Result<(), StoreError> {
+        self.embedded().save_access(hash, grant, audience, expires)
+    }
+
+    pub async fn save_refresh(
+        &self,
+        hash: &str,
+        grant: &str,
+        expires: i64,
+    ) -> Result<(), StoreError> {
+        self.embedded().save_refresh(hash, grant, expires)
+    }
+
+    /// Looks an access token up by its hash.
+    pub async fn access(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
+        self.embedded().access(hash)
+    }
+
+    /// Spends a refresh token: its check, with `spent` true when it had
+    /// been spent before (a replay, which ends the grant).
+    pub async fn spend_refresh(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
+        self.embedded().spend_refresh(hash)
+    }
+
+    /// The grant an access or refresh token (by hash) belongs to.
+    pub async fn grant_of_token(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        self.embedded().grant_of_token(hash)
+    }
+
+    // ---------------------------------------------------------------- people
+
+    /// Saves a person and their Worksection tokens (sealed to their row).
+    pub async fn save_person(&self, person: &Person, tokens: &TokenSet) -> Result<(), StoreError> {
+        self.embedded().save_person(person, tokens)
+    }
+
+    pub async fn person(&self, id: &str) -> Result<Option<Person>, StoreError> {
+        self.embedded().person(id)
+    }
+
+    /// A person's Worksection tokens (`None` when signed out).
+    pub async fn upstream_tokens(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
+        self.embedded().upstream_tokens(id)
+    }
+
+    /// Replaces a person's Worksection tokens after a renewal.
+    pub async fn save_upstream_tokens(
+        &self,
+        id: &str,
+        tokens: &TokenSet,
+    ) -> Result<(), StoreError> {
+        self.embedded().save_upstream_tokens(id, tokens)
+    }
+
+    /// Everyone who signed in, with their live grants.
+    pub async fn people(&self) -> Result<Vec<PersonSummary>, StoreError> {
+        self.embedded().people()
+    }
+
+    /// Signs a person out: every grant ends and their Worksection tokens
+    /// are forgotten. `false` when nobody has that id or email.
+    pub async fn revoke_person(&self, id_or_email: &str) -> Result<bool, StoreError> {
+        self.embedded().revoke_person(id_or_email)
+    }
+
+    /// Notes that a person used the server now.
+    pub async fn seen(&self, id: &str, at: i64) -> Result<(), StoreError> {
+        self.embedded().seen(id, at)
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.embedded().audit(entry)
+    }
+
+    /// The latest `limit` audit entries (of one person, or everyone's).
+    pub async fn audit_log(
+        &self,
+        person: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.embedded().audit_log(person, limit)
+    }
+
+    /// Forgets what has expired (flows, codes, tokens); returns how many.
+    pub async fn sweep(&self, now: i64) -> Result<usize, StoreError> {
+        self.embedded().sweep(now)
+    }
+}
