@@ -228,7 +228,16 @@ fn classify(e: reqwest::Error, host: &str, secs: u64) -> FetchError {
     if e.is_redirect() {
         return FetchError::Failed("it redirects to another host".into());
     }
-    FetchError::Failed(e.without_url().to_string())
+    // The innermost cause says what happened (a refused certificate, a
+    // refused connection); the URL is left out, it is the client id.
+    let mut detail = None;
+    let mut inner: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = inner {
+        detail = Some(s.to_string());
+        inner = s.source();
+    }
+    let detail = detail.unwrap_or_else(|| e.without_url().to_string());
+    FetchError::Failed(detail)
 }
 
 #[cfg(test)]
