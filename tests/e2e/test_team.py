@@ -422,10 +422,11 @@ def signed_in(team_world, people):
     """Both people signed in through the Python SDK: A by metadata
     document, B by registration. Their storages survive the module."""
     team, _, host = team_world
-    return {
-        people.a["email"]: (MemoryStorage(), f"{host.base}/client.json"),
-        people.b["email"]: (MemoryStorage(), None),
-    }
+    out = {}
+    for email, metadata_url in ((people.a["email"], f"{host.base}/client.json"), (people.b["email"], None)):
+        storage = MemoryStorage()
+        out[email] = (storage, provider(team, email, storage, metadata_url))
+    return out
 
 
 # --------------------------------------------------------------- tests
@@ -434,8 +435,8 @@ def signed_in(team_world, people):
 async def test_python_sdk_two_people_see_their_own_worksection(team_world, people, signed_in):
     team, _, _ = team_world
     seen = {}
-    for email, (storage, metadata_url) in signed_in.items():
-        async with session(team, provider(team, email, storage, metadata_url)) as c:
+    for email, (_, auth) in signed_in.items():
+        async with session(team, auth) as c:
             body = h.payload(await c.call_tool("get_projects", {"status_filter": "all"}), "get_projects")
             body = await h.whole_answer(c, "get_projects", {"status_filter": "all"})
             seen[email] = project_ids(body)
@@ -452,9 +453,9 @@ async def test_python_sdk_two_people_see_their_own_worksection(team_world, peopl
 
 async def test_a_cursor_offload_and_file_of_a_are_not_there_for_b(team_world, people, signed_in):
     team, _, _ = team_world
-    a_store, a_url = signed_in[people.a["email"]]
-    b_store, b_url = signed_in[people.b["email"]]
-    async with session(team, provider(team, people.a["email"], a_store, a_url)) as a:
+    _, a_auth = signed_in[people.a["email"]]
+    _, b_auth = signed_in[people.b["email"]]
+    async with session(team, a_auth) as a:
         first = h.payload(await a.call_tool("get_all_tasks", {}), "get_all_tasks")
         cursor, offload = first.get("next_cursor"), first.get("offload_id")
         assert cursor and offload, sorted(first)
@@ -462,7 +463,7 @@ async def test_a_cursor_offload_and_file_of_a_are_not_there_for_b(team_world, pe
         assert not file.is_error, h.error_text(file)
         nxt = await a.call_tool("get_all_tasks", {"cursor": cursor})
         assert not nxt.is_error, "A's own cursor works"
-    async with session(team, provider(team, people.b["email"], b_store, b_url)) as b:
+    async with session(team, b_auth) as b:
         r = await b.call_tool("get_all_tasks", {"cursor": cursor})
         assert r.is_error and "start over" in h.error_text(r), h.error_text(r)
         r = await b.call_tool("read_offloaded_response_text", {"response_id": offload})
@@ -544,6 +545,32 @@ def test_conformance_authorization_passes(team_world, people):
     assert proc.returncode == 0, text[-4000:]
     total = re.search(r"Total: (\d+) passed, (\d+) failed", text)
     assert total and int(total.group(1)) >= 3 and total.group(2) == "0", text[-4000:]
+
+
+def test_health_metrics_and_audit(team_world, people):
+    team, _, _ = team_world
+    with urllib.request.urlopen(f"{team.base}/healthz", timeout=10) as r:
+        assert r.status == 200
+    with urllib.request.urlopen(f"{team.base}/readyz", timeout=10) as r:
+        assert json.loads(r.read())["status"] == "ready"
+    with urllib.request.urlopen(f"{team.base}/metrics", timeout=10) as r:
+        metrics = r.read().decode()
+    for name in (
+        "worksection_team_tool_calls_total",
+        "worksection_team_tool_call_seconds",
+        "worksection_team_upstream_requests_total",
+        "worksection_team_pace_wait_seconds",
+        "worksection_team_sign_ins_total",
+    ):
+        assert name in metrics, name
+    assert 'tool="get_projects"' in metrics
+    rows = sqlite3.connect(team.data / "store" / "team.sqlite3").execute("SELECT data FROM audit").fetchall()
+    entries = [json.loads(r[0]) for r in rows]
+    assert {e["person"] for e in entries} >= {f"{urllib.parse.urlsplit(team.sim_info['account_url']).netloc}/{people.a['id']}"}
+    tools = {e["tool"] for e in entries}
+    assert {"get_projects", "get_all_tasks", "get_file_content"} <= tools
+    assert any(e["ids"] == f'file_id="{people.file}"' for e in entries), [e for e in entries if e["tool"] == "get_file_content"]
+    assert all(set(e) == {"at", "person", "client_id", "tool", "ids", "outcome", "bytes", "duration_ms", "upstream_requests"} for e in entries)
 
 
 def test_refusals_carry_the_specification_errors(team_world, people):
@@ -694,13 +721,11 @@ async def test_a_restart_keeps_clients_signed_in_through_refresh_tokens(team_wor
     team, _, _ = team_world
     team.stop()
     team.start()
-    # The access tokens held may have expired meanwhile (60 s): the SDK
-    # renews through its refresh token, which the restarted server knows.
-    for email, (storage, metadata_url) in signed_in.items():
-        assert storage.tokens is not None
-        storage.tokens.expires_in = 0
-        auth = provider(team, email, storage, metadata_url)
+    # Each SDK client renews through its refresh token, which the restarted
+    # server knows from its store; no one is asked to sign in again.
+    for email, (storage, auth) in signed_in.items():
         before = storage.tokens.refresh_token
+        auth.context.token_expiry_time = time.time() - 1
 
         async def no_browser(url: str) -> None:
             raise AssertionError("a restart must not need a new sign-in")
@@ -728,32 +753,6 @@ def test_people_and_revoke(team_world, people, signed_in):
     assert (status, json.loads(body)["error"]) == (400, "invalid_grant")
     out = team.cli("revoke", "nobody@example.com")
     assert out.returncode != 0 and "Nobody signed in as" in out.stderr
-
-
-def test_health_metrics_and_audit(team_world, people):
-    team, _, _ = team_world
-    with urllib.request.urlopen(f"{team.base}/healthz", timeout=10) as r:
-        assert r.status == 200
-    with urllib.request.urlopen(f"{team.base}/readyz", timeout=10) as r:
-        assert json.loads(r.read())["status"] == "ready"
-    with urllib.request.urlopen(f"{team.base}/metrics", timeout=10) as r:
-        metrics = r.read().decode()
-    for name in (
-        "worksection_team_tool_calls_total",
-        "worksection_team_tool_call_seconds",
-        "worksection_team_upstream_requests_total",
-        "worksection_team_pace_wait_seconds",
-        "worksection_team_sign_ins_total",
-    ):
-        assert name in metrics, name
-    assert 'tool="get_projects"' in metrics
-    rows = sqlite3.connect(team.data / "store" / "team.sqlite3").execute("SELECT data FROM audit").fetchall()
-    entries = [json.loads(r[0]) for r in rows]
-    assert {e["person"] for e in entries} >= {f"{urllib.parse.urlsplit(team.sim_info['account_url']).netloc}/{people.a['id']}"}
-    tools = {e["tool"] for e in entries}
-    assert {"get_projects", "get_all_tasks", "get_file_content"} <= tools
-    assert any(e["ids"] == f"file_id={people.file}" for e in entries)
-    assert all(set(e) == {"at", "person", "client_id", "tool", "ids", "outcome", "bytes", "duration_ms", "upstream_requests"} for e in entries)
 
 
 def test_no_secret_in_logs_metrics_or_the_audit_log(team_world):
