@@ -420,19 +420,10 @@ impl ServeArgs {
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         if self.team.team {
             return Err(bad(
-                "--team serves through `worksection-mcp serve --team`; this command does not run in team mode.",
+                "--team is for `worksection-mcp serve --team`; this command does not run in team mode.",
             ));
         }
         self.settings_for(self.source()?, false)
-    }
-
-    /// The settings of team mode: the server's own (the answer budget,
-    /// caches, listening address) with the account reached through the
-    /// company's OAuth app (or, with --team-admin-key, the admin key),
-    /// and what the team server itself needs.
-    #[cfg(feature = "team")]
-    pub fn team_settings(&self) -> Result<(Settings, worksection_team::TeamConfig), ConfigError> {
-        crate::team::settings(self)
     }
 
     /// The settings for `source`; `team` lifts the bearer-token rule

@@ -48,9 +48,12 @@ use crate::transport::http;
 /// admin key (`--team-admin-key`).
 const ADMIN_KEY_NOTE: &str = "This team server reads Worksection through the account's admin API key: every answer is the whole account's view, not only what the person asking may see in Worksection, and questions about \"me\" (my tasks, my timer) cannot be answered.";
 
-/// Checks team mode's settings; each problem is one sentence naming what
-/// is missing or wrong.
-pub(crate) fn settings(args: &ServeArgs) -> Result<(Settings, TeamConfig), ConfigError> {
+/// Team mode's settings: the server's own (the answer budget, caches,
+/// listening address) with the account reached through the company's
+/// OAuth app (or, with --team-admin-key, the admin key), and what the team
+/// server itself needs. Each problem is one sentence naming what is
+/// missing or wrong.
+pub fn settings(args: &ServeArgs) -> Result<(Settings, TeamConfig), ConfigError> {
     let t = &args.team;
     if args.demo {
         return Err(bad(

@@ -12,10 +12,10 @@
 //!
 //! How the pieces fit:
 //!
-//! - [`Team`] (`server`) holds the parts and answers the authorization
-//!   server's routes ([`Team::router`]) and the resource server's check of
-//!   every MCP request ([`Team::authenticate`], a [`Viewer`] or RFC 6750's
-//!   401/403). `metadata` writes RFC 9728 and RFC 8414 documents; `oauth`
+//! - [`Team`] (`server`) holds the parts and answers the resource
+//!   server's check of every MCP request ([`Team::authenticate`], a
+//!   [`Viewer`] or RFC 6750's 401/403); `routes` has the authorization
+//!   server's routes ([`Team::router`]). `metadata` writes RFC 9728 and RFC 8414 documents; `oauth`
 //!   is the endpoints (authorize, Worksection's callback, consent, token,
 //!   revoke, register); `clients` knows who a client is (registered, or a
 //!   client ID metadata document that `fetch` gets without becoming a
@@ -51,6 +51,7 @@ mod oauth;
 mod ops;
 mod pace;
 pub mod people;
+mod routes;
 mod seal;
 mod secrets;
 mod server;

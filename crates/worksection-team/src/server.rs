@@ -1,26 +1,22 @@
-//! The team server's shared parts ([`Team`]), the HTTP routes of its
-//! authorization server, and the resource server's check of every MCP
-//! request ([`Team::authenticate`]).
+//! The team server's shared parts ([`Team`]) and the resource server's
+//! check of every MCP request ([`Team::authenticate`]). Its HTTP routes
+//! are `routes`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::json;
 use worksection::auth::{Bearer, OAuthApp};
 
 use crate::config::TeamConfig;
 use crate::fetch::Fetcher;
-use crate::metadata::{self, SCOPE};
+use crate::metadata::SCOPE;
 use crate::pace::AccountPace;
 use crate::people::{self, Viewer};
 use crate::secrets::{self, Kind};
 use crate::store::{AuditEntry, Store, StoreError};
-use crate::{oauth, ops};
 
 /// Everything the team server's parts share.
 pub struct Team {
@@ -118,36 +114,6 @@ impl Team {
             "{}/.well-known/oauth-protected-resource/mcp",
             self.config.issuer()
         )
-    }
-
-    /// The routes of the authorization server and its metadata (the MCP
-    /// endpoint and health routes are the caller's to add).
-    pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
-            .route(
-                "/.well-known/oauth-protected-resource",
-                get(root_resource_metadata),
-            )
-            .route(
-                "/.well-known/oauth-protected-resource/mcp",
-                get(mcp_resource_metadata),
-            )
-            .route(
-                "/.well-known/oauth-authorization-server",
-                get(authorization_server_metadata),
-            )
-            .route("/authorize", get(oauth::authorize))
-            .route(
-                "/oauth/worksection/callback",
-                get(oauth::worksection_callback),
-            )
-            .route("/oauth/consent", post(oauth::consent))
-            .route("/token", post(oauth::token))
-            .route("/revoke", post(oauth::revoke))
-            .route("/register", post(oauth::register))
-            .route("/readyz", get(ops::readyz))
-            .route("/metrics", get(ops::metrics))
-            .with_state(self.clone())
     }
 
     /// Checks an MCP request's access token: who it is for, or RFC 6750's
@@ -284,34 +250,4 @@ pub struct CallRecord<'a> {
     pub bytes: u64,
     pub duration_ms: u64,
     pub upstream_requests: u32,
-}
-
-fn json_doc(v: serde_json::Value) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        v.to_string(),
-    )
-        .into_response()
-}
-
-async fn root_resource_metadata(State(team): State<Arc<Team>>) -> Response {
-    json_doc(metadata::protected_resource(
-        &team.config,
-        &team.config.issuer(),
-    ))
-}
-
-async fn mcp_resource_metadata(State(team): State<Arc<Team>>) -> Response {
-    json_doc(metadata::protected_resource(
-        &team.config,
-        &team.config.resource(),
-    ))
-}
-
-async fn authorization_server_metadata(State(team): State<Arc<Team>>) -> Response {
-    json_doc(metadata::authorization_server(&team.config))
 }

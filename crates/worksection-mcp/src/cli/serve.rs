@@ -32,7 +32,7 @@ pub async fn command(args: &ServeArgs) -> ExitCode {
 /// is wrong or missing, 1 when serving fails.
 #[cfg(feature = "team")]
 async fn team(args: &ServeArgs) -> ExitCode {
-    if let Err(e) = args.team_settings() {
+    if let Err(e) = worksection_mcp::team::settings(args) {
         eprintln!("worksection-mcp: {e}");
         return ExitCode::from(2);
     }

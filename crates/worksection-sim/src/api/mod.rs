@@ -133,7 +133,13 @@ async fn handle(state: &AppState, mode: AuthMode, req: ApiRequest) -> Response {
         account_url: &state.info.account_url,
         now: state.now(),
         caller,
-        viewer: visibility::Viewer::new(&state.account, caller),
+        viewer: visibility::Viewer::new(
+            &state.account,
+            match caller {
+                Caller::User(id) => Some(id),
+                Caller::Admin => None,
+            },
+        ),
     };
     let answer = match actions::run(action, params, &ctx) {
         Ok(a) => a,

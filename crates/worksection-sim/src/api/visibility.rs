@@ -20,7 +20,6 @@
 
 use std::collections::HashSet;
 
-use super::actions::Caller;
 use crate::data::{Account, Attachment, EventObject, Project, Task, User};
 
 /// Who is looking, and what they may see.
@@ -33,8 +32,10 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub fn new(account: &Account, caller: Caller) -> Self {
-        let Caller::User(id) = caller else {
+    /// What `user` sees (a person signed in through OAuth2), or, with
+    /// `None`, the admin key: the whole account.
+    pub fn new(account: &Account, user: Option<u64>) -> Self {
+        let Some(id) = user else {
             return Self::everything();
         };
         let Some(user) = account.user(id) else {
