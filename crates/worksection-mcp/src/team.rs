@@ -227,7 +227,9 @@ pub async fn serve(args: &ServeArgs, shutdown: CancellationToken) -> Result<(), 
     let app = Router::new()
         .route(
             "/mcp",
-            any(mcp).layer(middleware::from_fn(http::check_jsonrpc)),
+            any(mcp)
+                .layer(middleware::from_fn(http::check_jsonrpc))
+                .layer(middleware::from_fn(http::session_closed)),
         )
         .route("/healthz", get(http::healthz))
         .with_state(state)

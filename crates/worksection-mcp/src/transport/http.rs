@@ -209,7 +209,7 @@ fn jsonrpc_problem(bytes: &[u8]) -> Result<(), (i64, serde_json::Value, String)>
 /// otherwise, the TypeScript SDK's takes any 2xx, and both SDKs' own
 /// servers answer 200. The session is closed either way (rmcp closed it
 /// before answering); only the status changes.
-async fn session_closed(request: Request, next: Next) -> Response {
+pub(crate) async fn session_closed(request: Request, next: Next) -> Response {
     let delete = request.method() == axum::http::Method::DELETE;
     let mut response = next.run(request).await;
     if delete && response.status() == StatusCode::ACCEPTED {
