@@ -274,19 +274,23 @@ pub async fn serve(
     } else {
         format!("http://{local}/mcp")
     };
+    // One write for every line, so whoever watches the log for the first
+    // line finds the whole list of accounts beside it.
+    let mut banner = String::new();
     for (i, (key, server)) in servers.iter().enumerate() {
         let label = server.account().label();
         if i == 0 {
-            eprintln!("Worksection MCP: serving {label} at {shown}");
+            banner.push_str(&format!("Worksection MCP: serving {label} at {shown}\n"));
         }
         if servers.len() > 1 {
-            eprintln!(
-                "Worksection MCP: serving {label} at {}/{key}",
-                shown.split(' ').next().unwrap_or_default()
-            );
+            let base = shown.split(' ').next().unwrap_or_default();
+            banner.push_str(&format!(
+                "Worksection MCP: serving {label} at {base}/{key}\n"
+            ));
         }
         tracing::info!(address = %local, account = %label, "listening");
     }
+    eprint!("{banner}");
     serve_on(listener, app, shutdown).await
 }
 
