@@ -32,7 +32,7 @@ use crate::auth::{AuthKind, Signed};
 use crate::client::Client;
 use crate::error::{ApiMessage, AuthProblem};
 use crate::models::CostTotals;
-use crate::models::common::{collect_problems, expected, kind};
+use crate::models::common::{collect_problems, expected, kind, strict_pass};
 
 /// Retry-After values above this are not waited out.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -455,7 +455,12 @@ pub fn decode<T: DeserializeOwned>(body: &Bytes) -> Result<Envelope<T>, Error> {
     // times its size (10,000 tasks: a 5 MB body, a tree of tens of MB), only
     // to be converted and dropped. Anything else (an error, a wrong shape)
     // takes the general path below, which says exactly what is wrong.
-    if let Ok(typed) = serde_json::from_slice::<Typed<T>>(body)
+    // The records are read strictly first (one pass, no value per record);
+    // only an answer with a record that does not fit is read again
+    // leniently, record by record.
+    let typed = strict_pass(|| serde_json::from_slice::<Typed<T>>(body))
+        .or_else(|_| serde_json::from_slice::<Typed<T>>(body));
+    if let Ok(typed) = typed
         && typed.status.as_deref() == Some("ok")
     {
         return Ok(Envelope {

@@ -361,15 +361,16 @@ impl<'de, T, As: for<'a> DeserializeAs<'a, T>> de::DeserializeSeed<'de> for Item
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
-        let mut track = serde_path_to_error::Track::new();
-        As::deserialize_as(serde_path_to_error::Deserializer::new(d, &mut track)).map_err(|e| {
-            let path = track.path().to_string();
-            let msg = match path.as_str() {
-                "." | "" => e.to_string(),
-                inner => within(inner, &e.to_string()),
-            };
-            de::Error::custom(within(&format!("[{}]", self.at), &msg))
-        })
+        if super::common::in_strict_pass() {
+            // A failure is read again the lenient way, which says where.
+            return As::deserialize_as(d);
+        }
+        // The lenient way goes through a value, as a record's own lenient
+        // read does anyway; reading straight from `d` with its path tracked
+        // would nest one more tracking layer per level of subtasks, without
+        // end for the compiler.
+        let item = Value::deserialize(d)?;
+        Place::Index(self.at).read::<T, As, D::Error>(&item)
     }
 }
 
