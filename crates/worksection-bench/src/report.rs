@@ -87,6 +87,14 @@ pub struct Target {
     pub met: Option<bool>,
 }
 
+/// The 10,000-task call's ceilings (issue 21): on a release build, the
+/// targets (peak RSS, and the server's CPU time on the call); on a debug
+/// build (CI's smoke run), whose time says nothing, the memory it keeps
+/// under.
+const LARGE_PEAK_MB_RELEASE: f64 = 60.0;
+const LARGE_CPU_MS_RELEASE: f64 = 150.0;
+const LARGE_PEAK_MB_DEBUG: f64 = 100.0;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub mode: &'static str,
@@ -135,6 +143,7 @@ impl Report {
         let s = &self.session;
         let large_peak = median(self.large.iter().map(|r| mb(r.peak_rss_kb)).collect());
         let large_server = median(self.large.iter().map(|r| r.server_ms).collect());
+        let large_cpu = median(self.large.iter().map(|r| r.server_cpu_ms).collect());
         let lat = &self.hot_path.latency;
         let list8 = self.tools_list_rps(8);
         self.targets = vec![
@@ -245,14 +254,20 @@ impl Report {
                 met: Some(mb(self.startup.idle_rss_p50_kb) < 20.0),
             },
             Target {
-                target: "peak RSS < 100 MB on the 10,000-task call",
+                target: "peak RSS <= 60 MB on the 10,000-task call (release build)",
                 figure: format!("{large_peak:.1} MB"),
-                met: Some(large_peak < 100.0),
+                met: self
+                    .release_build
+                    .then_some(large_peak <= LARGE_PEAK_MB_RELEASE),
             },
             Target {
-                target: "< 150 ms in the server on the 10,000-task call",
-                figure: format!("{large_server:.0} ms"),
-                met: Some(large_server < 150.0),
+                target: "<= 150 ms of server CPU on the 10,000-task call (release build)",
+                figure: format!(
+                    "CPU {large_cpu:.0} ms ({large_server:.0} ms beyond the upstream wait)"
+                ),
+                met: self
+                    .release_build
+                    .then_some(large_cpu <= LARGE_CPU_MS_RELEASE),
             },
             Target {
                 target: "headless start to ready < 200 ms",
@@ -314,6 +329,34 @@ impl Report {
                 "cached calls made {} upstream requests",
                 self.hot_path.upstream
             ));
+        }
+        // The 10,000-task call (issue 21): its CPU time (the server's own
+        // work, which other work on the machine moves little, unlike its
+        // wall time) and its peak memory, against the release targets; a
+        // debug build is held to the memory it has kept under since.
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        let peak = median(self.large.iter().map(|r| mb(r.peak_rss_kb)).collect());
+        let cpu = median(self.large.iter().map(|r| r.server_cpu_ms).collect());
+        if !self.large.is_empty() {
+            self.checks += 1;
+            let ceiling = if self.release_build {
+                LARGE_PEAK_MB_RELEASE
+            } else {
+                LARGE_PEAK_MB_DEBUG
+            };
+            if peak > ceiling {
+                v.push(format!(
+                    "the 10,000-task call peaked at {peak:.1} MB, over {ceiling} MB"
+                ));
+            }
+            if self.release_build {
+                self.checks += 1;
+                if cpu > LARGE_CPU_MS_RELEASE {
+                    v.push(format!(
+                        "the 10,000-task call took {cpu:.0} ms of server CPU, over {LARGE_CPU_MS_RELEASE} ms"
+                    ));
+                }
+            }
         }
         if self.throttled_total != 0 {
             v.push(format!(
