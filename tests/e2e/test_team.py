@@ -101,13 +101,18 @@ def browse(authorize_url: str, email: str, decision: str = "allow") -> dict[str,
     form = urllib.parse.parse_qsl(at_ws.query) + [("decision", "allow"), ("email", email)]
     status, headers, _ = request(f"{at_ws.scheme}://{at_ws.netloc}/oauth2/authorize", dict(form))
     assert status == 302, status
-    status, _, page = request(headers["Location"])
+    # The callback sends the browser on to the consent page with the
+    # sign-in in a cookie, so the address shown carries no code.
+    status, headers, _ = request(headers["Location"])
+    assert status == 303 and headers["Location"] == "/oauth/consent", status
+    cookie = headers["Set-Cookie"].split(";")[0]
+    base = authorize_url.split("/authorize")[0]
+    status, _, page = request(f"{base}/oauth/consent", headers={"Cookie": cookie})
     assert status == 200, (status, page[:500])
     html = page.decode()
     assert "Allow" in html and email in html, html[:2000]
     flow = re.search(r'name="flow" value="([^"]+)"', html).group(1)
     TEAM_SECRETS.append(flow)
-    base = authorize_url.split("/authorize")[0]
     status, headers, _ = request(f"{base}/oauth/consent", {"flow": flow, "decision": decision})
     assert status == 302, status
     back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(headers["Location"]).query))
