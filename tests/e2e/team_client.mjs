@@ -26,7 +26,11 @@ async function browse(authorizeUrl, email) {
   form.set("email", email);
   resp = await fetch(`${atWorksection.origin}/oauth2/authorize`, { ...manual, method: "POST", body: form });
   if (resp.status !== 302) throw new Error(`Worksection's page answered ${resp.status}`);
+  // The callback sends the browser on to the consent page, the sign-in in a cookie.
   resp = await fetch(resp.headers.get("location"), manual);
+  if (resp.status !== 303) throw new Error(`the callback answered ${resp.status}`);
+  const cookie = (resp.headers.get("set-cookie") || "").split(";")[0];
+  resp = await fetch(new URL(resp.headers.get("location"), authorizeUrl), { ...manual, headers: { cookie } });
   const html = await resp.text();
   const flow = /name="flow" value="([^"]+)"/.exec(html);
   if (!flow) throw new Error(`no consent form (${resp.status})`);

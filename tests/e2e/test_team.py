@@ -10,7 +10,10 @@ simulator, reached by the official MCP SDKs' OAuth clients.
   teams), and A's cursor, offload id and file are refused to B.
 - The TypeScript SDK's client does the same (team_client.mjs).
 - `@modelcontextprotocol/conformance authorization` passes against the
-  server's authorization server.
+  server's authorization server, and its server suite with
+  `--requirements 2026-07-28` passes against /mcp with a person's token
+  (the same scenarios as against the plain server; bearer_proxy.py adds
+  the token, which the suite cannot send itself).
 - Refusals carry the specification's error and status: no token, wrong
   audience, expired, revoked, tampered, a replayed code, a PKCE mismatch,
   an unregistered redirect URI, a metadata document too large, too slow
@@ -42,6 +45,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import anyio
 import httpx2
@@ -52,6 +56,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
 import helpers as h
+from bearer_proxy import BearerProxy
 from conftest import OUT, READY_TIMEOUT, SERVER_ENV_PREFIXES, AdminApi, unwrapped, wait_serving
 from processes import free_port, simulator_process, stop_process, wait_port
 
@@ -96,13 +101,18 @@ def browse(authorize_url: str, email: str, decision: str = "allow") -> dict[str,
     form = urllib.parse.parse_qsl(at_ws.query) + [("decision", "allow"), ("email", email)]
     status, headers, _ = request(f"{at_ws.scheme}://{at_ws.netloc}/oauth2/authorize", dict(form))
     assert status == 302, status
-    status, _, page = request(headers["Location"])
+    # The callback sends the browser on to the consent page with the
+    # sign-in in a cookie, so the address shown carries no code.
+    status, headers, _ = request(headers["Location"])
+    assert status == 303 and headers["Location"] == "/oauth/consent", status
+    cookie = headers["Set-Cookie"].split(";")[0]
+    base = authorize_url.split("/authorize")[0]
+    status, _, page = request(f"{base}/oauth/consent", headers={"Cookie": cookie})
     assert status == 200, (status, page[:500])
     html = page.decode()
     assert "Allow" in html and email in html, html[:2000]
     flow = re.search(r'name="flow" value="([^"]+)"', html).group(1)
     TEAM_SECRETS.append(flow)
-    base = authorize_url.split("/authorize")[0]
     status, headers, _ = request(f"{base}/oauth/consent", {"flow": flow, "decision": decision})
     assert status == 302, status
     back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(headers["Location"]).query))
@@ -545,6 +555,61 @@ def test_conformance_authorization_passes(team_world, people):
     assert proc.returncode == 0, text[-4000:]
     total = re.search(r"Total: (\d+) passed, (\d+) failed", text)
     assert total and int(total.group(1)) >= 3 and total.group(2) == "0", text[-4000:]
+
+
+async def test_server_conformance_2026_07_28_passes_with_a_token(team_world, people, tmp_path):
+    """The server conformance suite with `--requirements 2026-07-28`
+    against the team server's /mcp, with a person's access token: the
+    same scenarios pass, and fail, as against the plain server
+    (test_conformance.py). The suite has no option for headers, so it
+    reaches /mcp through a loopback proxy that adds the token (renewed
+    through the refresh token as it nears expiry, as a client would)."""
+    if not (os.environ.get("E2E_NODE") and os.environ.get("E2E_CONFORMANCE_NEXT")):
+        pytest.skip("E2E_NODE/E2E_CONFORMANCE_NEXT are not set; run under `eval \"$(scripts/e2e-tools)\"`")
+    from test_conformance import MUST_PASS_2026, conformance_next, run_suite
+
+    team, _, _ = team_world
+    storage = MemoryStorage()
+    auth = provider(team, people.a["email"], storage)
+    async with session(team, auth) as c:
+        assert (await c.list_tools()).tools
+    tokens = {"access": storage.tokens.access_token, "refresh": storage.tokens.refresh_token,
+              "until": time.monotonic() + storage.tokens.expires_in}
+    client_id = storage.client_info.client_id
+    lock = threading.Lock()
+
+    def token() -> str:
+        with lock:
+            if tokens["until"] - time.monotonic() < 20:
+                status, _, body = request(f"{team.base}/token", {
+                    "grant_type": "refresh_token", "refresh_token": tokens["refresh"], "client_id": client_id,
+                    "resource": team.url,
+                })
+                fresh = json.loads(body)
+                assert status == 200, fresh
+                TEAM_SECRETS.extend([fresh["access_token"], fresh["refresh_token"]])
+                tokens.update(access=fresh["access_token"], refresh=fresh["refresh_token"],
+                              until=time.monotonic() + fresh["expires_in"])
+            return tokens["access"]
+
+    proxy = BearerProxy(team.base, token)
+    try:
+        report = run_suite(
+            SimpleNamespace(url=f"{proxy.base}/mcp"),
+            tmp_path,
+            conformance_next(),
+            ["--requirements", "2026-07-28"],
+            "conformance-2026-07-28-expected-failures.yml",
+            "conformance-2026-07-28-team.txt",
+        )
+    finally:
+        proxy.close()
+    assert "Baseline check passed" in report, report[-4000:]
+    for scenario in MUST_PASS_2026:
+        assert re.search(rf"✓ {re.escape(scenario)}: \d+ passed, 0 failed", report), f"{scenario} did not pass:\n{report[-4000:]}"
+    assert proxy.requests > 50, proxy.requests
+    # Every request went in as the person: none was refused for its token.
+    assert "invalid_token" not in report and "401" not in report, report[-4000:]
 
 
 def test_health_metrics_and_audit(team_world, people):

@@ -29,8 +29,9 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
          body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1d2733;margin:0}}\
          main{{max-width:30rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:8px;\
          box-shadow:0 1px 4px #0002}}h1{{font-size:1.25rem}}li{{margin:.3rem 0}}\
+         .who{{padding-bottom:.75rem;border-bottom:1px solid #e3e8ee}}.actions{{margin-top:1.5rem}}\
          button{{font-size:1rem;padding:.5rem 1.5rem;border-radius:6px;border:1px solid #8a97a5;\
-         background:#fff;cursor:pointer}}#allow{{background:#2f80ed;color:#fff;border-color:#2f80ed}}\
+         background:#fff;cursor:pointer;margin-right:.5rem}}#allow{{background:#2f80ed;color:#fff;border-color:#2f80ed}}\
          .warn{{color:#8a5a00}}.error{{color:#b00020}}code{{word-break:break-all}}</style></head>\
          <body><main><h1>{t}</h1>{body}</main></body></html>",
         t = escape(title),

@@ -9,9 +9,11 @@
 //! kept as a flow under a random id; the browser goes to Worksection with
 //! that id as `state`; Worksection's callback names the person (the code
 //! is exchanged and `/oauth2/resource` asked), whose Worksection tokens
-//! are saved sealed; the flow moves to consent under a fresh id, and the
-//! server's own page asks Allow or Deny, naming the client and its
-//! redirect host; Allow sends a single-use code (with `iss`, RFC 9207) to
+//! are saved sealed; the flow moves to consent under a fresh id, kept in
+//! a cookie of the consent page's path, and the browser is sent on to
+//! `/oauth/consent` (so the address it shows carries neither Worksection's
+//! code nor that id); the server's own page there asks Allow or Deny,
+//! naming the client and its redirect host; Allow sends a single-use code (with `iss`, RFC 9207) to
 //! the client's redirect URI. Errors the client can act on go back to it
 //! by redirect; errors about the client or its redirect URI never
 //! redirect (that would be an open redirector) and answer 400 here.
@@ -38,6 +40,9 @@ use crate::store::{Client, CodeGrant, Flow, FlowStage, Grant};
 const FLOW_TTL: i64 = 15 * 60;
 /// How long an authorization code lives.
 const CODE_TTL: i64 = 60;
+/// The cookie that carries a sign-in waiting for consent from Worksection's
+/// callback to the consent page (never in an address).
+const CONSENT_COOKIE: &str = "wsmcp_consent";
 
 // ------------------------------------------------------------------ errors
 
@@ -465,13 +470,84 @@ pub async fn worksection_callback(
     {
         return JsonError::server(e).into_response();
     }
-    consent_page(
-        &consent,
-        &person.name,
-        &person.email,
-        &person.account_url,
-        &consent_id,
+    to_consent(&team, &consent_id)
+}
+
+/// The See Other to the consent page, with the sign-in in its cookie.
+fn to_consent(team: &Team, consent_id: &str) -> Response {
+    let cookie = consent_cookie(team, consent_id, FLOW_TTL);
+    match HeaderValue::from_str(&cookie) {
+        Ok(cookie) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, HeaderValue::from_static("/oauth/consent")),
+                (header::SET_COOKIE, cookie),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "a sign-in id is not a header value\n",
+        )
+            .into_response(),
+    }
+}
+
+/// The consent cookie: only for the consent page's path, never for
+/// scripts, sent on the top-level navigation from Worksection, `Secure`
+/// when the server is reached over https.
+fn consent_cookie(team: &Team, value: &str, max_age: i64) -> String {
+    let secure = if team.config.issuer().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{CONSENT_COOKIE}={value}; Path=/oauth/consent; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     )
+}
+
+/// The sign-in id in the request's consent cookie, if it looks like one.
+fn consent_id_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == CONSENT_COOKIE && secrets::looks_like(value, Kind::Flow))
+        .map(|(_, value)| value.to_owned())
+}
+
+/// `GET /oauth/consent`: the consent page of the sign-in in the cookie
+/// (shown again on a reload, until it is answered or expires).
+pub async fn consent_form(State(team): State<Arc<Team>>, headers: HeaderMap) -> Response {
+    let gone = || {
+        problem(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "This sign-in has expired or was already answered; start again from your assistant.",
+        )
+    };
+    let Some(id) = consent_id_of(&headers) else {
+        return gone();
+    };
+    let flow = match team.store.flow(&secrets::hash(&id)).await {
+        Ok(Some(f)) if f.expires > now() => f,
+        Ok(_) => return gone(),
+        Err(e) => return JsonError::server(e).into_response(),
+    };
+    let FlowStage::Consent { person } = &flow.stage else {
+        return gone();
+    };
+    let person = match team.store.person(person).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return gone(),
+        Err(e) => return JsonError::server(e).into_response(),
+    };
+    consent_page(&flow, &person.name, &person.email, &person.account_url, &id)
 }
 
 /// The server's own consent page: which client, which redirect host, what
@@ -488,7 +564,7 @@ fn consent_page(flow: &Flow, name: &str, email: &str, account: &str, consent_id:
             || u.host_str() == Some("localhost")
     });
     let warn = if local {
-        "<p class=\"warn\">This app receives the answer on this computer (a local address). Allow it only if you just started connecting an app here yourself.</p>"
+        "<p class=\"warn\">The app that gets access runs on this computer (a local address). Allow it only if you just started connecting an app here yourself.</p>"
     } else {
         ""
     };
@@ -496,18 +572,38 @@ fn consent_page(flow: &Flow, name: &str, email: &str, account: &str, consent_id:
         .iter()
         .map(|r| format!("<li>{}</li>", escape(r)))
         .collect();
+    // A client ID metadata document's address is the one part of a
+    // client's identity it cannot choose freely: say where it is from.
+    let from = Url::parse(&flow.client_id)
+        .ok()
+        .filter(|u| u.scheme() == "https")
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| format!(" (from <strong>{}</strong>)", escape(h)))
+        })
+        .unwrap_or_default();
+    // The account by its address (acme.worksection.com), not a URL.
+    let account = Url::parse(account)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        })
+        .unwrap_or_else(|| account.to_owned());
     let body = format!(
-        "<p>Signed in to Worksection as <strong>{name}</strong> ({email}), {account}.</p>\
-         <p><strong>{client}</strong> asks to read your Worksection, as Worksection shows it to you:</p>\
+        "<p class=\"who\">Signed in to Worksection <strong>{account}</strong> as <strong>{name}</strong> ({email}).</p>\
+         <p><strong>{client}</strong>{from} asks to read your Worksection, as Worksection shows it to you:</p>\
          <ul>{reads}</ul><p>It only reads; it never changes anything.</p>\
-         <p>Its answers go to <strong>{host}</strong>.</p>{warn}\
-         <form method=\"post\" action=\"/oauth/consent\">\
+         <p>If you allow, access is given to the app at <strong>{host}</strong>.</p>{warn}\
+         <form method=\"post\" action=\"/oauth/consent\" class=\"actions\">\
          <input type=\"hidden\" name=\"flow\" value=\"{id}\">\
          <button type=\"submit\" name=\"decision\" value=\"allow\" id=\"allow\">Allow</button> \
          <button type=\"submit\" name=\"decision\" value=\"deny\" id=\"deny\">Deny</button></form>",
         name = escape(name),
         email = escape(email),
-        account = escape(account),
+        account = escape(&account),
         client = escape(&flow.client_name),
         host = escape(&host),
         id = escape(consent_id),
@@ -561,14 +657,20 @@ pub async fn consent(
     };
     if f.decision.as_deref() != Some("allow") {
         metrics::counter!("worksection_team_sign_ins_total", "outcome" => "denied").increment(1);
-        return back_to_client(
+        if let Err(e) = team.store.forget_unused_sign_in(&person).await {
+            tracing::warn!(error = %e, "a denied sign-in's Worksection tokens could not be forgotten");
+        }
+        return answered(
             &team,
-            &flow.redirect_uri,
-            flow.state.as_deref(),
-            &[
-                ("error", "access_denied"),
-                ("error_description", "The person did not allow access"),
-            ],
+            back_to_client(
+                &team,
+                &flow.redirect_uri,
+                flow.state.as_deref(),
+                &[
+                    ("error", "access_denied"),
+                    ("error_description", "The person did not allow access"),
+                ],
+            ),
         );
     }
     let code = secrets::new(Kind::Code);
@@ -586,12 +688,23 @@ pub async fn consent(
         return JsonError::server(e).into_response();
     }
     metrics::counter!("worksection_team_sign_ins_total", "outcome" => "allowed").increment(1);
-    back_to_client(
+    answered(
         &team,
-        &flow.redirect_uri,
-        flow.state.as_deref(),
-        &[("code", &code)],
+        back_to_client(
+            &team,
+            &flow.redirect_uri,
+            flow.state.as_deref(),
+            &[("code", &code)],
+        ),
     )
+}
+
+/// `resp` with the consent cookie cleared: the sign-in is answered.
+fn answered(team: &Team, mut resp: Response) -> Response {
+    if let Ok(clear) = HeaderValue::from_str(&consent_cookie(team, "", 0)) {
+        resp.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    resp
 }
 
 // ------------------------------------------------------------------ client authentication

@@ -35,7 +35,10 @@ impl Team {
                 "/oauth/worksection/callback",
                 get(oauth::worksection_callback),
             )
-            .route("/oauth/consent", post(oauth::consent))
+            .route(
+                "/oauth/consent",
+                get(oauth::consent_form).post(oauth::consent),
+            )
             .route("/token", post(oauth::token))
             .route("/revoke", post(oauth::revoke))
             .route("/register", post(oauth::register))

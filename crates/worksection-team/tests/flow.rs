@@ -188,7 +188,34 @@ impl Harness {
                 .as_str()
                 .starts_with(&format!("{}/oauth/worksection/callback", self.base))
         );
-        let page = self.http.get(callback).send().await.expect("callback");
+        // The callback sends the browser on to the consent page, the
+        // sign-in in a cookie: the address shown carries no code or id.
+        let resp = self.http.get(callback).send().await.expect("callback");
+        assert_eq!(resp.status(), 303);
+        let to = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("a redirect");
+        assert_eq!(to, "/oauth/consent");
+        let cookie = resp
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .expect("the consent cookie")
+            .to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("Path=/oauth/consent"),
+            "{cookie}"
+        );
+        let cookie = cookie.split(';').next().unwrap_or_default().to_owned();
+        let page = self
+            .http
+            .get(format!("{}/oauth/consent", self.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("consent page");
         assert_eq!(page.status(), 200);
         let html = page.text().await.expect("html");
         assert!(
@@ -502,9 +529,29 @@ async fn refusals_carry_the_specification_errors() {
         Some("invalid_target")
     );
 
-    // Deny.
+    // The consent page without its cookie (an old tab, a shared link)
+    // says the sign-in is over.
+    let resp = h
+        .http
+        .get(format!("{}/oauth/consent", h.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("consent page");
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_request");
+
+    // Deny: the client is told, and the server keeps no Worksection
+    // sign-in that no client of the person uses.
     let back = h.sign_in(&client, redirect, &owner, "deny").await;
     assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
+    let listed = h.team.store().people().await.expect("people");
+    let denied = listed
+        .iter()
+        .find(|p| p.person.email == owner)
+        .expect("the person who denied");
+    assert!(!denied.connected && denied.grants == 0);
 
     // PKCE mismatch.
     let back = h.sign_in(&client, redirect, &owner, "allow").await;

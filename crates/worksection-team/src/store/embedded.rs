@@ -394,6 +394,15 @@ impl Embedded {
         Ok(true)
     }
 
+    pub fn forget_unused_sign_in(&self, id: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE people SET tokens = NULL WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM grants WHERE person = ?1 AND revoked = 0)",
+            [id],
+        )?;
+        Ok(())
+    }
+
     pub fn seen(&self, id: &str, at: i64) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE people SET last_seen = ?2 WHERE id = ?1",

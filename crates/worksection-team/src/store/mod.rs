@@ -39,6 +39,10 @@ pub enum StoreError {
         "the team key does not open the store's sealed values (was MCP_TEAM_KEY changed?); use the key the store was made with"
     )]
     WrongKey,
+    #[error(
+        "the team store in {0} has no key file beside it, so it was sealed with a key given in MCP_TEAM_KEY or MCP_TEAM_KEY_FILE, and neither is set here; set the same key the server is started with"
+    )]
+    KeyNotGiven(String),
     #[error("{0}")]
     Key(#[from] crate::seal::KeyError),
 }
@@ -78,6 +82,12 @@ impl Store {
             path: dir.display().to_string(),
             detail: e.to_string(),
         })?;
+        // A store made with a given key has no key file beside it: making
+        // one now (for a `team people` run without the server's
+        // environment) would only leave a wrong key behind.
+        if key.is_none() && dir.join(STORE_FILE).exists() && !dir.join(KEY_FILE).exists() {
+            return Err(StoreError::KeyNotGiven(dir.display().to_string()));
+        }
         let key = key.unwrap_or_else(|| KeySource::Generated(dir.join(KEY_FILE)));
         let sealer = Sealer::open(&key)?;
         let embedded = embedded::Embedded::open(&dir.join(STORE_FILE), sealer)?;
@@ -219,6 +229,13 @@ impl Store {
     /// are forgotten. `false` when nobody has that id or email.
     pub async fn revoke_person(&self, id_or_email: &str) -> Result<bool, StoreError> {
         self.embedded().revoke_person(id_or_email)
+    }
+
+    /// Forgets a person's Worksection tokens unless some client of theirs
+    /// still has access (after a Deny: the server keeps no sign-in that
+    /// nothing uses).
+    pub async fn forget_unused_sign_in(&self, id: &str) -> Result<(), StoreError> {
+        self.embedded().forget_unused_sign_in(id)
     }
 
     /// Notes that a person used the server now.
