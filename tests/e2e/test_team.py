@@ -641,13 +641,13 @@ def test_health_metrics_and_audit(team_world, people):
 def test_refusals_carry_the_specification_errors(team_world, people):
     team, _, host = team_world
 
-    def mcp(token: str | None) -> tuple[int, str, dict]:
+    def mcp(token: str | None, body: bytes = INITIALIZE) -> tuple[int, str, dict]:
         headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         req = urllib.request.Request(
             team.url,
-            data=INITIALIZE,
+            data=body,
             headers=headers,
             method="POST",
         )
@@ -661,6 +661,10 @@ def test_refusals_carry_the_specification_errors(team_world, people):
     assert status == 401
     assert f'resource_metadata="{team.base}/.well-known/oauth-protected-resource/mcp"' in challenge
     assert 'scope="worksection:read"' in challenge
+    # The token is asked for before anything else is read: a broken body
+    # without one gets the challenge too, not a JSON-RPC error.
+    status, challenge, _ = mcp(None, b'{"jsonrpc": "2.0", "id": 1, "method": ')
+    assert status == 401 and "resource_metadata=" in challenge, (status, challenge)
 
     reg = urllib.request.Request(
         f"{team.base}/register",

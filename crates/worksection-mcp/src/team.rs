@@ -229,7 +229,8 @@ pub async fn serve(args: &ServeArgs, shutdown: CancellationToken) -> Result<(), 
             "/mcp",
             any(mcp)
                 .layer(middleware::from_fn(http::check_jsonrpc))
-                .layer(middleware::from_fn(http::session_closed)),
+                .layer(middleware::from_fn(http::session_closed))
+                .layer(middleware::from_fn_with_state(state.clone(), authenticated)),
         )
         .route("/healthz", get(http::healthz))
         .with_state(state)
@@ -272,10 +273,27 @@ async fn sweep(team: Arc<Team>, stop: CancellationToken) {
 }
 
 /// `/mcp`: the person's own MCP server, or the refusal.
+/// The token first, before anything of the request is read: without a
+/// valid one, the 401 whose challenge starts the sign-in (a broken body
+/// included); with one, its person goes on with the request.
+async fn authenticated(
+    State(state): State<Arc<TeamMcp>>,
+    mut request: Request,
+    next: middleware::Next,
+) -> Response {
+    match state.team.authenticate(request.headers()).await {
+        Ok(viewer) => {
+            request.extensions_mut().insert(viewer);
+            next.run(request).await
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
 async fn mcp(State(state): State<Arc<TeamMcp>>, request: Request) -> Response {
-    let viewer = match state.team.authenticate(request.headers()).await {
-        Ok(v) => v,
-        Err(refusal) => return refusal.into_response(),
+    let Some(viewer) = request.extensions().get::<Viewer>().cloned() else {
+        // `authenticated` runs before this handler on every route to it.
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
     };
     let service = match state.service(&viewer).await {
         Ok(s) => s,
