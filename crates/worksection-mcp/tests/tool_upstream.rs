@@ -19,7 +19,7 @@ use worksection::api::files::GetFiles;
 use worksection::api::tags::TagQuery;
 use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::auth::{Bearer, OAuthApp, Scope, StaticToken};
-use worksection::{Client, SecretString};
+use worksection::{AuthProblem, Client, SecretString};
 use worksection_mcp::{
     Account, Ctx, FileCache, Registry, ResponseCache, ToolError, Toolset, Upstream,
 };
@@ -148,6 +148,30 @@ async fn sweep(quirks: bool) {
                 sim.reset_stats();
                 let first = call(&registry, &tool.name, &ctx, &args).await;
                 let stats = sim.stats();
+                let refused_key = first
+                    .as_ref()
+                    .err()
+                    .and_then(ToolError::upstream)
+                    .is_some_and(|e| {
+                        matches!(
+                            e,
+                            worksection::Error::Auth {
+                                problem: AuthProblem::UserMethodWithApiKey(_),
+                                ..
+                            }
+                        )
+                    });
+                // A tool for signed-in people only is refused with the key,
+                // before any request; every other tool answers with it.
+                assert_eq!(
+                    refused_key,
+                    auth == "admin key" && up.is_signed_in_only(),
+                    "{said}: {first:?}"
+                );
+                if refused_key {
+                    assert_eq!(stats.total, 0, "{said}: refused, it asked Worksection");
+                    continue;
+                }
                 if let Err(ToolError::Argument { .. }) = &first {
                     assert!(args.is_empty(), "{said}: {first:?}");
                     assert_eq!(stats.total, 0, "{said}: refused, it asked Worksection");

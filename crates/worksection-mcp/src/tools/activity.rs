@@ -22,8 +22,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Activity log",
             "Recent events (tasks created, closed, changed; comments), counted by type.",
             Upstream::new(1, &["get_events"], &[Scope::ProjectsRead, Scope::TasksRead]).note(
-                "with `project_id` once the project list is cached: the account's `get_events`, \
-                 and `get_all_tasks` when an event names only its task",
+                "2 with `project_id` once the project list is cached: the account's \
+                 `get_events`, then `get_all_tasks` when an event names only its task",
             ),
             get_activity_log,
         ),

@@ -77,7 +77,7 @@ pub fn tools() -> Vec<ToolDef> {
             "get_my_timer",
             "My timer",
             "The signed-in person's running timer (not with the admin API key).",
-            Upstream::new(1, &["get_my_timer"], &[Scope::CostsRead]),
+            Upstream::new(1, &["get_my_timer"], &[Scope::CostsRead]).signed_in_only(),
             get_my_timer,
         ),
     ]

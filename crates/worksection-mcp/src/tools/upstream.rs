@@ -18,6 +18,7 @@ pub struct Upstream {
     actions: &'static [&'static str],
     note: &'static str,
     cached: bool,
+    signed_in_only: bool,
 }
 
 impl Upstream {
@@ -35,6 +36,7 @@ impl Upstream {
             actions,
             note: "",
             cached: true,
+            signed_in_only: false,
         }
     }
 
@@ -51,6 +53,18 @@ impl Upstream {
     pub const fn uncached(mut self) -> Self {
         self.cached = false;
         self
+    }
+
+    /// A tool Worksection answers only for a signed-in person (OAuth2):
+    /// with the admin API key it is refused before any request.
+    pub const fn signed_in_only(mut self) -> Self {
+        self.signed_in_only = true;
+        self
+    }
+
+    /// Whether only a signed-in person (OAuth2) can call it.
+    pub fn is_signed_in_only(&self) -> bool {
+        self.signed_in_only
     }
 
     /// The scopes an OAuth sign-in must have granted (an admin API key
@@ -93,12 +107,18 @@ impl Upstream {
         text
     }
 
-    /// The scopes in words: `tasks_read, comments_read`, or `none`.
+    /// The scopes in words: `tasks_read, comments_read`, or `none`, and
+    /// whether the admin API key cannot call it.
     pub fn scope_names(&self) -> String {
-        if self.scopes.is_empty() {
-            return "none".to_owned();
+        let mut text = if self.scopes.is_empty() {
+            "none".to_owned()
+        } else {
+            let named: Vec<String> = self.scopes.iter().map(|s| format!("`{s}`")).collect();
+            named.join(", ")
+        };
+        if self.signed_in_only {
+            text.push_str(" (signed in only: not with the admin API key)");
         }
-        let named: Vec<String> = self.scopes.iter().map(|s| format!("`{s}`")).collect();
-        named.join(", ")
+        text
     }
 }
