@@ -572,12 +572,7 @@ pub struct LargeRun {
 pub async fn large(up: &Upstream, bin: &Path, pacer: &mut Pacer) -> Result<LargeRun> {
     // Subtasks and archived projects' tasks included: all 10,000 tasks
     // come up in one answer, the heaviest single call there is.
-    let call = Call {
-        tool: "get_all_tasks",
-        args: json!({"extra": "subtasks,archive"}),
-        ceiling: 1,
-        upstream: "get_all_tasks",
-    };
+    let call = Call::new("get_all_tasks", json!({"extra": "subtasks,archive"}));
     let (server, client, s) = start(up, bin).await?;
     pacer.wait(up.gap()).await;
     let (upstream, raw) = up
