@@ -1,13 +1,16 @@
 //! Which calls the benchmark makes: real ids read from the account through
-//! the tools themselves, every tool of TOOLS.md with valid arguments and its
-//! upstream ceiling, and the scripted weekly-report session.
+//! the tools themselves, every tool of the registry with valid arguments
+//! and its upstream ceiling, and the scripted weekly-report session.
 //!
-//! The ceilings are TOOLS.md's "upstream" column counted: one per action a
-//! tool needs. They are written out here, not read from the server, so the
-//! benchmark checks the server against the contract rather than against
-//! itself.
+//! The ceilings are what each tool declares beside its registration
+//! (`worksection_mcp::Upstream`, shown in TOOLS.md's "upstream cost"
+//! column): the most requests one call makes with nothing cached. One
+//! truth, read from the server's library; the benchmark then counts the
+//! requests the server's binary really makes, at the simulator, and holds
+//! them to it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{Duration, Local, NaiveDate};
@@ -16,29 +19,36 @@ use serde_json::{Value, json};
 
 use crate::harness::Client;
 
+/// The server's tools, each with what it declares of Worksection.
+static REGISTRY: LazyLock<worksection_mcp::Registry> =
+    LazyLock::new(worksection_mcp::Registry::new);
+
 /// One tool call of the benchmark.
 #[derive(Debug, Clone)]
 pub struct Call {
     pub tool: &'static str,
     pub args: Value,
-    /// Upstream requests TOOLS.md allows this call (a cold cache).
+    /// Upstream requests the tool declares for a call with nothing cached.
     pub ceiling: u64,
-    /// TOOLS.md's "upstream" column, for the report.
-    pub upstream: &'static str,
+    /// The tool's declared upstream cost in words (TOOLS.md's "upstream
+    /// cost" column), for the report.
+    pub upstream: String,
+    /// Whether the tool declares that a repeated call makes no request
+    /// (all but `health_check`, which measures Worksection now).
+    pub cached: bool,
 }
 
 impl Call {
-    pub(crate) fn new(
-        tool: &'static str,
-        args: Value,
-        ceiling: u64,
-        upstream: &'static str,
-    ) -> Self {
+    /// A call of `tool`, with the ceiling it declares (none, and so any
+    /// request over it, for a name the registry does not know).
+    pub(crate) fn new(tool: &'static str, args: Value) -> Self {
+        let declared = REGISTRY.upstream(tool);
         Self {
             tool,
             args,
-            ceiling,
-            upstream,
+            ceiling: declared.map_or(0, |u| u64::from(u.requests())),
+            upstream: declared.map_or_else(|| "not a tool of the server".to_owned(), |u| u.cost()),
+            cached: declared.is_none_or(|u| u.is_cached()),
         }
     }
 
@@ -52,7 +62,7 @@ impl Call {
 /// in `data` (the server answers a long list page by page); a tool error
 /// is an error.
 pub async fn call(client: &Client, tool: &'static str, args: Value) -> Result<Value> {
-    let c = Call::new(tool, args.clone(), 0, "");
+    let c = Call::new(tool, args.clone());
     let result = client
         .call_tool(c.params())
         .await
@@ -64,7 +74,7 @@ pub async fn call(client: &Client, tool: &'static str, args: Value) -> Result<Va
         if let Some(o) = page_args.as_object_mut() {
             o.insert("cursor".into(), cursor);
         }
-        let c = Call::new(tool, page_args, 0, "");
+        let c = Call::new(tool, page_args);
         let result = client
             .call_tool(c.params())
             .await
@@ -313,217 +323,91 @@ pub async fn discover(client: &Client) -> Result<Ids> {
     })
 }
 
-/// Every tool of TOOLS.md once, with valid arguments and its ceiling.
+/// Every tool of the registry that reaches Worksection once, with valid
+/// arguments (a test below holds the list to the registry).
 pub fn every_tool(ids: &Ids) -> Vec<Call> {
     let p = ids.project.as_str();
     let t = ids.discussed[0].as_str();
     let (from, to) = (ids.week.0.as_str(), ids.week.1.as_str());
     vec![
         // Projects
-        Call::new("get_projects", json!({}), 1, "get_projects"),
-        Call::new("get_project", json!({"project_id": p}), 1, "get_project"),
-        Call::new("get_project_groups", json!({}), 1, "get_project_groups"),
-        Call::new(
-            "get_project_team",
-            json!({"project_id": p}),
-            1,
-            "get_project extra=users",
-        ),
+        Call::new("get_projects", json!({})),
+        Call::new("get_project", json!({"project_id": p})),
+        Call::new("get_project_groups", json!({})),
+        Call::new("get_project_team", json!({"project_id": p})),
         // Tasks
-        Call::new(
-            "get_all_tasks",
-            json!({"status_filter": "active"}),
-            1,
-            "get_all_tasks",
-        ),
-        Call::new("get_tasks", json!({"project_id": p}), 1, "get_tasks"),
-        Call::new(
-            "get_task",
-            json!({"task_id": t, "extra": "text,files"}),
-            1,
-            "get_task",
-        ),
-        Call::new(
-            "search_tasks",
-            json!({"project_id": p, "status": "active"}),
-            1,
-            "search_tasks",
-        ),
-        Call::new(
-            "get_task_subtasks",
-            json!({"task_id": ids.with_subtasks}),
-            1,
-            "get_task extra=subtasks",
-        ),
-        Call::new(
-            "get_task_relations",
-            json!({"task_id": ids.with_relations}),
-            1,
-            "get_task extra=relations",
-        ),
-        Call::new(
-            "get_task_subscribers",
-            json!({"task_id": t}),
-            1,
-            "get_task extra=subscribers",
-        ),
+        Call::new("get_all_tasks", json!({"status_filter": "active"})),
+        Call::new("get_tasks", json!({"project_id": p})),
+        Call::new("get_task", json!({"task_id": t, "extra": "text,files"})),
+        Call::new("search_tasks", json!({"project_id": p, "status": "active"})),
+        Call::new("get_task_subtasks", json!({"task_id": ids.with_subtasks})),
+        Call::new("get_task_relations", json!({"task_id": ids.with_relations})),
+        Call::new("get_task_subscribers", json!({"task_id": t})),
         // Comments
-        Call::new("get_comments", json!({"task_id": t}), 1, "get_comments"),
-        Call::new(
-            "get_task_discussion",
-            json!({"task_id": t}),
-            2,
-            "get_task + get_comments",
-        ),
+        Call::new("get_comments", json!({"task_id": t})),
+        Call::new("get_task_discussion", json!({"task_id": t})),
         // Files
-        Call::new(
-            "get_task_files",
-            json!({"task_id": t}),
-            1,
-            "get_task extra=files",
-        ),
-        Call::new(
-            "get_all_task_attachments",
-            json!({"task_id": t}),
-            2,
-            "get_task + get_comments",
-        ),
-        Call::new(
-            "get_project_files",
-            json!({"project_id": p}),
-            1,
-            "get_files",
-        ),
-        Call::new(
-            "download_file",
-            json!({"file_id": ids.document}),
-            1,
-            "download",
-        ),
-        Call::new(
-            "get_file_as_base64",
-            json!({"file_id": ids.images[0]}),
-            1,
-            "download",
-        ),
-        Call::new(
-            "get_file_content",
-            json!({"file_id": ids.document}),
-            1,
-            "download",
-        ),
-        Call::new(
-            "list_image_attachments",
-            json!({"task_id": t}),
-            2,
-            "as get_task_discussion",
-        ),
+        Call::new("get_task_files", json!({"task_id": t})),
+        Call::new("get_all_task_attachments", json!({"task_id": t})),
+        Call::new("get_project_files", json!({"project_id": p})),
+        Call::new("download_file", json!({"file_id": ids.document})),
+        Call::new("get_file_as_base64", json!({"file_id": ids.images[0]})),
+        Call::new("get_file_content", json!({"file_id": ids.document})),
+        Call::new("list_image_attachments", json!({"task_id": t})),
         // Time and money
         Call::new(
             "get_costs",
             json!({"project_id": p, "date_start": from, "date_end": to}),
-            1,
-            "get_costs",
         ),
-        Call::new(
-            "get_costs_total",
-            json!({"project_id": p}),
-            1,
-            "get_costs_total",
-        ),
+        Call::new("get_costs_total", json!({"project_id": p})),
         Call::new(
             "get_user_workload",
             json!({"user_id": ids.user, "date_start": from, "date_end": to}),
-            1,
-            "get_costs",
         ),
-        Call::new(
-            "get_project_time_report",
-            json!({"project_id": p}),
-            1,
-            "get_costs",
-        ),
-        Call::new("get_timers", json!({}), 1, "get_timers"),
-        Call::new("get_my_timer", json!({}), 1, "get_my_timer"),
+        Call::new("get_project_time_report", json!({"project_id": p})),
+        Call::new("get_timers", json!({})),
+        Call::new("get_my_timer", json!({})),
         // People
-        Call::new("get_users", json!({}), 1, "get_users"),
-        Call::new("get_user", json!({"user_id": ids.user}), 1, "get_users"),
-        Call::new("get_current_user", json!({}), 1, "me"),
-        Call::new("get_user_groups", json!({}), 1, "get_user_groups"),
-        Call::new("get_contacts", json!({}), 1, "get_contacts"),
-        Call::new("get_contact_groups", json!({}), 1, "get_contact_groups"),
-        Call::new(
-            "get_user_assignments",
-            json!({"user_id": ids.user}),
-            1,
-            "search_tasks or get_all_tasks",
-        ),
+        Call::new("get_users", json!({})),
+        Call::new("get_user", json!({"user_id": ids.user})),
+        Call::new("get_current_user", json!({})),
+        Call::new("get_user_groups", json!({})),
+        Call::new("get_contacts", json!({})),
+        Call::new("get_contact_groups", json!({})),
+        Call::new("get_user_assignments", json!({"user_id": ids.user})),
         // Tags
-        Call::new("get_task_tags", json!({}), 1, "get_task_tags"),
-        Call::new("get_task_tag_groups", json!({}), 1, "get_task_tag_groups"),
-        Call::new("get_project_tags", json!({}), 1, "get_project_tags"),
-        Call::new(
-            "get_project_tag_groups",
-            json!({}),
-            1,
-            "get_project_tag_groups",
-        ),
-        Call::new("get_task_with_tags", json!({"task_id": t}), 1, "get_task"),
+        Call::new("get_task_tags", json!({})),
+        Call::new("get_task_tag_groups", json!({})),
+        Call::new("get_project_tags", json!({})),
+        Call::new("get_project_tag_groups", json!({})),
+        Call::new("get_task_with_tags", json!({"task_id": t})),
         Call::new(
             "search_tasks_by_tag",
             json!({"tag": ids.tag, "project_id": p}),
-            1,
-            "get_tasks",
         ),
         // Analytics
-        Call::new(
-            "get_project_stats",
-            json!({"project_id": p}),
-            2,
-            "get_tasks + get_costs_total",
-        ),
-        Call::new(
-            "get_overdue_tasks",
-            json!({"project_id": p}),
-            1,
-            "get_tasks or get_all_tasks",
-        ),
+        Call::new("get_project_stats", json!({"project_id": p})),
+        Call::new("get_overdue_tasks", json!({"project_id": p})),
         Call::new(
             "get_tasks_by_status",
             json!({"project_id": p, "status": "active"}),
-            1,
-            "get_tasks",
         ),
         Call::new(
             "get_tasks_by_priority",
             json!({"project_id": p, "priority": ids.priority}),
-            1,
-            "get_tasks",
         ),
-        Call::new(
-            "get_team_workload_summary",
-            json!({"project_id": p}),
-            2,
-            "tasks + get_costs",
-        ),
+        Call::new("get_team_workload_summary", json!({"project_id": p})),
         // Activity
-        Call::new("get_activity_log", json!({"period": "7d"}), 1, "get_events"),
+        Call::new("get_activity_log", json!({"period": "7d"})),
         Call::new(
             "get_user_activity",
             json!({"user_id": ids.user, "period": "7d"}),
-            1,
-            "get_events",
         ),
         // System
-        Call::new("health_check", json!({}), 1, "me"),
-        Call::new("get_webhooks", json!({}), 1, "get_webhooks"),
+        Call::new("health_check", json!({})),
+        Call::new("get_webhooks", json!({})),
     ]
 }
-
-/// Tools whose repeated call is meant to reach Worksection again:
-/// `health_check` measures the API's reachability and latency now, so it
-/// never answers from the cache.
-pub const UNCACHED_BY_DESIGN: &[&str] = &["health_check"];
 
 /// What a person preparing a weekly report of one project would have an
 /// assistant do: the project, its numbers, overdue work, the team's
@@ -534,116 +418,55 @@ pub fn weekly_report(ids: &Ids) -> Vec<Call> {
     let u = ids.user.as_str();
     let (from, to) = (ids.week.0.as_str(), ids.week.1.as_str());
     let mut calls = vec![
-        Call::new("get_current_user", json!({}), 1, "me"),
-        Call::new(
-            "get_projects",
-            json!({"status_filter": "active"}),
-            1,
-            "get_projects",
-        ),
-        Call::new("get_project", json!({"project_id": p}), 1, "get_project"),
-        Call::new(
-            "get_project_team",
-            json!({"project_id": p}),
-            1,
-            "get_project extra=users",
-        ),
-        Call::new(
-            "get_project_stats",
-            json!({"project_id": p}),
-            2,
-            "get_tasks + get_costs_total",
-        ),
+        Call::new("get_current_user", json!({})),
+        Call::new("get_projects", json!({"status_filter": "active"})),
+        Call::new("get_project", json!({"project_id": p})),
+        Call::new("get_project_team", json!({"project_id": p})),
+        Call::new("get_project_stats", json!({"project_id": p})),
         Call::new(
             "get_tasks",
             json!({"project_id": p, "status_filter": "active"}),
-            1,
-            "get_tasks",
         ),
-        Call::new(
-            "get_overdue_tasks",
-            json!({"project_id": p}),
-            1,
-            "get_tasks",
-        ),
+        Call::new("get_overdue_tasks", json!({"project_id": p})),
         Call::new(
             "get_tasks_by_status",
             json!({"project_id": p, "status": "done"}),
-            1,
-            "get_tasks",
         ),
         Call::new(
             "get_tasks_by_priority",
             json!({"project_id": p, "priority": ids.priority}),
-            1,
-            "get_tasks",
         ),
         Call::new(
             "get_team_workload_summary",
             json!({"project_id": p, "date_start": from, "date_end": to}),
-            2,
-            "tasks + get_costs",
         ),
         Call::new(
             "get_project_time_report",
             json!({"project_id": p, "date_start": from, "date_end": to}),
-            1,
-            "get_costs",
         ),
         Call::new(
             "get_costs_total",
             json!({"project_id": p, "date_start": from, "date_end": to}),
-            1,
-            "get_costs_total",
         ),
-        Call::new(
-            "get_activity_log",
-            json!({"project_id": p, "period": "7d"}),
-            1,
-            "get_events",
-        ),
+        Call::new("get_activity_log", json!({"project_id": p, "period": "7d"})),
     ];
     for (task, image) in ids.discussed.iter().zip(&ids.images) {
-        calls.push(Call::new(
-            "get_task_discussion",
-            json!({"task_id": task}),
-            2,
-            "get_task + get_comments",
-        ));
-        calls.push(Call::new(
-            "get_file_content",
-            json!({"file_id": image}),
-            1,
-            "download",
-        ));
+        calls.push(Call::new("get_task_discussion", json!({"task_id": task})));
+        calls.push(Call::new("get_file_content", json!({"file_id": image})));
     }
     calls.extend([
-        Call::new("get_users", json!({}), 1, "get_users"),
-        Call::new("get_user", json!({"user_id": u}), 1, "get_users"),
-        Call::new(
-            "get_user_assignments",
-            json!({"user_id": u}),
-            1,
-            "get_all_tasks",
-        ),
+        Call::new("get_users", json!({})),
+        Call::new("get_user", json!({"user_id": u})),
+        Call::new("get_user_assignments", json!({"user_id": u})),
         Call::new(
             "get_user_workload",
             json!({"user_id": u, "date_start": from, "date_end": to}),
-            1,
-            "get_costs",
         ),
-        Call::new(
-            "get_user_activity",
-            json!({"user_id": u, "period": "7d"}),
-            1,
-            "get_events",
-        ),
-        Call::new("get_overdue_tasks", json!({}), 1, "get_all_tasks"),
+        Call::new("get_user_activity", json!({"user_id": u, "period": "7d"})),
+        Call::new("get_overdue_tasks", json!({})),
         Call::new(
             "get_team_workload_summary",
             json!({"date_start": from, "date_end": to}),
-            2,
-            "tasks + get_costs",
         ),
     ]);
     calls
@@ -651,21 +474,55 @@ pub fn weekly_report(ids: &Ids) -> Vec<Call> {
 
 /// The cached call whose latency is measured: a small, typical answer.
 pub fn cached_call(ids: &Ids) -> Call {
-    Call::new(
-        "get_project",
-        json!({"project_id": ids.project}),
-        1,
-        "get_project",
-    )
+    Call::new("get_project", json!({"project_id": ids.project}))
 }
 
 /// The call that ten clients make at once to check coalescing: one
 /// upstream action, so ten identical calls must make exactly one request.
 pub fn coalesced_call(ids: &Ids) -> Call {
-    Call::new(
-        "get_tasks",
-        json!({"project_id": ids.project}),
-        1,
-        "get_tasks",
-    )
+    Call::new("get_tasks", json!({"project_id": ids.project}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> Ids {
+        Ids {
+            project: "1".into(),
+            discussed: ["2".into(), "3".into()],
+            images: ["4".into(), "5".into()],
+            document: "6".into(),
+            with_subtasks: "7".into(),
+            with_relations: "8".into(),
+            tag: "9".into(),
+            user: "10".into(),
+            priority: 0,
+            week: ("2026-01-01".into(), "2026-01-07".into()),
+        }
+    }
+
+    #[test]
+    fn every_tool_that_reaches_worksection_is_measured_once_at_its_declared_ceiling() {
+        let ids = ids();
+        let mut measured: Vec<&str> = every_tool(&ids).iter().map(|c| c.tool).collect();
+        measured.sort_unstable();
+        let mut declared: Vec<&str> = REGISTRY
+            .list()
+            .iter()
+            .map(|t| t.name.as_ref())
+            .filter(|n| REGISTRY.upstream(n).is_some_and(|u| u.requests() > 0))
+            .collect();
+        declared.sort_unstable();
+        assert_eq!(measured, declared);
+        let session = weekly_report(&ids);
+        for c in every_tool(&ids).iter().chain(&session) {
+            let up = REGISTRY.upstream(c.tool).expect("a tool of the registry");
+            assert_eq!(c.ceiling, u64::from(up.requests()), "{}", c.tool);
+            assert!(c.ceiling > 0 && c.upstream == up.cost(), "{}", c.tool);
+            assert_eq!(c.cached, c.tool != "health_check", "{}", c.tool);
+        }
+        let unknown = Call::new("no_such_tool", json!({}));
+        assert_eq!((unknown.ceiling, unknown.cached), (0, true));
+    }
 }

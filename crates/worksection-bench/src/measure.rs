@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-use crate::catalogue::{Call, UNCACHED_BY_DESIGN, answer};
+use crate::catalogue::{Call, answer};
 use crate::harness::{Client, Server, Upstream};
 use crate::load;
 
@@ -70,9 +70,11 @@ fn ms(d: Duration) -> f64 {
 pub struct ToolRow {
     pub tool: &'static str,
     pub args: Value,
-    /// TOOLS.md's upstream actions and their count.
-    pub upstream: &'static str,
+    /// The tool's declared upstream cost (TOOLS.md's "upstream cost").
+    pub upstream: String,
     pub ceiling: u64,
+    /// Whether the tool declares that a repeated call makes no request.
+    pub cached: bool,
     /// Upstream requests of the first call.
     pub cold: u64,
     /// Upstream requests of the same call right after (within the TTL).
@@ -91,7 +93,7 @@ impl ToolRow {
     }
 
     pub fn warm_ok(&self) -> bool {
-        self.warm == 0 || UNCACHED_BY_DESIGN.contains(&self.tool)
+        self.warm == 0 || !self.cached
     }
 }
 
@@ -166,8 +168,9 @@ pub async fn per_tool(
         rows.push(ToolRow {
             tool: call.tool,
             args: call.args.clone(),
-            upstream: call.upstream,
+            upstream: call.upstream.clone(),
             ceiling: call.ceiling,
+            cached: call.cached,
             cold: cold_stats.total,
             warm: warm_stats.total - cold_stats.total,
             cold_by_action: cold_stats.by_action,
@@ -327,7 +330,7 @@ pub async fn session(
             if let Some(o) = args.as_object_mut() {
                 o.insert("cursor".into(), cursor);
             }
-            let next = Call::new(call.tool, args, 0, "");
+            let next = Call::new(call.tool, args);
             result = client
                 .call_tool(next.params())
                 .await
@@ -569,12 +572,7 @@ pub struct LargeRun {
 pub async fn large(up: &Upstream, bin: &Path, pacer: &mut Pacer) -> Result<LargeRun> {
     // Subtasks and archived projects' tasks included: all 10,000 tasks
     // come up in one answer, the heaviest single call there is.
-    let call = Call {
-        tool: "get_all_tasks",
-        args: json!({"extra": "subtasks,archive"}),
-        ceiling: 1,
-        upstream: "get_all_tasks",
-    };
+    let call = Call::new("get_all_tasks", json!({"extra": "subtasks,archive"}));
     let (server, client, s) = start(up, bin).await?;
     pacer.wait(up.gap()).await;
     let (upstream, raw) = up
@@ -606,7 +604,7 @@ pub async fn large(up: &Upstream, bin: &Path, pacer: &mut Pacer) -> Result<Large
     let (warm, _) = timed(&client, &call).await?;
     pacer.wait(up.gap()).await;
     let costs = client
-        .call_tool(Call::new("get_costs", json!({}), 1, "get_costs").params())
+        .call_tool(Call::new("get_costs", json!({})).params())
         .await
         .context("calling get_costs")?;
     pacer.mark();

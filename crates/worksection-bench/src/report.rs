@@ -386,7 +386,7 @@ impl Report {
         );
         println!();
         println!(
-            "{:<28} {:>7} {:>5} {:>5} {:>9} {:>8}  upstream (TOOLS.md)",
+            "{:<28} {:>7} {:>5} {:>5} {:>9} {:>8}  upstream cost (TOOLS.md)",
             "tool", "ceiling", "cold", "warm", "cold ms", "warm ms"
         );
         for r in &self.tools {

@@ -27,7 +27,8 @@
 //! answered (the tests below and the end-to-end tests hold them side by
 //! side). A wider answer is only used while it is fresh (within the TTL);
 //! without one, the narrower request is made as usual, so a cold call never
-//! makes more requests than TOOLS.md allows.
+//! makes more requests than its tool declares (its `tools::Upstream`, the
+//! "upstream cost" column of TOOLS.md).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -78,4 +78,4 @@ pub use prompts::list as prompts;
 pub use resources::templates as resource_templates;
 pub use server::WorksectionServer;
 pub use tokens::estimate as estimate_tokens;
-pub use tools::{Ctx, MODEL_VISIBLE_LIMIT, Registry, model_visible_bytes};
+pub use tools::{Ctx, MODEL_VISIBLE_LIMIT, Registry, Toolset, Upstream, model_visible_bytes};

@@ -33,9 +33,11 @@ fn resource_templates_and_prompts_are_as_snapshotted() {
     });
 }
 
-/// `TOOLS.md` at the top of the repository, written from the registry, so
-/// the documented surface is the served one. `UPDATE_TOOLS_MD=1 cargo test
-/// --workspace --test toolsnaps` writes it anew after a change.
+/// `TOOLS.md` at the top of the repository, written whole from the
+/// registry (each tool's toolset, scopes and upstream cost, as each tool
+/// declares them), so the documented surface is the served one.
+/// `UPDATE_TOOLS_MD=1 cargo test -p worksection-mcp --test toolsnaps`
+/// writes it anew after a change.
 #[test]
 fn tools_md_is_generated_from_the_registry() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../TOOLS.md");
@@ -47,7 +49,7 @@ fn tools_md_is_generated_from_the_registry() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == fresh,
-        "TOOLS.md is not what the registry serves; run `UPDATE_TOOLS_MD=1 cargo test --workspace --test toolsnaps` and commit it"
+        "TOOLS.md is not what the registry serves; run `UPDATE_TOOLS_MD=1 cargo test -p worksection-mcp --test toolsnaps` and commit it"
     );
 }
 
@@ -56,7 +58,7 @@ mod tools_md {
 
     use rmcp::model::Tool;
     use serde_json::{Map, Value};
-    use worksection_mcp::Registry;
+    use worksection_mcp::{Registry, Toolset};
 
     /// What an answer holds: the rule every answer type follows, said once.
     const RULE: &str = "\
@@ -97,8 +99,8 @@ it.
         out.push_str(
             "# Tools, resources and prompts\n\n\
              Generated from the server's registry by `crates/worksection-mcp/tests/toolsnaps.rs`; \
-             do not edit by hand (`UPDATE_TOOLS_MD=1 cargo test --workspace --test toolsnaps` \
-             writes it anew). Every tool is read-only.\n\n",
+             do not edit by hand (`UPDATE_TOOLS_MD=1 cargo test -p worksection-mcp --test \
+             toolsnaps` writes it anew). Every tool is read-only.\n\n",
         );
         let _ = writeln!(
             out,
@@ -112,17 +114,20 @@ it.
              instead of each tool's schema.\n\n",
         );
         out.push_str(RULE);
-        out.push_str("| tool | what it is for |\n|---|---|\n");
-        for tool in tools {
-            let _ = writeln!(
-                out,
-                "| [`{0}`](#{0}) | {1} |",
-                tool.name,
-                tool.title.as_deref().unwrap_or_default()
-            );
+        out.push_str(TOOLSETS);
+        for set in Toolset::ALL {
+            let _ = writeln!(out, "### `{}`\n\n{}\n", set.name(), set.about());
+            toolset_table(&mut out, registry, |name| {
+                registry.toolset(name) == Some(set)
+            });
         }
+        out.push_str(
+            "### Always served\n\nThe offload readers: any answer may point at them, so \
+             `MCP_TOOLSETS` never leaves them out.\n\n",
+        );
+        toolset_table(&mut out, registry, |name| registry.toolset(name).is_none());
         for tool in tools {
-            section(&mut out, tool);
+            section(&mut out, registry, tool);
         }
         out.push_str("\n## Resource templates\n\n| URI | name | what it is |\n|---|---|---|\n");
         for t in worksection_mcp::resource_templates() {
@@ -157,9 +162,59 @@ it.
         out
     }
 
-    fn section(out: &mut String, tool: &Tool) {
+    /// What the toolsets are, and what their tables say.
+    const TOOLSETS: &str = "\
+## Toolsets
+
+The tools come in toolsets, which `MCP_TOOLSETS` picks (a comma-separated list of the names \
+below, or `all`, the default). For each tool:
+
+- **scopes**: what a person signed in with OAuth must have granted for it to answer. Signing in \
+asks for every `_read` scope, and `administrative` only when webhooks are wanted. A server \
+serving an account with its admin API key needs no scope: the key may call every action.
+- **upstream cost**: the most requests to Worksection one call makes when nothing is cached, \
+and the Worksection actions it calls (what it asks and when, in brackets). A repeated call \
+answers from the cache while it is fresh (`RESPONSE_CACHE_TTL_SECONDS`; a file, \
+`FILE_CACHE_RETENTION_HOURS`) and makes none; calls at the same moment \
+share one request; tools that need the same answer share it too.
+
+";
+
+    /// One toolset's table: tool, title, scopes, upstream cost.
+    fn toolset_table(out: &mut String, registry: &Registry, member: impl Fn(&str) -> bool) {
+        out.push_str("| tool | title | scopes | upstream cost |\n|---|---|---|---|\n");
+        for tool in registry.list().iter().filter(|t| member(&t.name)) {
+            let Some(up) = registry.upstream(&tool.name) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "| [`{0}`](#{0}) | {1} | {2} | {3} |",
+                tool.name,
+                cell(tool.title.as_deref().unwrap_or_default()),
+                up.scope_names(),
+                cell(&up.cost())
+            );
+        }
+        out.push('\n');
+    }
+
+    fn section(out: &mut String, registry: &Registry, tool: &Tool) {
         let _ = writeln!(out, "\n## `{}`\n", tool.name);
         let _ = writeln!(out, "{}\n", tool.description.as_deref().unwrap_or_default());
+        let set = registry
+            .toolset(&tool.name)
+            .map_or("always served".to_owned(), |s| {
+                format!("toolset `{}`", s.name())
+            });
+        if let Some(up) = registry.upstream(&tool.name) {
+            let _ = writeln!(
+                out,
+                "In {set}; scopes: {}; upstream: {}.\n",
+                up.scope_names(),
+                up.cost()
+            );
+        }
         let props = tool
             .input_schema
             .get("properties")

@@ -9,7 +9,7 @@ use worksection::api::events::Period;
 use worksection::models::Event;
 
 use super::answer::{Counts, Listed, Summary};
-use super::{ToolDef, def};
+use super::{Scope, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
@@ -21,12 +21,17 @@ pub fn tools() -> Vec<ToolDef> {
             "get_activity_log",
             "Activity log",
             "Recent events (tasks created, closed, changed; comments), counted by type.",
+            Upstream::new(1, &["get_events"], &[Scope::ProjectsRead, Scope::TasksRead]).note(
+                "2 with `project_id` once the project list is cached: the account's \
+                 `get_events`, then `get_all_tasks` when an event names only its task",
+            ),
             get_activity_log,
         ),
         def(
             "get_user_activity",
             "Person's activity",
             "One person's recent events.",
+            Upstream::new(1, &["get_events"], &[Scope::ProjectsRead]),
             get_user_activity,
         ),
     ]

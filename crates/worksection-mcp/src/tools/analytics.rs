@@ -18,7 +18,7 @@ use worksection::api::tasks::{GetAllTasks, TaskExtra};
 use worksection::models::{Minutes, Money, Task};
 
 use super::answer::{Counts, Listed, Object, Summary};
-use super::{TaskStatus, ToolDef, def};
+use super::{Scope, TaskStatus, ToolDef, Upstream, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
 use crate::compact;
@@ -31,30 +31,48 @@ pub fn tools() -> Vec<ToolDef> {
             "Project stats",
             "A project in numbers: tasks by status and priority, overdue, completion, planned \
              vs logged time and money.",
+            Upstream::new(
+                2,
+                &["get_tasks", "get_costs_total"],
+                &[Scope::TasksRead, Scope::CostsRead],
+            ),
             get_project_stats,
         ),
         def(
             "get_overdue_tasks",
             "Overdue tasks",
             "Open tasks past due, most overdue first; one project or the account.",
+            Upstream::new(1, &["get_tasks", "get_all_tasks"], &[Scope::TasksRead])
+                .note("`get_all_tasks` without `project_id`"),
             get_overdue_tasks,
         ),
         def(
             "get_tasks_by_status",
             "Tasks by status",
             "A project's tasks (subtasks too) that are active or done.",
+            Upstream::new(1, &["get_tasks"], &[Scope::TasksRead]),
             get_tasks_by_status,
         ),
         def(
             "get_tasks_by_priority",
             "Tasks by priority",
             "A project's tasks (subtasks too) of one priority.",
+            Upstream::new(1, &["get_tasks"], &[Scope::TasksRead]),
             get_tasks_by_priority,
         ),
         def(
             "get_team_workload_summary",
             "Team workload",
             "Per person: open and overdue tasks, time logged in a date range.",
+            Upstream::new(
+                2,
+                &["get_tasks", "get_all_tasks", "get_costs"],
+                &[Scope::TasksRead, Scope::CostsRead],
+            )
+            .note(
+                "`get_tasks` with `project_id`, else `get_all_tasks`; 3 when the project list is \
+                 cached and the account has too many lines for one answer",
+            ),
             get_team_workload_summary,
         ),
     ]

@@ -9,7 +9,7 @@ use worksection::models::Comment;
 
 use super::answer::{Listed, Nothing, Shaped, Summary};
 use super::files::{Attachment, discussion, links};
-use super::{ToolDef, def};
+use super::{Scope, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact::{self, Record, Refs};
@@ -22,6 +22,7 @@ pub fn tools() -> Vec<ToolDef> {
             "get_comments",
             "Task comments",
             "A task's comments, oldest first, with author and date.",
+            Upstream::new(1, &["get_comments"], &[Scope::CommentsRead]),
             get_comments,
         ),
         def(
@@ -29,6 +30,11 @@ pub fn tools() -> Vec<ToolDef> {
             "Task discussion",
             "A task with its description, every comment and attachment (resource_uri). Read \
              it before saying what happened in a task.",
+            Upstream::new(
+                2,
+                &["get_task", "get_comments"],
+                &[Scope::TasksRead, Scope::CommentsRead],
+            ),
             get_task_discussion,
         ),
     ]

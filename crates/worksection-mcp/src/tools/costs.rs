@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use worksection::models::{Cost, Extra, Id, Minutes, Money};
 
 use super::answer::{Listed, Nothing, Object, Ref, Summary};
-use super::{NoArgs, ToolDef, def};
+use super::{NoArgs, Scope, ToolDef, Upstream, def};
 use crate::account::{Account, CostQuery};
 use crate::args::{self, IdArg};
 use crate::compact::{self, Record, Refs, Tables};
@@ -32,36 +32,52 @@ pub fn tools() -> Vec<ToolDef> {
             "Time entries",
             "Time and money entries (who, when, task) with totals. For totals alone use \
              get_costs_total.",
+            Upstream::new(1, &["get_costs"], &[Scope::CostsRead]).note(
+                "2 when the project list is cached and the account has too many lines for one \
+                 answer",
+            ),
             get_costs,
         ),
         def(
             "get_costs_total",
             "Time totals",
             "Total time and money of the account or a project, for any dates.",
+            Upstream::new(1, &["get_costs_total"], &[Scope::CostsRead])
+                .note("none when cached cost lines hold the total"),
             get_costs_total,
         ),
         def(
             "get_user_workload",
             "Timesheet",
             "One person's timesheet in a date range, with totals per project and day.",
+            Upstream::new(1, &["get_costs"], &[Scope::CostsRead]).note(
+                "2 when the project list is cached and the account has too many lines for one \
+                 answer",
+            ),
             get_user_workload,
         ),
         def(
             "get_project_time_report",
             "Project time report",
             "A project's time and money per person and per task, with totals.",
+            Upstream::new(1, &["get_costs"], &[Scope::CostsRead]).note(
+                "2 when the project list is cached and the account has too many lines for one \
+                 answer",
+            ),
             get_project_time_report,
         ),
         def(
             "get_timers",
             "Running timers",
             "Timers running now: who tracks time on which task.",
+            Upstream::new(1, &["get_timers"], &[Scope::CostsRead]),
             get_timers,
         ),
         def(
             "get_my_timer",
             "My timer",
             "The signed-in person's running timer (not with the admin API key).",
+            Upstream::new(1, &["get_my_timer"], &[Scope::CostsRead]).signed_in_only(),
             get_my_timer,
         ),
     ]

@@ -19,7 +19,7 @@ use worksection::api::tasks::{GetTask, TaskExtra};
 use worksection::models::{Comment, FileRef, Task};
 
 use super::answer::{Listed, Nothing, Object, OfTask, Ref};
-use super::{ToolDef, def};
+use super::{Scope, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
@@ -45,30 +45,39 @@ pub fn tools() -> Vec<ToolDef> {
             "get_task_files",
             "Task files",
             "Files of a task's description (get_all_task_attachments adds comments').",
+            Upstream::new(1, &["get_task"], &[Scope::TasksRead]).note("`extra=files`"),
             get_task_files,
         ),
         def(
             "get_all_task_attachments",
             "Task attachments",
             "Files of a task and its comments, each with its source and resource_uri.",
+            Upstream::new(
+                2,
+                &["get_task", "get_comments"],
+                &[Scope::TasksRead, Scope::CommentsRead],
+            ),
             get_all_task_attachments,
         ),
         def(
             "get_project_files",
             "Files",
             "Files of a project or of a task.",
+            Upstream::new(1, &["get_files"], &[Scope::FilesRead]),
             get_project_files,
         ),
         def(
             "download_file",
             "Download a file",
             "Fetches a file into the local cache: name, size, real type, resource_uri.",
+            Upstream::new(1, &["download"], &[Scope::FilesRead]).note("kept in the file cache"),
             download_file,
         ),
         def(
             "get_file_as_base64",
             "File bytes",
             "A file's bytes: an image as an image, others as base64.",
+            Upstream::new(1, &["download"], &[Scope::FilesRead]).note("kept in the file cache"),
             get_file_as_base64,
         ),
         def(
@@ -76,12 +85,19 @@ pub fn tools() -> Vec<ToolDef> {
             "File text",
             "A file's text (txt, CSV, JSON, HTML, PDF, DOCX, XLSX, PPTX; up to 100,000 \
              characters); an image as an image.",
+            Upstream::new(1, &["download"], &[Scope::FilesRead]).note("kept in the file cache"),
             get_file_content,
         ),
         def(
             "list_image_attachments",
             "Image attachments",
             "Images of a task (comments included) or a project, with resource_uri.",
+            Upstream::new(
+                2,
+                &["get_task", "get_comments", "get_files"],
+                &[Scope::TasksRead, Scope::CommentsRead, Scope::FilesRead],
+            )
+            .note("a task's: `get_task` + `get_comments`; a project's: `get_files`"),
             list_image_attachments,
         ),
     ]

@@ -15,9 +15,17 @@
 //! `MCP_TOOLSETS` can leave out; the offload readers (`offload.rs`) are
 //! always served, since any answer may point at them.
 //!
+//! Each tool also declares, beside its name, what one call asks of
+//! Worksection ([`Upstream`]: the OAuth scopes it needs, the requests it
+//! makes), and its area's toolset is set here in [`Registry`]: one place
+//! each, from which `TOOLS.md` is written (grouped by toolset) and the
+//! benchmark takes its ceilings.
+//!
 //! To add a tool: write its argument struct and function in its area's
-//! file, list it in that file's `tools()`, and accept the new schema
-//! snapshot (`cargo insta review`); `TOOLS.md` is the contract for names.
+//! file, list it in that file's `tools()` with its [`Upstream`], accept the
+//! new schema snapshot (`cargo insta review`) and write `TOOLS.md` anew
+//! (`UPDATE_TOOLS_MD=1 cargo test -p worksection-mcp --test toolsnaps`);
+//! `TOOLS.md` is the contract for names.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -53,9 +61,11 @@ mod reference_sweep;
 mod system;
 mod tags;
 mod tasks;
+mod upstream;
 
 pub use comments::task_context;
 pub use files::file_uri;
+pub use upstream::{Scope, Upstream};
 
 /// What a tool call runs with: the account, and the answers' store (for
 /// the offload readers).
@@ -93,6 +103,7 @@ type Handler =
 pub struct ToolDef {
     pub tool: Tool,
     toolset: Option<Toolset>,
+    upstream: Upstream,
     paged: bool,
     handler: Handler,
 }
@@ -138,6 +149,26 @@ impl Toolset {
             Self::Activity => "activity",
             Self::Analytics => "analytics",
             Self::System => "system",
+        }
+    }
+
+    /// What the toolset's tools are for, in a line (`TOOLS.md`).
+    pub fn about(self) -> &'static str {
+        match self {
+            Self::Projects => "The project list, one project, its folders and its team.",
+            Self::Tasks => {
+                "Tasks of the account or of a project, one task and its parts, and search."
+            }
+            Self::Comments => "A task's comments, and its whole discussion with its files.",
+            Self::Files => "Attachments listed and read: bytes, images, extracted text.",
+            Self::Time => "Cost lines, totals, a person's timesheet, a project's report, timers.",
+            Self::People => {
+                "Members, teams, contacts, the signed-in person, a member's open tasks."
+            }
+            Self::Tags => "Task and project tags and their groups, and the tasks carrying a tag.",
+            Self::Activity => "What happened over a recent period, and what one person did.",
+            Self::Analytics => "Figures from tasks and time: stats, overdue work, workload.",
+            Self::System => "The server's own health, and the account's webhooks.",
         }
     }
 
@@ -199,14 +230,16 @@ pub enum TaskStatus {
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
-/// Defines a tool: its name, title and description, and the function that
-/// answers it. The function's argument type gives the input schema, and its
-/// answer type ([`Shaped`]: an [`Object`] or a [`Listed`]) the output
-/// schema and whether the tool pages.
+/// Defines a tool: its name, title and description, what one call asks of
+/// Worksection ([`Upstream`]), and the function that answers it. The
+/// function's argument type gives the input schema, and its answer type
+/// ([`Shaped`]: an [`Object`] or a [`Listed`]) the output schema and
+/// whether the tool pages.
 pub fn def<A, R, F, Fut>(
     name: &'static str,
     title: &'static str,
     description: &'static str,
+    upstream: Upstream,
     f: F,
 ) -> ToolDef
 where
@@ -216,9 +249,14 @@ where
     Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
 {
     let f = Arc::new(f);
-    def_ctx(name, title, description, true, move |ctx: Ctx, a: A| {
-        f(ctx.account, a)
-    })
+    def_ctx(
+        name,
+        title,
+        description,
+        upstream,
+        true,
+        move |ctx: Ctx, a: A| f(ctx.account, a),
+    )
 }
 
 /// Defines a tool that needs more than the account (`open_world` says
@@ -227,6 +265,7 @@ pub fn def_ctx<A, R, F, Fut>(
     name: &'static str,
     title: &'static str,
     description: &'static str,
+    upstream: Upstream,
     open_world: bool,
     f: F,
 ) -> ToolDef
@@ -260,6 +299,7 @@ where
     ToolDef {
         tool,
         toolset: None,
+        upstream,
         paged: R::PAGED,
         handler,
     }
@@ -488,6 +528,11 @@ impl Registry {
     /// The toolset of a tool (`None` for the offload readers).
     pub fn toolset(&self, name: &str) -> Option<Toolset> {
         self.tools.get(name).and_then(|d| d.toolset)
+    }
+
+    /// What one call of a tool asks of Worksection.
+    pub fn upstream(&self, name: &str) -> Option<Upstream> {
+        self.tools.get(name).map(|d| d.upstream)
     }
 
     /// Runs a tool; `None` when there is no such tool.

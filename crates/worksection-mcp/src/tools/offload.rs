@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::answer::Object;
-use super::{Ctx, ToolDef, def_ctx};
+use super::{Ctx, ToolDef, Upstream, def_ctx};
 use crate::error::ToolError;
 use crate::offload::{Chunk, Offloaded};
 
@@ -17,6 +17,7 @@ pub fn tools() -> Vec<ToolDef> {
             "get_offloaded_response_info",
             "Offloaded answer facts",
             "Size, SHA-256, type, created and expiry time of an offloaded answer.",
+            Upstream::LOCAL,
             false,
             info,
         ),
@@ -25,6 +26,7 @@ pub fn tools() -> Vec<ToolDef> {
             "Read an offloaded answer",
             "A chunk of an offloaded answer's JSON from offset; repeat with next_offset until \
              has_more is false.",
+            Upstream::LOCAL,
             false,
             read,
         ),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use worksection::auth::AuthKind;
 
 use super::answer::{Listed, Nothing, Object, RecordAnswer, Summary};
-use super::{Detail, NoArgs, ToolDef, analytics, def};
+use super::{Detail, NoArgs, Scope, ToolDef, Upstream, analytics, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
@@ -20,42 +20,49 @@ pub fn tools() -> Vec<ToolDef> {
             "get_users",
             "Members",
             "Members: id, name, email, title, role. Turns a name into a user_id.",
+            Upstream::new(1, &["get_users"], &[Scope::UsersRead]),
             get_users,
         ),
         def(
             "get_user",
             "Member",
             "One member, from the member list.",
+            Upstream::new(1, &["get_users"], &[Scope::UsersRead]),
             get_user,
         ),
         def(
             "get_current_user",
             "Who am I",
             "The person the server is signed in as.",
+            Upstream::new(1, &["me", "get_users"], &[]).note("`get_users` with the admin API key"),
             get_current_user,
         ),
         def(
             "get_user_groups",
             "Teams",
             "Teams, client companies included.",
+            Upstream::new(1, &["get_user_groups"], &[Scope::UsersRead]),
             get_user_groups,
         ),
         def(
             "get_contacts",
             "Contacts",
             "Contacts outside the team (clients, suppliers).",
+            Upstream::new(1, &["get_contacts"], &[Scope::ContactsRead]),
             get_contacts,
         ),
         def(
             "get_contact_groups",
             "Contact folders",
             "The folders contacts are filed under.",
+            Upstream::new(1, &["get_contact_groups"], &[Scope::ContactsRead]),
             get_contact_groups,
         ),
         def(
             "get_user_assignments",
             "Member's open tasks",
             "A member's open tasks, soonest due first, overdue flagged.",
+            Upstream::new(1, &["get_all_tasks"], &[Scope::TasksRead]),
             get_user_assignments,
         ),
     ]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use worksection::api::projects::{ProjectExtra, ProjectState};
 
 use super::answer::{Listed, Nothing, Object, RecordAnswer, Ref, Summary};
-use super::{NoArgs, ToolDef, def};
+use super::{NoArgs, Scope, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact;
@@ -19,24 +19,29 @@ pub fn tools() -> Vec<ToolDef> {
             "get_projects",
             "Projects",
             "Projects with status, manager, dates, budget. Start here to find a project id.",
+            Upstream::new(1, &["get_projects"], &[Scope::ProjectsRead]),
             get_projects,
         ),
         def(
             "get_project",
             "Project",
             "One project: description, dates, budget, manager.",
+            Upstream::new(1, &["get_project"], &[Scope::ProjectsRead])
+                .note("none when a cached project list holds it"),
             get_project,
         ),
         def(
             "get_project_groups",
             "Project folders",
             "The folders projects are filed under.",
+            Upstream::new(1, &["get_project_groups"], &[Scope::ProjectsRead]),
             get_project_groups,
         ),
         def(
             "get_project_team",
             "Project team",
             "A project's members (name, email, role).",
+            Upstream::new(1, &["get_project"], &[Scope::ProjectsRead]).note("`extra=users`"),
             get_project_team,
         ),
     ]

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use worksection::auth::AuthKind;
 
 use super::answer::{Listed, Nothing, Object};
-use super::{NoArgs, ToolDef, def};
+use super::{NoArgs, Scope, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::compact;
 use crate::error::ToolError;
@@ -21,12 +21,16 @@ pub fn tools() -> Vec<ToolDef> {
             "Health check",
             "Can the server reach Worksection: version, account, sign-in, latency. Use it \
              when tools fail.",
+            Upstream::new(1, &["me", "get_project_groups"], &[])
+                .note("`get_project_groups` with the admin API key")
+                .uncached(),
             health_check,
         ),
         def(
             "get_webhooks",
             "Webhooks",
             "The account's webhooks; needs the administrative permission.",
+            Upstream::new(1, &["get_webhooks"], &[Scope::Administrative]),
             get_webhooks,
         ),
     ]

@@ -10,7 +10,7 @@ use worksection::api::tasks::{GetTask, TaskExtra};
 use worksection::models::Task;
 
 use super::answer::{Listed, Nothing, Object, Ref, Summary};
-use super::{ToolDef, def};
+use super::{Scope, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact::{self, Record, Refs, Tables};
@@ -22,36 +22,52 @@ pub fn tools() -> Vec<ToolDef> {
             "get_task_tags",
             "Task tags",
             "Task tags (custom statuses and labels) with their group.",
+            Upstream::new(
+                2,
+                &["get_task_tags", "get_task_tag_groups"],
+                &[Scope::TagsRead],
+            )
+            .note("the groups only when a tag names its group alone"),
             get_task_tags,
         ),
         def(
             "get_task_tag_groups",
             "Task tag groups",
             "The groups of task tags.",
+            Upstream::new(1, &["get_task_tag_groups"], &[Scope::TagsRead]),
             get_task_tag_groups,
         ),
         def(
             "get_project_tags",
             "Project tags",
             "Project tags with their group.",
+            Upstream::new(
+                2,
+                &["get_project_tags", "get_project_tag_groups"],
+                &[Scope::TagsRead],
+            )
+            .note("the groups only when a tag names its group alone"),
             get_project_tags,
         ),
         def(
             "get_project_tag_groups",
             "Project tag groups",
             "The groups of project tags.",
+            Upstream::new(1, &["get_project_tag_groups"], &[Scope::TagsRead]),
             get_project_tag_groups,
         ),
         def(
             "get_task_with_tags",
             "Task with tags",
             "A task with its tags named (which stage is it in?).",
+            Upstream::new(1, &["get_task"], &[Scope::TasksRead]),
             get_task_with_tags,
         ),
         def(
             "search_tasks_by_tag",
             "Tasks by tag",
             "A project's tasks (subtasks too) carrying a tag.",
+            Upstream::new(1, &["get_tasks"], &[Scope::TasksRead]),
             search_tasks_by_tag,
         ),
     ]

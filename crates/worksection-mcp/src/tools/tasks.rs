@@ -12,7 +12,7 @@ use worksection::models::Task;
 use super::analytics::summary;
 use super::answer::{Listed, Object, OfTask, RecordAnswer, Ref, Summary};
 use super::files::{Attachment, links};
-use super::{Detail, TaskStatus, ToolDef, def};
+use super::{Detail, Scope, TaskStatus, ToolDef, Upstream, def};
 use crate::account::Account;
 use crate::args::{self, IdArg};
 use crate::compact::{self, Record, Refs, Tables};
@@ -25,42 +25,49 @@ pub fn tools() -> Vec<ToolDef> {
             "get_all_tasks",
             "All tasks",
             "Tasks of every project (for one project: get_tasks).",
+            Upstream::new(1, &["get_all_tasks"], &[Scope::TasksRead]),
             get_all_tasks,
         ),
         def(
             "get_tasks",
             "Project tasks",
             "One project's tasks, subtasks on request.",
+            Upstream::new(1, &["get_tasks"], &[Scope::TasksRead]),
             get_tasks,
         ),
         def(
             "get_task",
             "Task",
             "One task: status, assignee, dates, priority, budget.",
+            Upstream::new(1, &["get_task"], &[Scope::TasksRead]),
             get_task,
         ),
         def(
             "search_tasks",
             "Search tasks",
             "Tasks by name words, project, parent, assignee or author email, or raw filter.",
+            Upstream::new(1, &["search_tasks"], &[Scope::TasksRead]),
             search_tasks,
         ),
         def(
             "get_task_subtasks",
             "Subtasks",
             "A task's subtasks, nested, with status and assignee.",
+            Upstream::new(1, &["get_task"], &[Scope::TasksRead]).note("`extra=subtasks`"),
             get_task_subtasks,
         ),
         def(
             "get_task_relations",
             "Task dependencies",
             "The tasks this task depends on, and those that depend on it.",
+            Upstream::new(1, &["get_task"], &[Scope::TasksRead]).note("`extra=relations`"),
             get_task_relations,
         ),
         def(
             "get_task_subscribers",
             "Task watchers",
             "The people watching a task.",
+            Upstream::new(1, &["get_task"], &[Scope::TasksRead]).note("`extra=subscribers`"),
             get_task_subscribers,
         ),
     ]

@@ -11,10 +11,12 @@
 //!   token from a [`TokenSource`] that may refresh it (see `token`).
 //!
 //! `oauth` holds the sign-in side: the authorize URL, the code exchange, the
-//! refresh and the resource lookup, adapted to Worksection's quirks.
+//! refresh and the resource lookup, adapted to Worksection's quirks;
+//! `scope` names the scopes a sign-in asks for.
 
 mod api_key;
 pub mod oauth;
+mod scope;
 pub mod token;
 mod token_set;
 
@@ -24,7 +26,8 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 
 pub use api_key::{AdminScheme, ApiKey};
-pub use oauth::{OAuthApp, ResourceOwner, read_scopes};
+pub use oauth::{OAuthApp, ResourceOwner};
+pub use scope::{Scope, read_scopes};
 pub use token::{RefreshingToken, StaticToken, TokenSet, TokenSource};
 
 use crate::action::Params;

@@ -29,20 +29,6 @@ use crate::error::Error;
 use crate::models::Id;
 use secrecy::{ExposeSecret, SecretString};
 
-/// Every `_read` scope: all a read-only app needs.
-pub fn read_scopes() -> Vec<&'static str> {
-    vec![
-        "projects_read",
-        "tasks_read",
-        "costs_read",
-        "tags_read",
-        "comments_read",
-        "files_read",
-        "users_read",
-        "contacts_read",
-    ]
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct WsFields {
     #[serde(default)]
