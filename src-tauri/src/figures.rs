@@ -2,21 +2,32 @@
 //! sessions, and the file cache's files, size and hit rate. They are
 //! measured into the state when something moved them, never on a timer:
 //! after every server start and every tool call (`activity`), after the
-//! cache is cleared, and whenever a file appears in or leaves the file
-//! cache's folder, which the OS tells this app (inotify, FSEvents,
-//! ReadDirectoryChanges, through `notify`): an assistant reading a file
-//! as a resource makes no tool call, and the dashboard still counts it.
+//! cache is cleared, when an MCP session begins or ends (the server's
+//! session span, seen by [`sessions_layer`]), and when a file appears in
+//! or leaves the file cache's folder, which the OS tells this app
+//! (inotify, FSEvents, ReadDirectoryChanges, through `notify`): an
+//! assistant reading a file as a resource makes no tool call, and the
+//! dashboard still counts it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher as _};
+use tokio::sync::Notify;
+use tracing::Subscriber;
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
 use worksection_mcp::FileCacheStats;
 use worksection_mcp::host::Running;
 
 use crate::core::Core;
 use crate::snapshot::CacheView;
+
+/// Told when a figure may have moved; [`follow`] measures them then. One
+/// for the process, as the tracing subscriber that tells it is.
+static MOVED: Notify = Notify::const_new();
 
 /// How long after a change in the file cache's folder it is measured
 /// (a file arrives as a few writes and a rename: one look for them all).
@@ -106,38 +117,69 @@ fn cache_root(core: &Core) -> Option<PathBuf> {
     }
 }
 
-/// Watches the file cache's folder for as long as the app runs, and
-/// measures the figures after each change in it. Where the folder cannot
-/// be watched the figures still move with every tool call.
-pub fn watch_files(core: Arc<Core>) {
-    let Some(root) = cache_root(&core) else {
-        return;
-    };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher = private_folder(&root)
-        .map_err(notify::Error::io)
-        .and_then(|()| {
-            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                if event.is_ok_and(|e| !e.kind.is_access()) {
-                    let _ = tx.send(());
-                }
-            })
-        })
-        .and_then(|mut w| w.watch(&root, RecursiveMode::Recursive).map(|()| w));
-    let watcher = match watcher {
-        Ok(w) => w,
+/// Measures the figures whenever something moved them, for as long as
+/// the app runs, and watches the file cache's folder for that. Where the
+/// folder cannot be watched the figures still move with every tool call.
+pub fn follow(core: Arc<Core>) {
+    let watcher = cache_root(&core).and_then(|root| match watch(&root) {
+        Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, folder = %root.display(), "the file cache's folder is not watched");
-            return;
+            None
         }
-    };
+    });
     tauri::async_runtime::spawn(async move {
-        // Kept for as long as the task runs: dropping it stops the watch.
+        // Kept for as long as the task runs: dropping it ends the watch.
         let _watcher = watcher;
-        while rx.recv().await.is_some() {
+        loop {
+            MOVED.notified().await;
             tokio::time::sleep(SETTLE).await;
-            while rx.try_recv().is_ok() {}
             measure(&core).await;
         }
     });
+}
+
+/// Watches `root` and everything under it; a change tells [`MOVED`].
+fn watch(root: &Path) -> notify::Result<notify::RecommendedWatcher> {
+    private_folder(root).map_err(notify::Error::io)?;
+    let mut watcher = notify::recommended_watcher(|event: notify::Result<notify::Event>| {
+        if event.is_ok_and(|e| !e.kind.is_access()) {
+            MOVED.notify_one();
+        }
+    })?;
+    watcher.watch(root, RecursiveMode::Recursive)?;
+    Ok(watcher)
+}
+
+/// A tracing layer that tells [`MOVED`] when an MCP session begins or
+/// ends: rmcp runs each session of its streamable HTTP server in a span
+/// named `streamable_http_session` that lives as long as the session. It
+/// carries its own filter, so it works whatever the log level (as the
+/// server's own `upstream_layer` does).
+pub fn sessions_layer<S>() -> impl Layer<S>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    SessionSpans.with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+        meta.is_span()
+            && meta.name() == "streamable_http_session"
+            && meta.target().starts_with("rmcp::")
+    }))
+}
+
+struct SessionSpans;
+
+impl<S: Subscriber> Layer<S> for SessionSpans {
+    fn on_new_span(
+        &self,
+        _: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: Context<'_, S>,
+    ) {
+        MOVED.notify_one();
+    }
+
+    fn on_close(&self, _: tracing::span::Id, _: Context<'_, S>) {
+        MOVED.notify_one();
+    }
 }

@@ -30,6 +30,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
 use crate::error::Error;
+use crate::figures;
 use crate::opener;
 
 /// The log file's name (`worksection-mcp.log`, older ones dated beside it).
@@ -44,8 +45,8 @@ const KEEP_FILES: usize = 5;
 static FILE: OnceLock<Box<dyn log::Log>> = OnceLock::new();
 
 /// Logs to stderr at LOG_LEVEL (info by default), and to the log file once
-/// [`to_files`] ran, with the activity feed's upstream-request counter
-/// beside them.
+/// [`to_files`] ran, with the activity feed's upstream-request counter and
+/// the sessions' watcher (`figures`) beside them.
 pub fn init() {
     let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
     let filter = || {
@@ -68,6 +69,7 @@ pub fn init() {
                 .with_filter(filter()),
         )
         .with(worksection_mcp::upstream_layer())
+        .with(figures::sessions_layer())
         .try_init();
 }
 

@@ -150,7 +150,7 @@ fn run(core: Arc<Core>, minimized: bool) -> tauri::Result<()> {
             show_at_start(&app, &core, minimized)?;
             publish::spawn(app.clone(), core.clone());
             activity::follow(app.clone(), core.clone());
-            figures::watch_files(core.clone());
+            figures::follow(core.clone());
             let serving = core.clone();
             tauri::async_runtime::spawn(async move {
                 server::restart(&serving).await;

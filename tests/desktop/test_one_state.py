@@ -63,6 +63,8 @@ async def test_a_change_from_the_tray_reaches_the_open_dashboard_at_once(sim):
             wait_text(app, "server-state", lambda t: t == "running", timeout=60)
             await put_a_file_in_the_cache(app)
             wait_text(app, "cache-files", lambda t: t.isdigit() and int(t) > 0)
+            # The bridge's session ended with it; the page is told that too.
+            wait_text(app, "server-sessions", lambda t: t == "0")
             assert app.driver.execute_async_script(RECORD) is True
 
             # Nothing happens: nothing is sent but a health check's figures.
