@@ -1,9 +1,12 @@
 // The dashboard's behaviour. It talks to the app only through Tauri's
-// typed commands and three events (`status`, `activity`, `show-ways`); it
-// never sees a token. Figures come from the app's snapshot, published by
-// the app whenever they change; the page only shows them (it does not
-// poll). Errors arrive as {kind, message}; the banner is part of the
-// published state, so it stays until dismissed.
+// typed commands and two events; it never sees a token. Everything it
+// shows of the app's state comes one way: the `status` event, which the
+// app sends whenever its state changed (whoever changed it: this page, the
+// tray, a health check), and `get_status` once at load. Commands answer
+// only facts (an address copied, a report); `activity` brings the tool
+// calls. The page never polls. Errors arrive as {kind, message}, and the
+// banner is part of the state, so it stays until dismissed; the page
+// chooses its advice by the error's kind (ADVICE).
 "use strict";
 
 const { invoke } = window.__TAURI__.core;
@@ -17,7 +20,8 @@ let waysOpen = false;
 let lastMode;
 let wasSigningIn = false;
 let last = null;
-let lastAt = 0;
+// The last "needs setup" notice the ways were opened for.
+let setupNotice = 0;
 
 function setText(id, text) {
   const el = $(id);
@@ -43,6 +47,41 @@ function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "—";
 }
 
+// What the page offers for each kind of error: the message says what
+// happened and what to do; the button takes the person there.
+const ADVICE = {
+  not_signed_in: ["Sign in", () => signIn()],
+  key_refused: ["Enter the key again", () => showField("key-value")],
+  unreachable: ["Check the address", () => showField($("key-account").value ? "key-account" : "oauth-url")],
+  port_taken: ["Choose another port", () => showField("set-port")],
+};
+
+// Shows (or hides) the advice button `id` for an error of `kind`.
+function advise(id, kind) {
+  const button = $(id);
+  const advice = kind && ADVICE[kind];
+  button.hidden = !advice;
+  if (advice) {
+    setText(id, advice[0]);
+    button.dataset.kind = kind;
+  }
+}
+
+// Brings a field into view, with its section open, and selects it.
+function showField(id) {
+  const field = $(id);
+  const inWays = $("ways").contains(field);
+  if (inWays !== waysOpen) {
+    waysOpen = inWays;
+    if (last) render(last);
+  }
+  const details = field.closest("details");
+  if (details) details.open = true;
+  field.scrollIntoView({ block: "center" });
+  field.focus();
+  if (field.select) field.select();
+}
+
 function showNotice(notice) {
   const box = $("notice");
   if (!notice) {
@@ -50,9 +89,12 @@ function showNotice(notice) {
     return;
   }
   box.hidden = false;
-  box.className = `notice ${notice.kind}`;
-  box.setAttribute("role", notice.kind === "error" ? "alert" : "status");
+  box.className = `notice ${notice.level}`;
+  box.setAttribute("role", notice.level === "error" ? "alert" : "status");
+  if (notice.kind) box.dataset.kind = notice.kind;
+  else delete box.dataset.kind;
   setText("notice-text", notice.text);
+  advise("notice-action", notice.kind);
 }
 
 // A newer version, downloaded and checked, offered until installed.
@@ -107,12 +149,19 @@ function renderWays(s) {
 }
 
 function render(s) {
+  // Each state has its number: one that arrives late (the answer to
+  // get_status after a newer event) is not shown over the newer.
+  if (last && s.version < last.version) return;
   last = s;
-  lastAt = Date.now();
   // A sign-in that worked closes the ways: a new way in use, or a
   // sign-in window that ended without an error.
-  const ended = wasSigningIn && !s.signing_in && !(s.notice && s.notice.kind === "error");
+  const ended = wasSigningIn && !s.signing_in && !(s.notice && s.notice.level === "error");
   if ((lastMode !== undefined && s.mode && s.mode !== lastMode) || (ended && s.mode)) waysOpen = false;
+  // "Choose how to sign in" (from here or from the tray) opens the ways, once.
+  if (s.notice && s.notice.kind === "needs_setup" && s.notice.id !== setupNotice) {
+    setupNotice = s.notice.id;
+    waysOpen = true;
+  }
   lastMode = s.mode;
   wasSigningIn = s.signing_in;
   showNotice(s.notice);
@@ -127,7 +176,7 @@ function render(s) {
 
   const a = s.account;
   setText("account-user", a ? a.user : "—");
-  setText("account-url", a ? a.account_url : "—");
+  setText("account-url", a ? a.name : "—");
   setText("account-expiry", a ? (a.demo ? "the demo never expires" : when(a.token_expires_at)) : "—");
   setText("sign-in-again", s.mode === "account" ? "Sign in again" : "Sign in to Worksection");
   setText("sign-out", s.mode === "demo" ? "Leave the demo" : "Sign out");
@@ -149,9 +198,12 @@ function render(s) {
   state.className = `pill ${kind}`;
   setText("server-state", kind === "error" ? "error" : kind);
   setText("server-sessions", String(srv.sessions));
-  setText("server-uptime", srv.running ? duration(srv.uptime_seconds) : "—");
+  showUptime();
   $("server-error").hidden = !srv.error;
-  setText("server-error", srv.error || "");
+  setText("server-error", srv.error ? srv.error.message : "");
+  if (srv.error) $("server-error").dataset.kind = srv.error.kind;
+  else delete $("server-error").dataset.kind;
+  advise("server-advice", srv.error && srv.error.kind);
   $("copy-address").disabled = !srv.running;
 
   const h = s.health;
@@ -174,7 +226,7 @@ function render(s) {
 let connectedKey = "";
 function renderConnected(list) {
   // Rebuilt only when it changed, so keyboard focus on Undo survives the
-  // periodic refresh.
+  // redraw of every status event.
   const key = JSON.stringify(list);
   if (key === connectedKey) return;
   connectedKey = key;
@@ -246,6 +298,15 @@ function errorText(e) {
   return e && typeof e === "object" && "message" in e ? e.message : String(e);
 }
 
+// How long the server has served, counted here from when it started.
+function showUptime() {
+  const srv = last && last.server;
+  const up = srv && srv.running && srv.started_at
+    ? duration(Math.max(0, Math.floor((Date.now() - Date.parse(srv.started_at)) / 1000)))
+    : "—";
+  setText("server-uptime", up);
+}
+
 function openWays() {
   waysOpen = true;
   if (last) render(last);
@@ -253,23 +314,17 @@ function openWays() {
   $("ways").scrollIntoView();
 }
 
-// Runs a command; its error (one sentence from the app, which also keeps
-// it on the banner until dismissed) is shown at once; "needs setup" opens
-// the ways to sign in.
+// Runs a command: its answer (or `true`), or null when it failed. A
+// failure is on the banner already: the app put it in its state, which
+// comes back as a `status` event with the error's kind.
 async function act(command, args) {
   try {
-    const s = await invoke(command, args);
-    if (s && typeof s === "object" && "first_run" in s) render(s);
-    return s;
+    const answer = await invoke(command, args);
+    return answer === null || answer === undefined ? true : answer;
   } catch (e) {
     if (e && e.kind === "needs_setup") openWays();
-    else showNotice({ kind: "error", text: errorText(e) });
     return null;
   }
-}
-
-async function refresh() {
-  return act("get_status");
 }
 
 // The Advanced sign-in server address, as typed (empty: the usual one).
@@ -300,24 +355,24 @@ function wire() {
   });
   $("own-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const s = await act("sign_in_own_app", {
+    const done = await act("sign_in_own_app", {
       clientId: $("own-id").value,
       clientSecret: $("own-secret").value,
       oauthUrl: oauthUrl(),
     });
-    if (s) $("own-secret").value = "";
+    if (done) $("own-secret").value = "";
   });
   $("key-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     $("key-checking").hidden = false;
     $("key-submit").disabled = true;
-    const s = await act("save_api_key", { accountUrl: $("key-account").value, apiKey: $("key-value").value });
+    const done = await act("save_api_key", { accountUrl: $("key-account").value, apiKey: $("key-value").value });
     $("key-checking").hidden = true;
     $("key-submit").disabled = false;
-    if (s) {
+    if (done) {
       $("key-value").value = "";
       waysOpen = false;
-      render(s);
+      if (last) render(last);
     }
   });
   $("sign-out").addEventListener("click", () => act("sign_out"));
@@ -347,10 +402,16 @@ function wire() {
   $("update-install").addEventListener("click", () => act("install_update"));
   $("open-logs").addEventListener("click", () => act("open_logs"));
   document.querySelectorAll("button[data-client]").forEach((b) =>
-    b.addEventListener("click", () => act("connect_client", { client: b.dataset.client }).then(refresh)));
+    b.addEventListener("click", () => act("connect_client", { client: b.dataset.client })));
   document.querySelectorAll("button[data-link]").forEach((b) =>
     b.addEventListener("click", () => act("open_install_link", { client: b.dataset.link })));
-  $("install-claude-extension").addEventListener("click", () => act("install_claude_extension").then(refresh));
+  $("install-claude-extension").addEventListener("click", () => act("install_claude_extension"));
+  for (const id of ["notice-action", "server-advice"]) {
+    $(id).addEventListener("click", () => {
+      const advice = ADVICE[$(id).dataset.kind];
+      if (advice) advice[1]();
+    });
+  }
   $("connected").addEventListener("click", (e) => {
     const client = e.target.dataset && e.target.dataset.undo;
     if (client) act("undo_connect", { client });
@@ -369,12 +430,14 @@ function wire() {
       oauth_url: last ? last.settings.oauth_url : null,
     };
     setText("settings-error", "");
+    delete $("settings-error").dataset.kind;
     try {
-      const s = await invoke("save_settings", { settings });
+      await invoke("save_settings", { settings });
       formDirty = false;
-      render(s);
+      if (last) render(last);
     } catch (err) {
       setText("settings-error", errorText(err));
+      if (err && err.kind) $("settings-error").dataset.kind = err.kind;
     }
   });
 }
@@ -383,16 +446,13 @@ async function main() {
   wire();
   await listen("status", (e) => render(e.payload));
   await listen("activity", (e) => addCall(e.payload));
-  await listen("show-ways", openWays);
   const calls = await invoke("get_activity");
   calls.forEach(addCall);
-  await refresh();
-  // The uptime counts up here, from the last published figure.
-  setInterval(() => {
-    if (last && last.server.running) {
-      setText("server-uptime", duration(last.server.uptime_seconds + Math.floor((Date.now() - lastAt) / 1000)));
-    }
-  }, 1000);
+  // The state as it is now; every change after this comes as `status`.
+  render(await invoke("get_status"));
+  // The uptime counts up here, from when the server started (a clock on
+  // the page, not a question to the app).
+  setInterval(showUptime, 1000);
 }
 
 main();

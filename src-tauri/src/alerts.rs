@@ -2,11 +2,11 @@
 //! closed: the sign-in expired, a renewal failed, the server cannot start.
 //! Each says what happened and what to click, and never holds a token.
 //!
-//! `core` decides what is wrong at each health check and server start
-//! ([`Alerts::sign_in`], [`Alerts::server`]); an alert is queued only when
-//! its condition begins (a condition that lasts, seen again at every
-//! check, is not notified again, and one that ends can be notified anew
-//! when it comes back). `publish` hands the queued ones to the OS
+//! `health` and `server` put what is wrong now in the app's state (its
+//! `trouble`); `publish` feeds each new state to [`Alerts`], which queues
+//! an alert only when its condition begins (a condition that lasts, seen
+//! again at every check, is not notified again, and one that ends can be
+//! notified anew when it comes back), and hands the queued ones to the OS
 //! ([`show`]): through tauri-plugin-notification, and on Linux through
 //! notify-rust (which the plugin uses there), so that the notification
 //! carries the app's name.
@@ -101,14 +101,20 @@ pub struct Alerts {
     queued: Vec<Alert>,
 }
 
-/// Queues `now` when it begins a condition (none before, or one of
-/// another kind), and says so; keeps it as the current one either way.
+/// Whether `now` begins a condition after `before`: there was none, or
+/// one of another kind.
+pub fn begins(before: Option<&Alert>, now: Option<&Alert>) -> bool {
+    match (before, now) {
+        (_, None) => false,
+        (Some(a), Some(b)) => std::mem::discriminant(a) != std::mem::discriminant(b),
+        (None, Some(_)) => true,
+    }
+}
+
+/// Queues `now` when it begins a condition, and says so; keeps it as the
+/// current one either way.
 fn update(current: &mut Option<Alert>, queued: &mut Vec<Alert>, now: Option<Alert>) -> bool {
-    let same_kind = match (current.as_ref(), now.as_ref()) {
-        (Some(a), Some(b)) => std::mem::discriminant(a) == std::mem::discriminant(b),
-        _ => false,
-    };
-    let began = now.is_some() && !same_kind;
+    let began = begins(current.as_ref(), now.as_ref());
     if let Some(alert) = &now
         && began
     {

@@ -9,15 +9,19 @@
 //! app is then always the same version as the app it reaches.
 //!
 //! [`manifest`] is the one description of the bundle: `--mcpb-manifest`
-//! prints it for `scripts/mcpb`, which packs release bundles with the MCPB
-//! CLI, and [`write`] packs the same manifest with the running binary on a
-//! person's computer, for the dashboard's "Install in Claude Desktop".
+//! prints it ([`print_manifest`]) for `scripts/mcpb`, which packs release
+//! bundles with the MCPB CLI, and [`write`] packs the same manifest with
+//! the running binary on a person's computer, for the dashboard's
+//! "Install in Claude Desktop" (`connections`).
 //! Its tool list comes from the server's registry.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use serde_json::{Value, json};
+
+use crate::error::Error;
 
 /// The bundle's manifest format (the MCPB spec's version 0.3).
 const MANIFEST_VERSION: &str = "0.3";
@@ -91,21 +95,26 @@ fn first_sentence(text: &str) -> String {
 
 /// Packs the bundle with the running binary into `dir` (made if missing);
 /// answers the file's path.
-pub fn write(dir: &Path) -> Result<PathBuf, String> {
+pub fn write(dir: &Path) -> Result<PathBuf, Error> {
+    let local = Error::Local;
     let exe = std::env::current_exe()
-        .map_err(|e| format!("Could not tell where this app is installed: {e}."))?;
+        .map_err(|e| local(format!("Could not tell where this app is installed: {e}.")))?;
     let exe_name = exe
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or("This app's file name is not text; the extension cannot name it.")?
+        .ok_or_else(|| {
+            local("This app's file name is not text; the extension cannot name it.".into())
+        })?
         .to_owned();
-    let mut binary =
-        std::fs::File::open(&exe).map_err(|e| format!("Could not read {}: {e}.", exe.display()))?;
-    let manifest = serde_json::to_vec_pretty(&manifest(&exe_name)).map_err(|e| e.to_string())?;
+    let mut binary = std::fs::File::open(&exe)
+        .map_err(|e| local(format!("Could not read {}: {e}.", exe.display())))?;
+    let manifest = serde_json::to_vec_pretty(&manifest(&exe_name))
+        .map_err(|e| local(format!("Could not write the manifest: {e}.")))?;
     std::fs::create_dir_all(dir)
-        .map_err(|e| format!("Could not create {}: {e}.", dir.display()))?;
+        .map_err(|e| local(format!("Could not create {}: {e}.", dir.display())))?;
     let path = dir.join("Worksection.mcpb");
-    let failed = |e: &dyn std::fmt::Display| format!("Could not write {}: {e}.", path.display());
+    let failed =
+        |e: &dyn std::fmt::Display| local(format!("Could not write {}: {e}.", path.display()));
     let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| failed(&e))?;
     let mut zip = zip::ZipWriter::new(file);
     let plain = zip::write::SimpleFileOptions::default();
@@ -130,6 +139,25 @@ pub fn write(dir: &Path) -> Result<PathBuf, String> {
     let file = zip.finish().map_err(|e| failed(&e))?;
     file.persist(&path).map_err(|e| failed(&e.error))?;
     Ok(path)
+}
+
+/// `--mcpb-manifest`: the manifest for this binary, on stdout (for
+/// `scripts/mcpb`).
+pub fn print_manifest() -> ExitCode {
+    let name = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "worksection-mcp-desktop".to_owned());
+    match serde_json::to_string_pretty(&manifest(&name)) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Worksection MCP: could not write the manifest: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(test)]

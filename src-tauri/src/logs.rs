@@ -29,6 +29,10 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
+use crate::error::Error;
+use crate::figures;
+use crate::opener;
+
 /// The log file's name (`worksection-mcp.log`, older ones dated beside it).
 const FILE_NAME: &str = "worksection-mcp";
 /// A file is rotated past this size...
@@ -41,8 +45,8 @@ const KEEP_FILES: usize = 5;
 static FILE: OnceLock<Box<dyn log::Log>> = OnceLock::new();
 
 /// Logs to stderr at LOG_LEVEL (info by default), and to the log file once
-/// [`to_files`] ran, with the activity feed's upstream-request counter
-/// beside them.
+/// [`to_files`] ran, with the activity feed's upstream-request counter and
+/// the sessions' watcher (`figures`) beside them.
 pub fn init() {
     let level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
     let filter = || {
@@ -65,11 +69,12 @@ pub fn init() {
                 .with_filter(filter()),
         )
         .with(worksection_mcp::upstream_layer())
+        .with(figures::sessions_layer())
         .try_init();
 }
 
 /// Starts writing the log files, in the OS log folder.
-pub fn to_files(app: &AppHandle) -> Result<(), String> {
+pub fn to_files(app: &AppHandle) -> Result<(), Error> {
     let (_plugin, _level, logger) = tauri_plugin_log::Builder::new()
         .clear_targets()
         .target(tauri_plugin_log::Target::new(
@@ -82,16 +87,31 @@ pub fn to_files(app: &AppHandle) -> Result<(), String> {
         // The line is tracing's, already formatted.
         .clear_format()
         .split(app)
-        .map_err(|e| format!("could not open the log folder: {e}"))?;
+        .map_err(|e| Error::Local(format!("could not open the log folder: {e}")))?;
     FILE.set(logger)
-        .map_err(|_| "the log files were already open".to_owned())
+        .map_err(|_| Error::Local("the log files were already open".to_owned()))
 }
 
 /// The OS log folder of this app.
-pub fn folder(app: &AppHandle) -> Result<PathBuf, String> {
+fn folder(app: &AppHandle) -> Result<PathBuf, Error> {
     app.path()
         .app_log_dir()
-        .map_err(|e| format!("Could not tell where the logs are kept: {e}."))
+        .map_err(|e| Error::Local(format!("Could not tell where the logs are kept: {e}.")))
+}
+
+/// Opens the folder of the log files with the system's file manager;
+/// answers where it is.
+pub fn open(app: &AppHandle) -> Result<String, Error> {
+    let dir = folder(app)?;
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| opener::open(&dir.to_string_lossy()))
+        .map_err(|e| {
+            Error::Local(format!(
+                "Could not open the logs folder ({e}); it is {}.",
+                dir.display()
+            ))
+        })?;
+    Ok(dir.to_string_lossy().into_owned())
 }
 
 /// tracing's writer for the log file: one formatted event, handed to the

@@ -1,6 +1,7 @@
 //! The app's own settings: what the dashboard's Settings section changes,
 //! checked here (never only in the page) and kept as JSON in the app's
-//! config folder.
+//! config folder; and [`EnvArgs`], what the app honours from the
+//! environment (as the command-line server does).
 //!
 //! The local bearer token, when turned on, lives in a file of its own
 //! beside the settings, so the settings can be shown to the page as they
@@ -8,9 +9,36 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
 use serde::{Deserialize, Serialize};
 use worksection::{ExposeSecret, SecretString};
 use worksection_auth::write_private;
+use worksection_mcp::{OAuthArgs, StoreArgs};
+
+use crate::error::Error;
+
+/// The settings the CLI reads from the environment that the app honours
+/// too (the OAuth2 app, the token store, the cache folder), read through
+/// the CLI's own definitions so both mean the same.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "worksection-mcp-desktop")]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, env = "FILE_CACHE_PATH")]
+    pub file_cache_path: Option<PathBuf>,
+    #[arg(long, env = "WORKSECTION_REQUESTS_PER_SECOND", default_value_t = 1.0)]
+    pub requests_per_second: f64,
+}
+
+impl EnvArgs {
+    /// From the environment only (the app's own arguments are not these).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::try_parse_from(["worksection-mcp-desktop"]).map_err(|e| Error::Invalid(e.to_string()))
+    }
+}
 
 /// The app's identifier; also its config folder's name, the one Tauri
 /// uses, so the bridge (which runs without Tauri) finds the same files.
@@ -71,20 +99,24 @@ impl Default for AppSettings {
 
 impl AppSettings {
     /// Checks every field; the error is one sentence for the dashboard.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Error> {
         if self.port < 1024 {
-            return Err(format!(
+            return Err(Error::Invalid(format!(
                 "Port {} is reserved for system services; choose one between 1024 and 65535, such as 8000.",
                 self.port
-            ));
+            )));
         }
         if !(1..=24 * 365).contains(&self.cache_retention_hours) {
-            return Err("Keep downloaded files between 1 hour and 8760 hours (a year).".to_owned());
+            return Err(Error::Invalid(
+                "Keep downloaded files between 1 hour and 8760 hours (a year).".to_owned(),
+            ));
         }
         // The server downloads files of up to 10 MB; a smaller cache could
         // not hold one.
         if !(10..=100_000).contains(&self.cache_max_mb) {
-            return Err("Set the file cache size between 10 MB and 100000 MB.".to_owned());
+            return Err(Error::Invalid(
+                "Set the file cache size between 10 MB and 100000 MB.".to_owned(),
+            ));
         }
         if let Some(u) = &self.oauth_url {
             check_web_address(u, "The sign-in server address")?;
@@ -94,22 +126,27 @@ impl AppSettings {
 
     /// Reads the settings; a missing file gives the defaults, a broken one
     /// an error saying what to do.
-    pub fn load(dir: &Path) -> Result<Self, String> {
+    pub fn load(dir: &Path) -> Result<Self, Error> {
         let path = dir.join(SETTINGS_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(format!("Could not read {}: {e}.", path.display())),
+            Err(e) => {
+                return Err(Error::Local(format!(
+                    "Could not read {}: {e}.",
+                    path.display()
+                )));
+            }
         };
         let settings: Self = serde_json::from_str(&text).map_err(|e| {
-            format!(
+            Error::Invalid(format!(
                 "{} is not valid settings ({e}); fix it or delete it to start from the defaults.",
                 path.display()
-            )
+            ))
         })?;
         settings
             .validate()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         Ok(settings)
     }
 
@@ -120,22 +157,22 @@ impl AppSettings {
     }
 
     /// Writes the settings whole or not at all, readable by this user only.
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
+    pub fn save(&self, dir: &Path) -> Result<(), Error> {
         self.validate()?;
         let text = serde_json::to_string_pretty(self)
-            .map_err(|e| format!("Could not encode the settings: {e}."))?;
+            .map_err(|e| Error::Local(format!("Could not encode the settings: {e}.")))?;
         write(&dir.join(SETTINGS_FILE), text.as_bytes())
     }
 }
 
 /// Checks an address typed into the dashboard: `http(s)://host[:port]`,
 /// nothing else. The error names `what` and says what to type.
-pub fn check_web_address(text: &str, what: &str) -> Result<url::Url, String> {
+pub fn check_web_address(text: &str, what: &str) -> Result<url::Url, Error> {
     let bad = || {
-        format!(
+        Error::Invalid(format!(
             "{what} must look like https://acme.worksection.com (got {:?}); check it and try again.",
             text.chars().take(80).collect::<String>()
-        )
+        ))
     };
     let url = url::Url::parse(text.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https")
@@ -149,14 +186,16 @@ pub fn check_web_address(text: &str, what: &str) -> Result<url::Url, String> {
 }
 
 /// The app's config folder: `<OS config folder>/com.worksection.mcp`.
-pub fn config_dir() -> Result<PathBuf, String> {
+pub fn config_dir() -> Result<PathBuf, Error> {
     directories::BaseDirs::new()
         .map(|b| b.config_dir().join(IDENTIFIER))
-        .ok_or_else(|| "Could not find this user's config folder (is HOME set?).".to_owned())
+        .ok_or_else(|| {
+            Error::Local("Could not find this user's config folder (is HOME set?).".to_owned())
+        })
 }
 
 /// The local bearer token, made on first use (32 random bytes as hex).
-pub fn local_token(dir: &Path, create: bool) -> Result<Option<SecretString>, String> {
+pub fn local_token(dir: &Path, create: bool) -> Result<Option<SecretString>, Error> {
     let path = dir.join(TOKEN_FILE);
     match std::fs::read_to_string(&path).map(SecretString::from) {
         Ok(t) if t.expose_secret().trim().len() >= 32 => {
@@ -164,7 +203,12 @@ pub fn local_token(dir: &Path, create: bool) -> Result<Option<SecretString>, Str
         }
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("Could not read {}: {e}.", path.display())),
+        Err(e) => {
+            return Err(Error::Local(format!(
+                "Could not read {}: {e}.",
+                path.display()
+            )));
+        }
     }
     if !create {
         return Ok(None);
@@ -177,19 +221,24 @@ pub fn local_token(dir: &Path, create: bool) -> Result<Option<SecretString>, Str
 
 /// Replaces the local bearer token with a new one (the old one stops
 /// working once the server restarts with the new).
-pub fn renew_local_token(dir: &Path) -> Result<(), String> {
+pub fn renew_local_token(dir: &Path) -> Result<(), Error> {
     match std::fs::remove_file(dir.join(TOKEN_FILE)) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("Could not replace the local access token: {e}.")),
+        Err(e) => {
+            return Err(Error::Local(format!(
+                "Could not replace the local access token: {e}."
+            )));
+        }
     }
     local_token(dir, true).map(|_| ())
 }
 
 /// Only the owner may read the app's files (the token is among them):
 /// the one private, atomic writer every crate uses.
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    write_private(path, bytes).map_err(|e| format!("Could not write {}: {e}.", path.display()))
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_private(path, bytes)
+        .map_err(|e| Error::Local(format!("Could not write {}: {e}.", path.display())))
 }
 
 #[cfg(test)]
@@ -198,7 +247,7 @@ mod tests {
 
     #[test]
     fn defaults_are_valid() {
-        assert_eq!(AppSettings::default().validate(), Ok(()));
+        assert!(AppSettings::default().validate().is_ok());
         assert_eq!(AppSettings::default().port, 8000);
     }
 
@@ -207,7 +256,7 @@ mod tests {
         let s = |f: fn(&mut AppSettings)| {
             let mut s = AppSettings::default();
             f(&mut s);
-            s.validate()
+            s.validate().map_err(|e| e.to_string())
         };
         assert!(s(|s| s.port = 80).is_err_and(|e| e.contains("1024")));
         assert!(s(|s| s.port = 0).is_err());
@@ -226,7 +275,10 @@ mod tests {
     #[test]
     fn saved_settings_load_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(AppSettings::load(dir.path()), Ok(AppSettings::default()));
+        assert_eq!(
+            AppSettings::load(dir.path()).expect("load"),
+            AppSettings::default()
+        );
         let s = AppSettings {
             mode: Some(Mode::Demo),
             port: 8123,
@@ -234,16 +286,17 @@ mod tests {
             ..AppSettings::default()
         };
         s.save(dir.path()).expect("save");
-        assert_eq!(AppSettings::load(dir.path()), Ok(s));
+        assert_eq!(AppSettings::load(dir.path()).expect("load"), s);
     }
 
     #[test]
     fn a_broken_file_is_refused_not_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(SETTINGS_FILE), "{port: 1").expect("write");
-        assert!(AppSettings::load(dir.path()).is_err_and(|e| e.contains("delete it")));
+        let load = || AppSettings::load(dir.path()).map_err(|e| e.to_string());
+        assert!(load().is_err_and(|e| e.contains("delete it")));
         std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"port": 22}"#).expect("write");
-        assert!(AppSettings::load(dir.path()).is_err_and(|e| e.contains("1024")));
+        assert!(load().is_err_and(|e| e.contains("1024")));
         std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"prot": 8000}"#).expect("write");
         assert!(AppSettings::load(dir.path()).is_err());
     }

@@ -6,38 +6,57 @@
 //! The window gets no capability (its pages cannot call the app), and its
 //! navigation hook refuses every origin but Worksection's (or the
 //! configured OAuth origin). Closing it, denying, or an answer for another
-//! sign-in each end in a message on the dashboard.
+//! sign-in each end in a message on the dashboard. The sign-in itself (its
+//! attempts, the code's exchange) is `signin`'s.
 
 use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
 use crate::core::Core;
+use crate::dashboard;
 use crate::error::Error;
 use crate::navigation::{Decision, Rules};
+use crate::signin;
 use crate::ways::AppCredentials;
-use crate::{publish, show_dashboard};
 
 pub const LABEL: &str = "signin";
 
+/// "Sign in": keeps the Advanced sign-in server address when one is
+/// given, then opens the sign-in window with the app in use (or with
+/// `own_app`, checked by this very sign-in and saved only if it works).
+pub async fn sign_in(
+    app: &AppHandle,
+    core: &Arc<Core>,
+    own_app: Option<AppCredentials>,
+    oauth_url: Option<String>,
+) -> Result<(), Error> {
+    if let Some(url) = oauth_url {
+        signin::set_oauth_url(core, Some(url))?;
+    }
+    open(app, core.clone(), own_app).await
+}
+
 /// Opens (or reopens) the sign-in window on a fresh sign-in, with the app
 /// in use or with `own_app` (an own app being checked).
-pub fn open(
+async fn open(
     app: &AppHandle,
     core: Arc<Core>,
     own_app: Option<AppCredentials>,
 ) -> Result<(), Error> {
     if let Some(old) = app.get_webview_window(LABEL) {
         // A new attempt replaces the old one; its answer would no longer count.
-        core.cancel_sign_in();
+        signin::cancel(&core);
         let _ = old.destroy();
     }
-    let (attempt, url, oauth) = core.begin_sign_in(own_app)?;
+    let (attempt, url, oauth) = signin::begin(&core, own_app).await?;
     let rules = Rules {
-        oauth: url::Url::parse(&oauth.oauth_url)
-            .map_err(|_| "The sign-in server address is not a URL; fix it under Advanced.")?,
-        redirect: url::Url::parse(&oauth.redirect_uri)
-            .map_err(|_| "The redirect URI is not a URL; check WORKSECTION_REDIRECT_URI.")?,
+        oauth: url::Url::parse(&oauth.oauth_url).map_err(|_| {
+            Error::Invalid("The sign-in server address is not a URL; fix it under Advanced.".into())
+        })?,
+        redirect: url::Url::parse(&oauth.redirect_uri).map_err(|_| {
+            Error::Invalid("The redirect URI is not a URL; check WORKSECTION_REDIRECT_URI.".into())
+        })?,
     };
     let nav_app = app.clone();
     let nav_core = core.clone();
@@ -53,7 +72,7 @@ pub fn open(
                 // Claimed here, on the spot, so a close that follows can
                 // never be mistaken for a cancel, and a second look at the
                 // same redirect does nothing.
-                let Some(pending) = nav_core.take_pending(attempt) else {
+                let Some(pending) = signin::take_pending(&nav_core, attempt) else {
                     return false;
                 };
                 let app = nav_app.clone();
@@ -64,9 +83,8 @@ pub fn open(
                     if let Some(w) = app.get_webview_window(LABEL) {
                         let _ = w.destroy();
                     }
-                    core.finish_sign_in(pending, redirect).await;
-                    publish(&app, &core).await;
-                    show_dashboard(&app);
+                    signin::finish(&core, pending, redirect).await;
+                    dashboard::show(&app);
                 });
                 false
             }
@@ -77,8 +95,10 @@ pub fn open(
         })
         .build()
         .map_err(|e| {
-            core.cancel_sign_in();
-            format!("The sign-in window did not open ({e}); try again, or restart the app.")
+            signin::cancel(&core);
+            Error::Local(format!(
+                "The sign-in window did not open ({e}); try again, or restart the app."
+            ))
         })?;
     // A page that closes itself (window.close(), or WebDriver closing the
     // page) destroys the webview but leaves an empty window behind on
@@ -91,28 +111,21 @@ pub fn open(
         let _ = window.with_webview(move |webview| {
             use gtk::prelude::WidgetExt as _;
             webview.inner().connect_destroy(move |_| {
-                let app = page_app.clone();
-                let core = page_core.clone();
-                tauri::async_runtime::spawn(async move {
-                    if core.sign_in_window_closed(attempt) {
+                if signin::window_closed(&page_core, attempt) {
+                    // Not from inside GTK's own destroy: once it is done.
+                    let app = page_app.clone();
+                    tauri::async_runtime::spawn(async move {
                         if let Some(w) = app.get_webview_window(LABEL) {
                             let _ = w.destroy();
                         }
-                        publish(&app, &core).await;
-                    }
-                });
+                    });
+                }
             });
         });
     }
-    let closed_app = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::Destroyed = event {
-            let app = closed_app.clone();
-            let core = core.clone();
-            tauri::async_runtime::spawn(async move {
-                core.sign_in_window_closed(attempt);
-                publish(&app, &core).await;
-            });
+            signin::window_closed(&core, attempt);
         }
     });
     Ok(())

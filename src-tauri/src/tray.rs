@@ -13,12 +13,18 @@ use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
-use tauri_plugin_autostart::ManagerExt as _;
 use worksection_mcp::connect::Client;
 
-use crate::actions;
-use crate::core::{Core, Snapshot, TrayState};
-use crate::show_dashboard;
+use crate::autostart;
+use crate::connections;
+use crate::core::Core;
+use crate::dashboard;
+use crate::logs;
+use crate::server;
+use crate::settings::Mode;
+use crate::signin_window;
+use crate::snapshot::{Snapshot, TrayState};
+use crate::updates;
 
 const TRAY_ID: &str = "main";
 
@@ -66,8 +72,8 @@ pub async fn host_exists() -> bool {
 }
 
 fn menu(app: &AppHandle, snap: &Snapshot) -> tauri::Result<Menu<tauri::Wry>> {
-    let signed_in = snap.mode == Some(crate::settings::Mode::Account);
-    let autostart = app.autolaunch().is_enabled().unwrap_or(false);
+    let signed_in = snap.mode == Some(Mode::Account);
+    let autostart = autostart::is_on(app);
     // Every entry but the checkbox is a plain item with no accelerator.
     let item = |id: &str, label: &str, enabled: bool| {
         MenuItem::with_id(app, id, label, enabled, None::<&str>)
@@ -164,36 +170,37 @@ fn on_menu(app: &AppHandle, id: &str) {
     let core = app.state::<Arc<Core>>().inner().clone();
     let app = app.clone();
     if id == "open" {
-        show_dashboard(&app);
+        dashboard::show(&app);
         return;
     }
     let id = id.to_owned();
-    // Each item runs the dashboard's own action; a failure is already on
-    // the dashboard's banner, so the dashboard comes up to show it.
+    // Each item does what the dashboard's button of the same name does,
+    // and a failure goes to the dashboard's banner the same way
+    // (`Core::report`); the dashboard then comes up to show it.
     tauri::async_runtime::spawn(async move {
-        let failed = match id.as_str() {
+        let done = match id.as_str() {
             "quit" => {
-                core.stop().await;
+                server::stop(&core).await;
                 app.exit(0);
                 return;
             }
-            "sign_in" => actions::sign_in(&app, &core, None, None).await.is_err(),
-            "copy" => actions::copy_address(&app, &core).await.is_err(),
+            "sign_in" => signin_window::sign_in(&app, &core, None, None).await,
+            "copy" => server::copy_address(&app, &core).await.map(drop),
             "connect" => {
-                let r = actions::connect(&app, &core, Client::ClaudeDesktop).await;
+                let done = connections::connect(&core, Client::ClaudeDesktop).map(drop);
                 // Undo is on the dashboard.
-                show_dashboard(&app);
-                r.is_err()
+                dashboard::show(&app);
+                done
             }
-            "clear_cache" => actions::clear_cache(&app, &core).await.is_err(),
-            "renew_token" => actions::renew_local_token(&app, &core).await.is_err(),
-            "autostart" => actions::toggle_autostart(&app, &core).await.is_err(),
-            "open_logs" => actions::open_logs(&app, &core).await.is_err(),
-            "install_update" => actions::install_update(&app, &core).await.is_err(),
-            _ => false,
+            "clear_cache" => server::clear_cache(&core).await,
+            "renew_token" => server::renew_local_token(&core).await,
+            "autostart" => autostart::toggle(&app, &core),
+            "open_logs" => logs::open(&app).map(drop),
+            "install_update" => updates::install(&app, &core).await,
+            _ => Ok(()),
         };
-        if failed {
-            show_dashboard(&app);
+        if core.report(done).is_err() {
+            dashboard::show(&app);
         }
     });
 }

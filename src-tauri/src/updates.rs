@@ -20,9 +20,10 @@ use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt as _};
 
-use crate::core::{Core, UpdateView};
-use crate::error::Error;
-use crate::publish;
+use crate::core::Core;
+use crate::error::{Error, Kind};
+use crate::server;
+use crate::snapshot::UpdateView;
 
 /// How often the feed is looked at while the app runs.
 const CHECK_EVERY: Duration = Duration::from_secs(12 * 3600);
@@ -101,7 +102,7 @@ async fn check(app: &AppHandle, core: &Core) {
     let Some(ready) = app.try_state::<Ready>() else {
         return;
     };
-    if core.update().is_some() {
+    if core.read(|st| st.update.is_some()) {
         return; // one is ready already
     }
     let found = match app.updater() {
@@ -130,23 +131,20 @@ async fn check(app: &AppHandle, core: &Core) {
                 installing: false,
             };
             *lock(&ready.0) = Some((update, bytes));
-            core.set_update(Some(view));
+            core.change(|st| st.update = Some(view));
         }
         Err(e) if signature_refused(&e) => {
             tracing::warn!(%version, error = %e, "the update's signature does not match; refused");
-            core.set_notice(
-                "error",
-                format!(
+            core.change(|st| {
+                st.warn_as(Kind::Local, format!(
                     "An update to Worksection MCP {version} was found, but its signature does not match this app's signing key, so it was not installed; this version keeps running."
-                ),
-            );
+                ));
+            });
         }
         Err(e) => {
             tracing::warn!(%version, error = %e, "the update could not be downloaded");
-            return;
         }
     }
-    publish(app, core).await;
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -156,14 +154,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Installs the offered update and starts the app again.
 pub async fn install(app: &AppHandle, core: &Core) -> Result<(), Error> {
     let taken = app.try_state::<Ready>().and_then(|r| lock(&r.0).take());
-    let (Some((update, bytes)), Some(mut view)) = (taken, core.update()) else {
-        return Err(Error::Failed(
+    let offered = core.read(|st| st.update.clone());
+    let (Some((update, bytes)), Some(mut view)) = (taken, offered) else {
+        return Err(Error::Invalid(
             "There is no update to install; this is the newest version.".into(),
         ));
     };
     view.installing = true;
-    core.set_update(Some(view));
-    publish(app, core).await;
+    core.change(|st| st.update = Some(view));
     let version = update.version.clone();
     let installed = tauri::async_runtime::spawn_blocking(move || update.install(bytes))
         .await
@@ -172,13 +170,13 @@ pub async fn install(app: &AppHandle, core: &Core) -> Result<(), Error> {
     match installed {
         Ok(()) => {
             tracing::info!(%version, "the update was installed; restarting");
-            core.stop().await;
+            server::stop(core).await;
             app.restart()
         }
         Err(e) => {
             tracing::warn!(%version, error = %e, "the update could not be installed");
-            core.set_update(None);
-            Err(Error::Failed(format!(
+            core.change(|st| st.update = None);
+            Err(Error::Local(format!(
                 "The update to {version} could not be installed ({e}); this version keeps running. Install the new version from where you got this app."
             )))
         }

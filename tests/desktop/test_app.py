@@ -161,7 +161,12 @@ def test_demo_data(app):
     click(app, "welcome-demo")
     wait(app).until(EC.visibility_of_element_located((By.ID, "dashboard")))
     wait_text(app, "server-state", lambda t: t == "running", timeout=60)
-    wait_text(app, "account-url", lambda t: t.startswith("http"))
+    # The demo is named by its company, not by the loopback address the
+    # app serves it from (issue 22).
+    # (The app's demo and the tests' simulator are the same demo company.)
+    shown = wait_text(app, "account-url", lambda t: t.endswith("(demo)"))
+    assert shown == f"{app.sim['account_name']} (demo)", shown
+    assert "127.0.0.1" not in shown and "http" not in shown, shown
     app.screenshot("demo")
 
 

@@ -9,7 +9,9 @@
 //!   the redirect, exchanges the code, discovers the account and saves it.
 //! - A [`TokenStore`] keeps every sign-in: the OS keychain
 //!   ([`KeyringStore`]) or, where there is none, an encrypted file
-//!   ([`FileStore`]); [`StoreSettings`] chooses and opens one.
+//!   ([`FileStore`]); [`StoreSettings`] chooses and opens one. Its calls
+//!   are async: the blocking keychain and file work runs on tokio's
+//!   blocking pool ([`BlockingStore`] is what a store implements).
 //! - [`saving_bearer`] turns a saved sign-in into the client's bearer
 //!   credentials, whose renewals are saved back to the store before use.
 //! - [`demo_sign_in`] gives the built-in demo account's consent without a
@@ -31,6 +33,6 @@ pub use private_file::write_private;
 pub use rotation::saving_bearer;
 pub use signin::{OAuthSettings, SignIn, SignInError};
 pub use store::{
-    FileStore, KeyringStore, StoreChoice, StoreError, StoreKind, StoreSettings, StoredSignIn,
-    TokenStore, account_key, default_file_path,
+    BlockingStore, FileStore, KeyringStore, StoreChoice, StoreError, StoreKind, StoreSettings,
+    StoredSignIn, TokenStore, account_key, default_file_path,
 };

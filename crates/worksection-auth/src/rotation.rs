@@ -18,7 +18,7 @@ use crate::store::{StoredSignIn, TokenStore};
 /// `key` is the record's key in the store ([`crate::account_key`]).
 pub fn saving_bearer(
     app: OAuthApp,
-    store: Arc<dyn TokenStore>,
+    store: TokenStore,
     key: String,
     record: StoredSignIn,
 ) -> Bearer {
@@ -30,19 +30,18 @@ pub fn saving_bearer(
         Box::pin(async move {
             record.tokens = tokens;
             record.saved_at = chrono::Utc::now();
-            tokio::task::spawn_blocking(move || store.save(&record))
+            store
+                .save(&record)
                 .await
-                .map_err(|e| failed("saving the renewed sign-in", e))?
                 .map_err(|e| failed("saving the renewed sign-in", e))
         })
     });
     let reload: Reload = Arc::new(move || {
         let (store, key) = (store.clone(), key.clone());
         Box::pin(async move {
-            let loaded = tokio::task::spawn_blocking(move || store.load(&key))
+            store
+                .load(&key)
                 .await
-                .map_err(|e| failed("reading the sign-in", e))?;
-            loaded
                 .map(|record| record.map(|r| r.tokens))
                 .map_err(|e| failed("reading the sign-in", e))
         })

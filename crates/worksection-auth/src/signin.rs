@@ -73,7 +73,7 @@ pub enum SignInError {
     #[error("{0}")]
     Exchange(worksection::Error),
     #[error("Signed in, but the tokens could not be saved: {0}")]
-    Store(String),
+    Store(crate::StoreError),
 }
 
 /// A sign-in in progress: the URL to open, and what to check the redirect
@@ -120,7 +120,7 @@ impl SignIn {
     pub async fn finish(
         self,
         redirect: &Url,
-        store: &dyn TokenStore,
+        store: &TokenStore,
     ) -> Result<StoredSignIn, SignInError> {
         let param = |k: &str| {
             redirect
@@ -176,9 +176,7 @@ impl SignIn {
             tokens,
             saved_at: Utc::now(),
         };
-        store
-            .save(&signed_in)
-            .map_err(|e| SignInError::Store(e.to_string()))?;
+        store.save(&signed_in).await.map_err(SignInError::Store)?;
         Ok(signed_in)
     }
 }

@@ -18,29 +18,29 @@
 //! test removes what it saved and puts the default back, so running this
 //! against a real login keyring leaves it as it was.
 
-use std::sync::Mutex;
-
 use chrono::Utc;
 use worksection::auth::TokenSet;
 use worksection::{ExposeSecret, SecretString};
 use worksection_auth::{
-    KeyringStore, StoreChoice, StoreError, StoreKind, StoreSettings, StoredSignIn, TokenStore,
+    BlockingStore as _, KeyringStore, StoreChoice, StoreError, StoreKind, StoreSettings,
+    StoredSignIn, TokenStore,
 };
 
-fn open(
+async fn open(
     choice: StoreChoice,
     path: Option<std::path::PathBuf>,
-) -> Result<std::sync::Arc<dyn TokenStore>, StoreError> {
+) -> Result<TokenStore, StoreError> {
     StoreSettings {
         choice,
         path,
         key: None,
     }
     .open()
+    .await
 }
 
 /// Every test shares the keychain's one list of accounts.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn enabled(test: &str) -> bool {
     if std::env::var("WS_KEYRING_TEST").as_deref() == Ok("1") {
@@ -76,27 +76,32 @@ fn sign_in(host: &str, tag: &str) -> StoredSignIn {
 }
 
 /// The default before a test, put back after it.
-fn restore_default(store: &dyn TokenStore, default: Option<&String>) {
+async fn restore_default(store: &TokenStore, default: Option<&String>) {
     if let Some(default) = default {
-        store.set_default(default).expect("restore the default");
+        store
+            .set_default(default)
+            .await
+            .expect("restore the default");
     }
 }
 
-#[test]
-fn roundtrip_index_and_delete() {
+#[tokio::test]
+async fn roundtrip_index_and_delete() {
     if !enabled("roundtrip_index_and_delete") {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let store = open(StoreChoice::Keyring, None).expect("open the keychain");
+    let _serial = SERIAL.lock().await;
+    let store = open(StoreChoice::Keyring, None)
+        .await
+        .expect("open the keychain");
     assert_eq!(store.kind(), StoreKind::Keyring);
-    let before = store.accounts().expect("accounts");
+    let before = store.accounts().await.expect("accounts");
     let (a, b) = (host("a"), host("b"));
 
-    assert!(store.load(&a).expect("load").is_none());
+    assert!(store.load(&a).await.expect("load").is_none());
     let saved = sign_in(&a, "a1");
-    store.save(&saved).expect("save a");
-    let loaded = store.load(&a).expect("load a").expect("a is stored");
+    store.save(&saved).await.expect("save a");
+    let loaded = store.load(&a).await.expect("load a").expect("a is stored");
     // Every field of the tokens, the secrets included, as the store keeps them.
     let kept = |t: &TokenSet| serde_json::to_value(t).expect("json");
     assert_eq!(kept(&loaded.tokens), kept(&saved.tokens));
@@ -105,6 +110,7 @@ fn roundtrip_index_and_delete() {
     assert!(
         store
             .load(&format!("https://{}/", a.to_uppercase()))
+            .await
             .expect("load by URL")
             .is_some()
     );
@@ -112,12 +118,12 @@ fn roundtrip_index_and_delete() {
     // Saving again replaces the entry and lists the account once.
     let mut rotated = saved.clone();
     rotated.tokens.access_token = SecretString::from("ACCESS-a2");
-    store.save(&rotated).expect("save a again");
-    let loaded = store.load(&a).expect("load a").expect("a is stored");
+    store.save(&rotated).await.expect("save a again");
+    let loaded = store.load(&a).await.expect("load a").expect("a is stored");
     assert_eq!(loaded.tokens.access_token.expose_secret(), "ACCESS-a2");
 
-    store.save(&sign_in(&b, "b1")).expect("save b");
-    let accounts = store.accounts().expect("accounts");
+    store.save(&sign_in(&b, "b1")).await.expect("save b");
+    let accounts = store.accounts().await.expect("accounts");
     assert_eq!(
         accounts.iter().filter(|k| **k == a).count(),
         1,
@@ -133,43 +139,48 @@ fn roundtrip_index_and_delete() {
     let other = KeyringStore::open().expect("open again");
     assert_eq!(other.accounts().expect("accounts"), accounts);
 
-    store.set_default(&b).expect("set default");
-    assert_eq!(store.accounts().expect("accounts")[0], b);
+    store.set_default(&b).await.expect("set default");
+    assert_eq!(store.accounts().await.expect("accounts")[0], b);
     let err = store
         .set_default(&host("never-saved"))
+        .await
         .expect_err("an unknown account cannot be the default");
     assert!(matches!(err, StoreError::UnknownAccount { .. }), "{err}");
 
     // Deleting the default hands it on.
-    assert!(store.delete(&b).expect("delete b"));
-    assert!(!store.delete(&b).expect("delete b again"));
-    assert!(store.load(&b).expect("load b").is_none());
-    let accounts = store.accounts().expect("accounts");
+    assert!(store.delete(&b).await.expect("delete b"));
+    assert!(!store.delete(&b).await.expect("delete b again"));
+    assert!(store.load(&b).await.expect("load b").is_none());
+    let accounts = store.accounts().await.expect("accounts");
     assert!(!accounts.contains(&b), "{accounts:?}");
     assert!(
         !accounts.is_empty() && accounts.contains(&a),
         "{accounts:?}"
     );
 
-    assert!(store.delete(&a).expect("delete a"));
-    assert!(store.load(&a).expect("load a").is_none());
-    restore_default(store.as_ref(), before.first());
-    assert_eq!(store.accounts().expect("accounts"), before);
+    assert!(store.delete(&a).await.expect("delete a"));
+    assert!(store.load(&a).await.expect("load a").is_none());
+    restore_default(&store, before.first()).await;
+    assert_eq!(store.accounts().await.expect("accounts"), before);
 }
 
-#[test]
-fn open_keyring_and_auto() {
+#[tokio::test]
+async fn open_keyring_and_auto() {
     if !enabled("open_keyring_and_auto") {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let store = open(StoreChoice::Keyring, None).expect("open the keychain");
+    let _serial = SERIAL.lock().await;
+    let store = open(StoreChoice::Keyring, None)
+        .await
+        .expect("open the keychain");
     assert_eq!(store.kind(), StoreKind::Keyring);
     assert!(format!("{store:?}").contains("worksection-mcp"));
 
     // With no token file yet, auto probes the keychain and takes it.
     let dir = tempfile::tempdir().expect("tempdir");
-    let auto = open(StoreChoice::Auto, Some(dir.path().join("tokens.enc"))).expect("open auto");
+    let auto = open(StoreChoice::Auto, Some(dir.path().join("tokens.enc")))
+        .await
+        .expect("open auto");
     assert_eq!(auto.kind(), StoreKind::Keyring);
     // The probe left nothing behind, not even a file.
     assert!(!dir.path().join("tokens.enc").exists());
@@ -181,7 +192,7 @@ fn a_damaged_entry_gives_a_clear_error() {
     if !enabled("a_damaged_entry_gives_a_clear_error") {
         return;
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = SERIAL.blocking_lock();
     let store = KeyringStore::open().expect("open the keychain");
     let broken = host("broken");
     let entry = keyring::Entry::new("worksection-mcp", &broken).expect("entry");
@@ -231,14 +242,16 @@ fn keychain_unavailable_gives_a_clear_error() {
 
 /// The child's half of `keychain_unavailable_gives_a_clear_error`; does
 /// nothing when run on its own.
-#[test]
-fn unavailable_child() {
+#[tokio::test]
+async fn unavailable_child() {
     let Some(dir) = std::env::var_os("WS_KEYRING_CHILD") else {
         return;
     };
     let dir = std::path::PathBuf::from(dir);
 
-    let err = open(StoreChoice::Keyring, None).expect_err("no keychain here");
+    let err = open(StoreChoice::Keyring, None)
+        .await
+        .expect_err("no keychain here");
     let message = err.to_string();
     assert!(
         matches!(err, StoreError::KeychainUnavailable { .. }),
@@ -262,6 +275,7 @@ fn unavailable_child() {
         key: Some("a passphrase for this test only".into()),
     }
     .open()
+    .await
     .expect("auto falls back");
     assert_eq!(auto.kind(), StoreKind::File);
     println!("CHILD-CHECKED: {message}");

@@ -22,7 +22,7 @@ use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use worksection::{ExposeSecret, SecretString};
-use worksection_auth::{FileStore, OAuthSettings, SignIn};
+use worksection_auth::{FileStore, OAuthSettings, SignIn, TokenStore};
 use worksection_sim::{DatasetKind, SimConfig, SimInfo, Simulator, StatsSnapshot};
 
 /// An MCP session of rmcp's client.
@@ -207,8 +207,9 @@ async fn sign_in(info: &SimInfo, http: &reqwest::Client, file: &Path) -> Result<
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| anyhow!("the consent page did not redirect ({})", resp.status()))?;
     let redirect = url::Url::parse(location).context("reading the sign-in redirect")?;
-    let store =
-        FileStore::open(Some(file.to_path_buf()), None).context("opening the token file")?;
+    let store = TokenStore::from(
+        FileStore::open(Some(file.to_path_buf()), None).context("opening the token file")?,
+    );
     let signed_in = signin
         .finish(&redirect, &store)
         .await

@@ -178,8 +178,11 @@ async fn open_signed_in(
     store: &StoreSettings,
     only: Option<&str>,
 ) -> Result<Opened, ConfigError> {
-    let store = store.open().map_err(|e| ConfigError(e.to_string()))?;
-    let mut keys = store.accounts().map_err(|e| ConfigError(e.to_string()))?;
+    let store = store.open().await.map_err(|e| ConfigError(e.to_string()))?;
+    let mut keys = store
+        .accounts()
+        .await
+        .map_err(|e| ConfigError(e.to_string()))?;
     if keys.is_empty() {
         return Err(ConfigError(
             "No Worksection sign-in is saved yet; run `worksection-mcp login` first.".into(),
@@ -197,7 +200,11 @@ async fn open_signed_in(
     }
     let mut accounts = Vec::new();
     for key in keys {
-        let Some(record) = store.load(&key).map_err(|e| ConfigError(e.to_string()))? else {
+        let Some(record) = store
+            .load(&key)
+            .await
+            .map_err(|e| ConfigError(e.to_string()))?
+        else {
             continue;
         };
         let app = oauth.app().map_err(|e| ConfigError(e.to_string()))?;

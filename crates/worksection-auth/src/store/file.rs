@@ -36,7 +36,7 @@ use crate::private_file::{sync_dir, write_private};
 
 use super::crypto::{self, DecodeError, Key, KeyOrigin, UserKey};
 use super::{
-    StoreError, StoreKind, StoredSignIn, TokenStore, account_key, json_error_summary,
+    BlockingStore, StoreError, StoreKind, StoredSignIn, account_key, json_error_summary,
     normalize_account, ordered_accounts, secret_name, settle_default,
 };
 
@@ -75,7 +75,7 @@ struct Contents {
     default: Option<String>,
     #[serde(default)]
     accounts: BTreeMap<String, StoredSignIn>,
-    /// Secrets kept beside the sign-ins ([`TokenStore::save_secret`]).
+    /// Secrets kept beside the sign-ins ([`BlockingStore::save_secret`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     secrets: BTreeMap<String, String>,
 }
@@ -377,7 +377,7 @@ impl FileStore {
     }
 }
 
-impl TokenStore for FileStore {
+impl BlockingStore for FileStore {
     fn kind(&self) -> StoreKind {
         StoreKind::File
     }

@@ -33,7 +33,7 @@ use worksection::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::{
-    StoreError, StoreKind, StoredSignIn, TokenStore, account_key, json_error_summary,
+    BlockingStore, StoreError, StoreKind, StoredSignIn, account_key, json_error_summary,
     normalize_account, ordered_accounts, secret_name, settle_default,
 };
 
@@ -43,7 +43,7 @@ pub const SERVICE: &str = "worksection-mcp";
 const INDEX: &str = "#index";
 /// The throwaway entry `probe` writes, reads and removes.
 const PROBE: &str = "#probe";
-/// Secrets ([`TokenStore::save_secret`]) are entries named `#secret/<name>`,
+/// Secrets ([`BlockingStore::save_secret`]) are entries named `#secret/<name>`,
 /// which no account host can be.
 const SECRET_PREFIX: &str = "#secret/";
 /// How long `probe` waits for the keychain: a locked keyring on a machine
@@ -148,7 +148,7 @@ impl KeyringStore {
     }
 }
 
-impl TokenStore for KeyringStore {
+impl BlockingStore for KeyringStore {
     fn kind(&self) -> StoreKind {
         StoreKind::Keyring
     }

@@ -5,25 +5,28 @@
 //! each time the client rotates the tokens (Worksection's refresh tokens
 //! are single-use, so a rotated set must reach the store before it is used).
 //!
-//! There are two stores behind one trait, [`TokenStore`]:
+//! There are two stores behind one blocking trait, [`BlockingStore`]:
 //!
 //! - the OS keychain ([`KeyringStore`], `keychain.rs`): macOS Keychain,
 //!   Windows Credential Manager, or the Secret Service on Linux and BSD;
 //! - an encrypted file ([`FileStore`], `file.rs`, with its format in
 //!   `crypto.rs`) for machines without a keychain: servers, containers, CI.
 //!
-//! [`open`] picks one from the settings `TOKEN_STORE`, `TOKEN_STORAGE_PATH`
-//! and `TOKEN_ENCRYPTION_KEY`. Both stores key a sign-in by the host of its
-//! account ([`account_key`]), keep one account as the default (the one
-//! served at `/mcp`), and never print a token: every `Debug` here redacts,
-//! and no [`StoreError`] message carries a token, key or secret.
+//! Callers use neither directly but [`TokenStore`] (`handle.rs`), the one
+//! async face of both: each call runs the blocking work (the keychain's
+//! D-Bus round trips, the file's key derivation and disk I/O) on tokio's
+//! blocking pool, so no caller ever blocks a thread that drives async tasks.
 //!
-//! The trait is synchronous on purpose: the keychain APIs are blocking, and
-//! a store is touched only at start, at sign-in and on token rotation, so
-//! async callers wrap calls in `spawn_blocking`.
+//! [`StoreSettings::open`] picks a store from the settings `TOKEN_STORE`,
+//! `TOKEN_STORAGE_PATH` and `TOKEN_ENCRYPTION_KEY`. Both stores key a
+//! sign-in by the host of its account ([`account_key`]), keep one account
+//! as the default (the one served at `/mcp`), and never print a token:
+//! every `Debug` here redacts, and no [`StoreError`] message carries a
+//! token, key or secret.
 
 mod crypto;
 mod file;
+mod handle;
 mod keychain;
 #[cfg(test)]
 mod tests;
@@ -39,6 +42,7 @@ use worksection::SecretString;
 use worksection::auth::TokenSet;
 
 pub use file::{FileStore, default_file_path};
+pub use handle::TokenStore;
 pub use keychain::KeyringStore;
 
 /// What is kept per account.
@@ -93,12 +97,14 @@ impl fmt::Display for StoreKind {
     }
 }
 
-/// Where sign-ins are kept.
+/// Where sign-ins are kept, as a store implements it: every call blocks
+/// its thread until the keychain or the file answered. Callers use
+/// [`TokenStore`], which runs these calls on tokio's blocking pool.
 ///
 /// Implementations are safe to share between threads, and each call is a
 /// whole read or a whole write: `save` leaves either the old or the new
 /// sign-in behind, never a mix, even if the process dies half-way.
-pub trait TokenStore: Send + Sync + fmt::Debug {
+pub trait BlockingStore: Send + Sync + fmt::Debug {
     fn kind(&self) -> StoreKind;
 
     /// The sign-in of `account` (a host such as `acme.worksection.com` or
@@ -191,7 +197,7 @@ pub fn account_key(account_url: &str) -> Result<String, StoreError> {
 }
 
 /// The key for an account named by the caller: an account URL goes through
-/// [`account_key`]; a key (`host[:port]`, as [`TokenStore::accounts`] gives
+/// [`account_key`]; a key (`host[:port]`, as [`BlockingStore::accounts`] gives
 /// them) is only trimmed and lowercased, so it always finds itself.
 pub(crate) fn normalize_account(account: &str) -> Result<String, StoreError> {
     let trimmed = account.trim();
@@ -207,7 +213,7 @@ pub(crate) fn normalize_account(account: &str) -> Result<String, StoreError> {
     Ok(key)
 }
 
-/// Accounts in the order [`TokenStore::accounts`] promises: the default
+/// Accounts in the order [`BlockingStore::accounts`] promises: the default
 /// first, then the others by name.
 pub(crate) fn ordered_accounts<'a>(
     default: Option<&str>,
@@ -287,9 +293,12 @@ pub struct StoreSettings {
 }
 
 impl StoreSettings {
-    /// Opens the store these settings choose; see [`open`].
-    pub fn open(&self) -> Result<Arc<dyn TokenStore>, StoreError> {
-        open(self.choice, self.path.clone(), self.key.clone()).map(Arc::from)
+    /// Opens the store these settings choose (see [`open`]), on tokio's
+    /// blocking pool: probing the keychain can take seconds.
+    pub async fn open(&self) -> Result<TokenStore, StoreError> {
+        let (choice, path, key) = (self.choice, self.path.clone(), self.key.clone());
+        let opened = TokenStore::off_runtime(move || open(choice, path, key)).await?;
+        Ok(TokenStore::from(Arc::<dyn BlockingStore>::from(opened)))
     }
 }
 
@@ -308,7 +317,7 @@ fn open(
     choice: StoreChoice,
     file_path: Option<PathBuf>,
     encryption_key: Option<SecretString>,
-) -> Result<Box<dyn TokenStore>, StoreError> {
+) -> Result<Box<dyn BlockingStore>, StoreError> {
     match choice {
         StoreChoice::Keyring => {
             if file_path.is_some() || encryption_key.is_some() {

@@ -102,8 +102,8 @@ pub async fn run(args: &ServeArgs) -> Vec<Check> {
         }
         Source::OAuth { oauth, store, .. } => {
             out.push(reach("Worksection sign-in address", &oauth.oauth_url).await);
-            match store.open() {
-                Ok(s) => match s.accounts() {
+            match store.open().await {
+                Ok(s) => match s.accounts().await {
                     Ok(a) if a.is_empty() => out.push(fail(
                         "saved sign-in",
                         "none yet: run `worksection-mcp login`",

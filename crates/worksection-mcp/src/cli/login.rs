@@ -104,16 +104,18 @@ fn bad(msg: impl Into<String>) -> ConfigError {
 
 /// Runs `worksection-mcp login`.
 pub async fn command(args: LoginArgs) -> ExitCode {
-    let prepared = args.oauth.settings().and_then(|oauth| {
+    let prepared = async {
+        let oauth = args.oauth.settings()?;
         let callback = args.callback(&oauth)?;
         let store = args
             .store
             .settings()?
             .open()
+            .await
             .map_err(|e| ConfigError(e.to_string()))?;
-        Ok((oauth, callback, store))
-    });
-    let (oauth, callback, store) = match prepared {
+        Ok::<_, ConfigError>((oauth, callback, store))
+    };
+    let (oauth, callback, store) = match prepared.await {
         Ok(p) => p,
         Err(e) => {
             eprintln!("worksection-mcp: {e}");
@@ -130,7 +132,7 @@ pub async fn command(args: LoginArgs) -> ExitCode {
         }
         eprintln!("Waiting for Worksection's answer...");
     };
-    match login(&oauth, &callback, store.as_ref(), announce).await {
+    match login(&oauth, &callback, &store, announce).await {
         Ok(signed_in) => {
             eprintln!(
                 "Signed in to {} as {} ({}); the sign-in is saved in {}.",
@@ -149,18 +151,19 @@ pub async fn command(args: LoginArgs) -> ExitCode {
 }
 
 /// Runs `worksection-mcp logout`.
-pub fn logout(store: StoreArgs, account: Option<String>, all: bool) -> ExitCode {
-    let store = match store
-        .settings()
-        .and_then(|s| s.open().map_err(|e| ConfigError(e.to_string())))
-    {
+pub async fn logout(store: StoreArgs, account: Option<String>, all: bool) -> ExitCode {
+    let opened = match store.settings() {
+        Ok(s) => s.open().await.map_err(|e| ConfigError(e.to_string())),
+        Err(e) => Err(e),
+    };
+    let store = match opened {
         Ok(s) => s,
         Err(e) => {
             eprintln!("worksection-mcp: {e}");
             return ExitCode::from(2);
         }
     };
-    let accounts = match store.accounts() {
+    let accounts = match store.accounts().await {
         Ok(a) => a,
         Err(e) => {
             eprintln!("worksection-mcp: {e}");
@@ -183,7 +186,7 @@ pub fn logout(store: StoreArgs, account: Option<String>, all: bool) -> ExitCode 
         return ExitCode::SUCCESS;
     }
     for t in targets {
-        match store.delete(&t) {
+        match store.delete(&t).await {
             Ok(true) => eprintln!("Forgot the sign-in for {t}."),
             Ok(false) => eprintln!("No sign-in is saved for {t}."),
             Err(e) => {
@@ -243,7 +246,7 @@ type Delivery = Arc<Mutex<Option<oneshot::Sender<Url>>>>;
 pub async fn login(
     oauth: &OAuthSettings,
     callback: &Callback,
-    store: &dyn TokenStore,
+    store: &TokenStore,
     announce: impl FnOnce(&Url),
 ) -> Result<StoredSignIn, LoginError> {
     // rustls needs a process-wide crypto provider when more than one is

@@ -174,7 +174,7 @@ fn main() -> ExitCode {
                 store,
                 account,
                 all,
-            } => login::logout(store, account, all),
+            } => login::logout(store, account, all).await,
         }
     })
 }
