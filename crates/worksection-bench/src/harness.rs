@@ -74,7 +74,7 @@ impl Upstream {
             .build()
             .context("building an HTTP client")?;
         let tokens = tempfile::tempdir().context("making a folder for the token file")?;
-        let access_token = sign_in(&info, &http, &tokens.path().join("tokens.enc")).await?;
+        let access_token = sign_in(&info, &tokens.path().join("tokens.enc")).await?;
         Ok(Self {
             sim,
             info,
@@ -180,7 +180,7 @@ impl Upstream {
 /// Signs in through the consent page ("Allow") and saves the tokens in a
 /// token file, with the same code `worksection-mcp login` uses after the
 /// browser; returns the access token for direct upstream timings.
-async fn sign_in(info: &SimInfo, http: &reqwest::Client, file: &Path) -> Result<SecretString> {
+async fn sign_in(info: &SimInfo, file: &Path) -> Result<SecretString> {
     let settings = OAuthSettings {
         client_id: info.client_id.clone(),
         client_secret: SecretString::from(info.client_secret.clone()),
@@ -189,24 +189,9 @@ async fn sign_in(info: &SimInfo, http: &reqwest::Client, file: &Path) -> Result<
         scopes: OAuthSettings::default_scopes(true),
     };
     let signin = SignIn::begin(&settings).context("starting the sign-in")?;
-    let mut form: Vec<(String, String)> = signin
-        .url()
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    form.push(("decision".to_owned(), "allow".to_owned()));
-    let resp = http
-        .post(format!("{}/oauth2/authorize", info.oauth_url))
-        .form(&form)
-        .send()
+    let redirect = worksection_sim::consent::allow(signin.url())
         .await
         .context("answering the consent page")?;
-    let location = resp
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| anyhow!("the consent page did not redirect ({})", resp.status()))?;
-    let redirect = url::Url::parse(location).context("reading the sign-in redirect")?;
     let store = TokenStore::from(
         FileStore::open(Some(file.to_path_buf()), None).context("opening the token file")?,
     );

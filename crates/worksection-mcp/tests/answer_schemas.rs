@@ -90,27 +90,9 @@ async fn signed_in(served: &Served) -> WorksectionServer {
     )
     .expect("app");
     let (url, _) = app.authorize_url(&read_scopes()).expect("authorize url");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
-    let mut form: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    form.push(("decision".into(), "allow".into()));
-    let resp = http
-        .post(format!("{}/oauth2/authorize", i.oauth_url))
-        .form(&form)
-        .send()
+    let code = worksection_sim::consent::allow(&url)
         .await
-        .expect("consent");
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let code = url::Url::parse(&location)
-        .expect("redirect")
+        .expect("consent")
         .query_pairs()
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())

@@ -263,27 +263,9 @@ async fn sign_in(sim: &Simulator, scopes: &[Scope]) -> SecretString {
         names.push(Scope::ContactsRead.name());
     }
     let (url, _) = app.authorize_url(&names).expect("authorize url");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
-    let mut form: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    form.push(("decision".into(), "allow".into()));
-    let resp = http
-        .post(format!("{}/oauth2/authorize", i.oauth_url))
-        .form(&form)
-        .send()
+    let code = worksection_sim::consent::allow(&url)
         .await
-        .expect("consent");
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let code = url::Url::parse(&location)
-        .expect("redirect")
+        .expect("consent")
         .query_pairs()
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())

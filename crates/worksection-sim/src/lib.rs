@@ -18,7 +18,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The pieces: `data` (the account: model, generators, attachment bytes),
+//! The pieces: `consent` (the consent page answered without a browser,
+//! for tests and benchmarks), `data` (the account: model, generators, attachment bytes),
 //! `tokens` (issued codes and tokens), `oauth` (sign-in pages, which ask
 //! which member signs in, and endpoints), `api` (the client API: params,
 //! auth, what each caller may see, actions, rendering),
@@ -30,6 +31,7 @@
 
 mod api;
 mod config;
+pub mod consent;
 pub mod data;
 pub mod faults;
 pub mod filter;

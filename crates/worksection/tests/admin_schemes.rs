@@ -257,7 +257,7 @@ async fn a_short_lived_token_costs_one_refresh_per_expiry() {
         &i.oauth_url,
     )
     .expect("app");
-    let tokens = sign_in(&sim, &app).await;
+    let tokens = sign_in(&app).await;
     let first = tokens.access_token.clone();
     let source = Arc::new(RefreshingToken::new(app, tokens));
     let c = Client::builder()
@@ -289,29 +289,11 @@ async fn a_short_lived_token_costs_one_refresh_per_expiry() {
     );
 }
 
-async fn sign_in(sim: &Simulator, app: &OAuthApp) -> worksection::auth::TokenSet {
+async fn sign_in(app: &OAuthApp) -> worksection::auth::TokenSet {
     let (url, _state) = app.authorize_url(&read_scopes()).expect("authorize url");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
-    let mut form: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    form.push(("decision".into(), "allow".into()));
-    let resp = http
-        .post(format!("{}/oauth2/authorize", sim.info().oauth_url))
-        .form(&form)
-        .send()
+    let code = worksection_sim::consent::allow(&url)
         .await
-        .expect("decision");
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let code = url::Url::parse(&location)
-        .expect("redirect")
+        .expect("consent")
         .query_pairs()
         .find(|(k, _)| k == "code")
         .map(|(_, v)| SecretString::from(v.into_owned()))

@@ -63,7 +63,7 @@ fn app(sim: &Simulator) -> OAuthApp {
 }
 
 /// Walks the consent page like a browser and returns the redirect's code.
-async fn consent(sim: &Simulator, app: &OAuthApp, scopes: &[&str]) -> SecretString {
+async fn consent(app: &OAuthApp, scopes: &[&str]) -> SecretString {
     let (url, state) = app.authorize_url(scopes).expect("authorize url");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -72,22 +72,9 @@ async fn consent(sim: &Simulator, app: &OAuthApp, scopes: &[&str]) -> SecretStri
     let page = http.get(url.clone()).send().await.expect("consent page");
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").contains("Allow"));
-    let mut form: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    form.push(("decision".into(), "allow".into()));
-    let resp = http
-        .post(format!("{}/oauth2/authorize", sim.info().oauth_url))
-        .form(&form)
-        .send()
+    let redirect = worksection_sim::consent::allow(&url)
         .await
-        .expect("decision");
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let redirect = url::Url::parse(&location).expect("redirect url");
+        .expect("consent");
     let get = |k: &str| {
         redirect
             .query_pairs()
@@ -104,7 +91,7 @@ async fn consent(sim: &Simulator, app: &OAuthApp, scopes: &[&str]) -> SecretStri
 
 async fn sign_in(sim: &Simulator) -> TokenSet {
     let app = app(sim);
-    let code = consent(sim, &app, &read_scopes()).await;
+    let code = consent(&app, &read_scopes()).await;
     app.exchange_code(&code).await.expect("tokens")
 }
 
@@ -370,7 +357,7 @@ async fn sign_in_discovers_the_account() {
     let i = sim.info();
     let bad =
         OAuthApp::new(&i.client_id, "wrong-secret", &i.redirect_uri, &i.oauth_url).expect("app");
-    let code = consent(&sim, &app, &["tasks_read"]).await;
+    let code = consent(&app, &["tasks_read"]).await;
     let e = bad.exchange_code(&code).await.expect_err("bad secret");
     assert!(
         matches!(&e, Error::OAuth { error, .. } if error == "invalid_client"),
@@ -579,7 +566,7 @@ async fn every_error_class() {
 
     let tokens = {
         let app = app(&sim);
-        let code = consent(&sim, &app, &["tasks_read"]).await;
+        let code = consent(&app, &["tasks_read"]).await;
         app.exchange_code(&code).await.expect("tokens")
     };
     let narrow = bearer_client(
