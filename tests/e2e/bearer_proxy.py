@@ -32,6 +32,8 @@ class BearerProxy:
         target = (up.hostname, up.port or 80)
         upstream_host = up.netloc
         self.requests = 0
+        # What the server answered with 401 (a token it refused), by path.
+        self.refused: list[str] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,6 +57,8 @@ class BearerProxy:
                 try:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     resp = conn.getresponse()
+                    if resp.status == 401:
+                        proxy.refused.append(f"{self.command} {self.path}")
                     self.send_response_only(resp.status, resp.reason)
                     sized = resp.getheader("Content-Length") is not None
                     for k, v in resp.getheaders():

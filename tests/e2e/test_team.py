@@ -608,8 +608,10 @@ async def test_server_conformance_2026_07_28_passes_with_a_token(team_world, peo
     for scenario in MUST_PASS_2026:
         assert re.search(rf"✓ {re.escape(scenario)}: \d+ passed, 0 failed", report), f"{scenario} did not pass:\n{report[-4000:]}"
     assert proxy.requests > 50, proxy.requests
-    # Every request went in as the person: none was refused for its token.
-    assert "invalid_token" not in report and "401" not in report, report[-4000:]
+    # Every request went in as the person: the server refused none for its
+    # token (counted at the proxy: the report's timestamps hold any number).
+    assert not proxy.refused, proxy.refused
+    assert "invalid_token" not in report, report[-4000:]
 
 
 def test_health_metrics_and_audit(team_world, people):
