@@ -291,7 +291,11 @@ impl Shared {
             Err(e) => {
                 metrics::counter!("worksection_team_redis_errors_total").increment(1);
                 if unreachable(&e) {
-                    tracing::warn!(error = %e, "Redis is not answering; working alone until it is back");
+                    if self.is_up() {
+                        tracing::warn!(error = %e, "Redis is not answering; working alone until it is back");
+                    } else {
+                        tracing::debug!(error = %e, "Redis still does not answer");
+                    }
                     self.mark(false);
                     Err(SharedError::Down)
                 } else {
@@ -306,7 +310,7 @@ impl Shared {
         if self.inner.up.swap(up, Ordering::Relaxed) != up {
             metrics::gauge!("worksection_team_redis_up").set(if up { 1.0 } else { 0.0 });
             if up {
-                tracing::info!("Redis answers again; sharing with the other replicas");
+                tracing::info!("Redis answers; sharing with the other replicas");
             }
         }
     }

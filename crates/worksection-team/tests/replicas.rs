@@ -223,3 +223,14 @@ async fn three_replicas_keep_one_pace_and_pace_alone_while_redis_is_down() {
         "the replicas use Redis's pace again, not the divided one: {most}"
     );
 }
+
+#[tokio::test]
+async fn the_heartbeat_alone_finds_redis_gone_and_back() {
+    let mut redis = RedisServer::start();
+    let shared = Shared::connect(&redis.url()).await.expect("connect");
+    assert!(shared.is_up());
+    redis.stop();
+    until("the heartbeat finds Redis gone", || !shared.is_up()).await;
+    redis.resume();
+    until("the heartbeat finds Redis back", || shared.is_up()).await;
+}
