@@ -136,19 +136,24 @@ def pytest_sessionfinish(session, exitstatus):
 
 # The sweeps' counts (test_sweep.py records them with `record_property`),
 # gathered from the reports, so that they arrive from xdist's workers too.
+# Likewise what test_replicas.py's clients saw (calls, errors, upstream
+# requests), recorded as `replicas`.
 _SWEEP_COUNTS: list[str] = []
+_REPLICAS_SEEN: list[str] = []
 
 
 def pytest_runtest_logreport(report):
     if report.when == "call":
         _SWEEP_COUNTS.extend(str(v) for k, v in report.user_properties if k == "sweep")
+        _REPLICAS_SEEN.extend(str(v) for k, v in report.user_properties if k == "replicas")
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _SWEEP_COUNTS:
-        terminalreporter.section("sweep: calls and validations")
-        for line in _SWEEP_COUNTS:
-            terminalreporter.line(line)
+    for title, lines in (("sweep: calls and validations", _SWEEP_COUNTS), ("replicas: what the clients saw", _REPLICAS_SEEN)):
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.line(line)
 
 
 def pytest_collection_modifyitems(config, items):

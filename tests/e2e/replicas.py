@@ -323,14 +323,14 @@ def replica_env(sim_info: dict, public: str, redis_url: str, key: str, admin: bo
         WORKSECTION_CLIENT_ID=sim_info["client_id"],
         WORKSECTION_CLIENT_SECRET=sim_info["client_secret"],
         WORKSECTION_OAUTH_URL=sim_info["oauth_url"],
-        WORKSECTION_ACCOUNT_URL=sim_info["account_url"],
         WORKSECTION_REQUESTS_PER_SECOND="20",
         MCP_TEAM_ACCESS_TOKEN_SECONDS="3600",
         LOG_FORMAT="json",
         LOG_LEVEL="info",
     )
     if admin:
-        env.update(WORKSECTION_API_KEY=sim_info["api_key"], MCP_TEAM_ADMIN_KEY="true")
+        env.update(WORKSECTION_ACCOUNT_URL=sim_info["account_url"], WORKSECTION_API_KEY=sim_info["api_key"],
+                   MCP_TEAM_ADMIN_KEY="true")
     env.update(extra)
     return env
 

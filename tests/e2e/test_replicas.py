@@ -16,8 +16,9 @@ seeing what Worksection shows them (no admin key).
 - Faults: `kill -9` of a replica under load through nginx; Redis stopped
   for ten seconds under load and started again (`/readyz` says degraded,
   then not); every replica restarted (the person's tokens and sign-in
-  kept; neither Redis's password nor a token in any log). The errors
-  clients saw are printed with the test's output.
+  kept; neither Redis's password nor a token in any log). What the
+  clients saw (calls answered, errors, the SDK's warnings, upstream
+  requests) is recorded as `replicas` and printed at the end of the run.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 import helpers as h
 import replicas
-from conftest import OUT, READY_TIMEOUT, AdminApi, unwrapped
+from conftest import OUT, READY_TIMEOUT, SDK_LOGS, AdminApi, unwrapped
 from processes import free_port, simulator_process
 
 pytestmark = pytest.mark.anyio
@@ -101,15 +102,17 @@ def session(url: str, token: str):
 # --------------------------------------------------------------- pace
 
 
-async def test_one_pace_across_three_replicas(binaries):
+async def test_one_pace_across_three_replicas(binaries, record_property):
     rps = 2.0
     with world(binaries, "replicas-pace", "--rps", str(rps), WORKSECTION_REQUESTS_PER_SECOND=str(rps)) as w:
-        tasks = [str(t["id"]) for p in w.api.data("get_projects") for t in w.api.data("get_tasks", id_project=p["id"])]
+        # One request of the test's own (the simulator paces it too).
+        tasks = [str(t["id"]) for t in w.api.data("get_all_tasks")]
         clients = 6
         per_client = 4
         assert len(tasks) >= clients * per_client, len(tasks)
         token = w.person.token()
         errors: list[str] = []
+        time.sleep(2 / rps)  # the simulator's bucket full again
         w.reset_stats()
         started = time.monotonic()
 
@@ -126,7 +129,7 @@ async def test_one_pace_across_three_replicas(binaries):
                 tg.start_soon(client, i)
         elapsed = time.monotonic() - started
         stats = w.stats()
-    print(f"pace: {stats['total']} upstream requests in {elapsed:.1f} s from {clients} clients on 3 replicas "
+    record_property("replicas", f"pace: {stats['total']} upstream requests in {elapsed:.1f} s from {clients} clients on 3 replicas "
           f"(pace {rps}/s), {stats['throttled']} throttled, {len(errors)} errors")
     assert not errors, errors
     assert stats["throttled"] == 0, stats
@@ -211,7 +214,7 @@ async def run_session(w: World, calls: list[tuple[str, dict]]) -> list[str]:
     return failed
 
 
-async def test_the_weekly_report_spread_over_replicas_costs_what_it_costs_on_one(binaries):
+async def test_the_weekly_report_spread_over_replicas_costs_what_it_costs_on_one(binaries, record_property):
     with world(binaries, "replicas-one", count=1) as one:
         calls = weekly_report(one.api)
         one.reset_stats()
@@ -226,7 +229,7 @@ async def test_the_weekly_report_spread_over_replicas_costs_what_it_costs_on_one
         three.reset_stats()
         assert not await run_session(three, calls[1:] + calls[:1])
         again = three.upstream()
-    print(f"weekly report, {len(calls)} calls: {on_one} upstream requests on one replica, "
+    record_property("replicas", f"weekly report, {len(calls)} calls: {on_one} upstream requests on one replica, "
           f"{spread} spread over three, {again} the second time")
     assert on_one > 0
     assert spread == on_one
@@ -285,8 +288,13 @@ class Load:
                 await anyio.sleep(0.2)
 
     def report(self, what: str) -> str:
-        return f"{what}: {self.ok} calls answered, {len(self.errors)} errors seen by clients " + json.dumps(
-            [e for _, e in self.errors][:10])
+        """What the clients saw. The SDK's own warnings (a stream cut by a
+        dying replica) are expected here: they are taken from conftest's
+        collector, which would fail the test, and reported instead."""
+        logged = SDK_LOGS.take()
+        return (f"{what}: {self.ok} calls answered, {len(self.errors)} errors seen by clients, "
+                f"{len(logged)} SDK warnings; errors {json.dumps([e for _, e in self.errors][:10])}; "
+                f"warnings {json.dumps(logged[:5])}")
 
 
 def load_calls(api: AdminApi) -> list[tuple[str, dict]]:
@@ -297,7 +305,7 @@ def load_calls(api: AdminApi) -> list[tuple[str, dict]]:
     return calls
 
 
-async def test_kill_9_of_a_replica_under_load(binaries):
+async def test_kill_9_of_a_replica_under_load(binaries, record_property):
     with world(binaries, "replicas-kill") as w:
         load = Load(w, load_calls(w.api))
         async with anyio.create_task_group() as tg:
@@ -311,7 +319,7 @@ async def test_kill_9_of_a_replica_under_load(binaries):
             await anyio.sleep(6)
             after_kill = load.ok - before
             load.stop.set()
-        print(load.report("kill -9 of replica 2 under load"))
+        record_property("replicas", load.report("kill -9 of replica 2 under load"))
         assert after_kill > 0, load.report("after the kill")
         # Every client answered again after the kill.
         assert all(load.last_ok.get(i, 0) > killed_at for i in range(load.clients)), load.last_ok
@@ -321,7 +329,7 @@ async def test_kill_9_of_a_replica_under_load(binaries):
         assert json.loads(body)["status"] == "ready", body
 
 
-async def test_redis_stopped_for_ten_seconds_under_load(binaries):
+async def test_redis_stopped_for_ten_seconds_under_load(binaries, record_property):
     with world(binaries, "replicas-redis") as w:
         load = Load(w, load_calls(w.api))
         readiness: list[str] = []
@@ -334,24 +342,26 @@ async def test_redis_stopped_for_ten_seconds_under_load(binaries):
             ok_before = load.ok
             while time.monotonic() - down_at < 10:
                 await anyio.sleep(1)
-                _, body = await anyio.to_thread.run_sync(w.topo.replicas[0].get, "/readyz")
-                readiness.append(json.loads(body).get("status", "?"))
+                status, body = await anyio.to_thread.run_sync(w.topo.replicas[0].get, "/readyz")
+                readiness.append(f"{status} {body.decode(errors='replace').strip()}")
             ok_while_down = load.ok - ok_before
             w.topo.redis.start()
             up_at = time.monotonic()
             while time.monotonic() - up_at < 20:
                 await anyio.sleep(1)
                 status, body = await anyio.to_thread.run_sync(w.topo.replicas[0].get, "/readyz")
-                if status == 200 and json.loads(body).get("status") == "ready":
+                if status == 200 and "degraded" not in body.decode(errors="replace"):
                     break
-            readiness.append(json.loads(body).get("status", "?"))
+            readiness.append(f"{status} {body.decode(errors='replace').strip()}")
             ok_at_up = load.ok
             await anyio.sleep(3)
             load.stop.set()
-        print(load.report("Redis stopped for 10 s under load") + f"; /readyz said {readiness}")
+        record_property("replicas", load.report("Redis stopped for 10 s under load") + f"; /readyz said {readiness}")
         assert ok_while_down > 0, "calls kept answering while Redis was down"
-        assert "degraded" in readiness[:-1], readiness
-        assert readiness[-1] == "ready", readiness
+        # Degraded while Redis was down (still 200: the replica answers),
+        # and not once it was back.
+        assert readiness[:-1] and all(r.startswith("200 ") and "degraded" in r for r in readiness[:-1]), readiness
+        assert readiness[-1].startswith("200 ") and "degraded" not in readiness[-1], readiness
         assert load.ok > ok_at_up, "calls answer after Redis is back"
         assert not [e for t, e in load.errors if t > up_at + 5], load.report("after Redis came back")
 
