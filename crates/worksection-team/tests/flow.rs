@@ -59,6 +59,7 @@ fn config(base: &str, sim: &Simulator, dir: &std::path::Path, access_ttl: Durati
         refresh_ttl: Duration::from_secs(86_400),
         fetch: FetchPolicy::default(),
         requests_per_second: 50.0,
+        redis_url: None,
     }
 }
 
