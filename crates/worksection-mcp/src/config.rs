@@ -209,6 +209,10 @@ pub struct TeamArgs {
     /// Another root certificate (PEM) to trust when fetching client metadata documents (tests).
     #[arg(long, env = "MCP_TEAM_METADATA_CA_FILE")]
     pub team_metadata_ca_file: Option<PathBuf>,
+
+    /// The Redis (or Valkey) that team-mode replicas share: sign-ins, the account's pace, the cache, pages (redis:// or rediss://). Without it one server keeps everything itself.
+    #[arg(long, env = "MCP_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<SecretString>,
 }
 
 /// Where sign-ins are kept.
@@ -421,6 +425,11 @@ impl ServeArgs {
         if self.team.team {
             return Err(bad(
                 "--team is for `worksection-mcp serve --team`; this command does not run in team mode.",
+            ));
+        }
+        if self.team.redis_url.is_some() {
+            return Err(bad(
+                "--redis-url (MCP_REDIS_URL) is for team mode's replicas (`worksection-mcp serve --team`); without --team one server keeps its state itself, so unset it.",
             ));
         }
         self.settings_for(self.source()?, false)

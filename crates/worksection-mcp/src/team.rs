@@ -167,6 +167,18 @@ pub fn settings(args: &ServeArgs) -> Result<(Settings, TeamConfig), ConfigError>
         })?),
         None => None,
     };
+    let redis_url = t
+        .redis_url
+        .as_ref()
+        .map(|u| u.expose_secret().trim().to_owned())
+        .filter(|u| !u.is_empty());
+    if let Some(url) = &redis_url
+        && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+    {
+        return Err(bad(
+            "--redis-url (MCP_REDIS_URL) must start with redis:// or rediss://, like redis://redis:6379.",
+        ));
+    }
     let config = TeamConfig {
         public_url,
         app: WorksectionApp {
@@ -186,6 +198,7 @@ pub fn settings(args: &ServeArgs) -> Result<(Settings, TeamConfig), ConfigError>
             ..FetchPolicy::default()
         },
         requests_per_second: settings.requests_per_second,
+        redis_url,
     };
     Ok((settings, config))
 }
@@ -212,7 +225,9 @@ pub async fn serve(args: &ServeArgs, shutdown: CancellationToken) -> Result<(), 
     let (settings, config) = settings(args)?;
     worksection_team::install_metrics();
     let public = config.issuer();
-    let team = Team::open(config).map_err(|e| ConfigError(e.to_string()))?;
+    let team = Team::start(config)
+        .await
+        .map_err(|e| ConfigError(e.to_string()))?;
     let admin = match &settings.source {
         Source::ApiKey {
             account_url,

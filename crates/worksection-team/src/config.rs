@@ -60,6 +60,9 @@ pub struct TeamConfig {
     pub fetch: FetchPolicy,
     /// Worksection's pace for one account, requests per second.
     pub requests_per_second: f64,
+    /// The Redis (or Valkey) the replicas share (`--redis-url`); `None`:
+    /// one instance, everything in the embedded store.
+    pub redis_url: Option<String>,
 }
 
 /// A setting that is wrong, in one sentence naming it.

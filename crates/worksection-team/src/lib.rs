@@ -55,6 +55,7 @@ mod routes;
 mod seal;
 mod secrets;
 mod server;
+mod shared;
 mod store;
 
 pub use config::{FetchPolicy, TeamConfig, TeamConfigError, WorksectionApp};
@@ -64,4 +65,5 @@ pub use pace::AccountPace;
 pub use people::Viewer;
 pub use seal::KeySource;
 pub use server::{CallRecord, Refusal, StartError, Team};
+pub use shared::{Shared, SharedError};
 pub use store::{AuditEntry, KEY_FILE, PersonSummary, STORE_FILE, Store, StoreError};

@@ -16,6 +16,7 @@ use crate::metadata::SCOPE;
 use crate::pace::AccountPace;
 use crate::people::{self, Viewer};
 use crate::secrets::{self, Kind};
+use crate::shared::{Shared, SharedError};
 use crate::store::{AuditEntry, Store, StoreError};
 
 /// Everything the team server's parts share.
@@ -24,6 +25,7 @@ pub struct Team {
     pub(crate) store: Store,
     pub(crate) fetcher: Fetcher,
     pub(crate) app: OAuthApp,
+    shared: Option<Shared>,
     paces: Mutex<HashMap<String, AccountPace>>,
 }
 
@@ -44,6 +46,8 @@ pub enum StartError {
     App(String),
     #[error("the metadata fetcher could not be set up: {0}")]
     Fetcher(String),
+    #[error("{0}")]
+    Shared(#[from] SharedError),
 }
 
 /// Why an MCP request was not let in: RFC 6750's answer.
@@ -85,9 +89,17 @@ pub(crate) fn now() -> i64 {
 }
 
 impl Team {
-    /// Opens the store and sets up the parts.
+    /// Opens the store and sets up the parts. With a Redis URL the handle
+    /// starts down and finds Redis by itself ([`Team::start`] waits for
+    /// its first answer); needs a Tokio runtime then.
     pub fn open(config: TeamConfig) -> Result<Arc<Self>, StartError> {
-        let store = Store::open_embedded(&config.data_dir, config.key.clone())?;
+        let shared = config.redis_url.as_deref().map(Shared::open).transpose()?;
+        let store = match &shared {
+            Some(shared) => {
+                Store::open_redis(shared.clone(), &config.data_dir, config.key.clone())?
+            }
+            None => Store::open_embedded(&config.data_dir, config.key.clone())?,
+        };
         let fetcher = Fetcher::new(config.fetch.clone()).map_err(StartError::Fetcher)?;
         let app = people::oauth_app(&config.app, &config.worksection_redirect())
             .map_err(|e| StartError::App(e.to_string()))?;
@@ -96,8 +108,32 @@ impl Team {
             store,
             fetcher,
             app,
+            shared,
             paces: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// [`Team::open`], then waits for Redis's first answer (if any), so
+    /// the replica starts sharing rather than degraded when Redis is up,
+    /// and checks that its key opens what the replicas sealed.
+    pub async fn start(config: TeamConfig) -> Result<Arc<Self>, StartError> {
+        let team = Self::open(config)?;
+        if let Some(shared) = &team.shared {
+            shared.beat().await;
+            if shared.is_up() {
+                team.store.check_key().await?;
+            } else {
+                tracing::warn!(
+                    "Redis does not answer yet; this replica starts alone (degraded) and shares once it does"
+                );
+            }
+        }
+        Ok(team)
+    }
+
+    /// The Redis the replicas share (with `--redis-url`).
+    pub fn shared(&self) -> Option<&Shared> {
+        self.shared.as_ref()
     }
 
     pub fn config(&self) -> &TeamConfig {
