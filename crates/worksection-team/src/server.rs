@@ -94,7 +94,12 @@ impl Team {
     /// its first answer); needs a Tokio runtime then.
     pub fn open(config: TeamConfig) -> Result<Arc<Self>, StartError> {
         let shared = config.redis_url.as_deref().map(Shared::open).transpose()?;
-        let store = Store::open_embedded(&config.data_dir, config.key.clone())?;
+        let store = match &shared {
+            Some(shared) => {
+                Store::open_redis(shared.clone(), &config.data_dir, config.key.clone())?
+            }
+            None => Store::open_embedded(&config.data_dir, config.key.clone())?,
+        };
         let fetcher = Fetcher::new(config.fetch.clone()).map_err(StartError::Fetcher)?;
         let app = people::oauth_app(&config.app, &config.worksection_redirect())
             .map_err(|e| StartError::App(e.to_string()))?;
@@ -109,11 +114,19 @@ impl Team {
     }
 
     /// [`Team::open`], then waits for Redis's first answer (if any), so
-    /// the replica starts sharing rather than degraded when Redis is up.
+    /// the replica starts sharing rather than degraded when Redis is up,
+    /// and checks that its key opens what the replicas sealed.
     pub async fn start(config: TeamConfig) -> Result<Arc<Self>, StartError> {
         let team = Self::open(config)?;
         if let Some(shared) = &team.shared {
             shared.beat().await;
+            if shared.is_up() {
+                team.store.check_key().await?;
+            } else {
+                tracing::warn!(
+                    "Redis does not answer yet; this replica starts alone (degraded) and shares once it does"
+                );
+            }
         }
         Ok(team)
     }

@@ -268,6 +268,19 @@ impl Shared {
         self.seen(result)
     }
 
+    /// Runs a pipeline (atomic with `.atomic()`), keeping the flag.
+    pub(crate) async fn pipeline<T: FromRedisValue>(
+        &self,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, SharedError> {
+        if !self.is_up() {
+            return Err(SharedError::Down);
+        }
+        let mut conn = self.inner.conn.clone();
+        let result = pipe.query_async(&mut conn).await;
+        self.seen(result)
+    }
+
     /// Keeps the flag from one call's result.
     fn seen<T>(&self, result: Result<T, RedisError>) -> Result<T, SharedError> {
         match result {

@@ -3,6 +3,10 @@
 //! sign-in handed to Worksection (the simulator's consent page, choosing
 //! the member), the server's own consent, the code with PKCE, tokens, and
 //! every refusal the specification names, each with its error and status.
+//! Each test runs twice: on the embedded store and on the shared one (a
+//! real `redis-server`, see `support`).
+
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +31,38 @@ const READ_SCOPES: [&str; 8] = [
     "contacts_read",
 ];
 
+/// Where the team store lives in a test.
+#[derive(Clone, Copy)]
+enum Backend {
+    Embedded,
+    Redis,
+}
+
+/// Runs `$name(Backend)` as two tests, `$name::embedded` and `$name::redis`.
+macro_rules! on_both_backends {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn embedded() {
+                super::$name(super::Backend::Embedded).await;
+            }
+            #[tokio::test]
+            async fn redis() {
+                super::$name(super::Backend::Redis).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    discovery_documents_describe_this_server,
+    two_people_sign_in_and_each_token_is_theirs,
+    refusals_carry_the_specification_errors
+);
+
 struct Harness {
     sim: Simulator,
+    redis: Option<support::RedisServer>,
     base: String,
     team: Arc<Team>,
     http: reqwest::Client,
@@ -42,7 +76,13 @@ async fn whoami(State(team): State<Arc<Team>>, headers: HeaderMap) -> Response {
     }
 }
 
-fn config(base: &str, sim: &Simulator, dir: &std::path::Path, access_ttl: Duration) -> TeamConfig {
+fn config(
+    base: &str,
+    sim: &Simulator,
+    dir: &std::path::Path,
+    access_ttl: Duration,
+    redis_url: Option<String>,
+) -> TeamConfig {
     let info = sim.info();
     TeamConfig {
         public_url: TeamConfig::public_url(base).expect("public url"),
@@ -59,11 +99,11 @@ fn config(base: &str, sim: &Simulator, dir: &std::path::Path, access_ttl: Durati
         refresh_ttl: Duration::from_secs(86_400),
         fetch: FetchPolicy::default(),
         requests_per_second: 50.0,
-        redis_url: None,
+        redis_url,
     }
 }
 
-async fn start(access_ttl: Duration) -> Harness {
+async fn start(access_ttl: Duration, backend: Backend) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("port");
@@ -76,7 +116,17 @@ async fn start(access_ttl: Duration) -> Harness {
     .await
     .expect("simulator");
     let dir = tempfile::tempdir().expect("dir");
-    let team = Team::open(config(&base, &sim, dir.path(), access_ttl)).expect("team");
+    let redis = match backend {
+        Backend::Embedded => None,
+        Backend::Redis => Some(support::RedisServer::start()),
+    };
+    let redis_url = redis.as_ref().map(support::RedisServer::url);
+    let team = Team::start(config(&base, &sim, dir.path(), access_ttl, redis_url))
+        .await
+        .expect("team");
+    if let Some(shared) = team.shared() {
+        assert!(shared.is_up(), "the team's Redis answers");
+    }
     let app = team.router().merge(
         Router::new()
             .route("/mcp", get(whoami))
@@ -87,6 +137,7 @@ async fn start(access_ttl: Duration) -> Harness {
     });
     Harness {
         sim,
+        redis,
         base,
         team,
         http: reqwest::Client::builder()
@@ -325,9 +376,8 @@ async fn emails(sim: &Simulator) -> (String, String) {
     )
 }
 
-#[tokio::test]
-async fn discovery_documents_describe_this_server() {
-    let h = start(Duration::from_secs(600)).await;
+async fn discovery_documents_describe_this_server(backend: Backend) {
+    let h = start(Duration::from_secs(600), backend).await;
     let get = |path: &str| {
         let url = format!("{}{path}", h.base);
         let http = h.http.clone();
@@ -374,9 +424,8 @@ async fn discovery_documents_describe_this_server() {
     );
 }
 
-#[tokio::test]
-async fn two_people_sign_in_and_each_token_is_theirs() {
-    let h = start(Duration::from_secs(600)).await;
+async fn two_people_sign_in_and_each_token_is_theirs(backend: Backend) {
+    let h = start(Duration::from_secs(600), backend).await;
     let (owner, member) = emails(&h.sim).await;
     let redirect = "http://127.0.0.1:9/callback";
     let client = h.register(redirect).await;
@@ -464,9 +513,8 @@ async fn two_people_sign_in_and_each_token_is_theirs() {
     );
 }
 
-#[tokio::test]
-async fn refusals_carry_the_specification_errors() {
-    let h = start(Duration::from_secs(2)).await;
+async fn refusals_carry_the_specification_errors(backend: Backend) {
+    let h = start(Duration::from_secs(2), backend).await;
     let (owner, _) = emails(&h.sim).await;
     let redirect = "http://127.0.0.1:9/callback";
     let client = h.register(redirect).await;
@@ -606,12 +654,14 @@ async fn refusals_carry_the_specification_errors() {
 
     // Wrong audience: the same store behind another public address (a
     // second server) does not take this server's tokens.
-    let other = Team::open(config(
+    let other = Team::start(config(
         "http://127.0.0.1:1",
         &h.sim,
         h.team.config().data_dir.as_path(),
         Duration::from_secs(600),
+        h.redis.as_ref().map(support::RedisServer::url),
     ))
+    .await
     .expect("second team on the same store");
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -4,11 +4,11 @@
 //! the audit log.
 //!
 //! [`Store`] is the one interface every caller uses. Behind it sits a
-//! backend: today the embedded one (`embedded`: SQLite compiled in, one
-//! file under `--data-dir`, for one instance); a shared backend for
-//! replicas (Redis, issue 24) is one more variant of `Backend` and one
-//! more file here, and no caller changes. The methods are async for that
-//! reason, though the embedded backend answers in microseconds.
+//! backend: the embedded one (`embedded`: SQLite compiled in, one file
+//! under `--data-dir`, for one instance), or the shared one (`redis`: the
+//! Redis of `--redis-url`, for replicas, which any of them reads and
+//! writes). Callers never know which. The methods are async for the
+//! shared one; the embedded backend answers in microseconds.
 //!
 //! The store never holds a secret of ours in the clear: tokens, codes,
 //! client secrets and sign-in ids are kept as their SHA-256 (see
@@ -17,6 +17,7 @@
 
 mod embedded;
 mod records;
+mod redis;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub use records::{
 };
 
 use crate::seal::{KeySource, Sealer};
+use crate::shared::Shared;
 use worksection::auth::TokenSet;
 
 /// Why the store could not do something.
@@ -67,6 +69,17 @@ impl std::fmt::Debug for Store {
 
 enum Backend {
     Embedded(embedded::Embedded),
+    Redis(Box<redis::Redis>),
+}
+
+/// Calls the backend's method of the same name.
+macro_rules! on {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match &*$self.backend {
+            Backend::Embedded(b) => b.$method($($arg),*),
+            Backend::Redis(b) => b.$method($($arg),*).await,
+        }
+    };
 }
 
 /// The file name of the embedded store under the data folder.
@@ -96,68 +109,97 @@ impl Store {
         })
     }
 
-    fn embedded(&self) -> &embedded::Embedded {
+    /// The shared store in `shared`'s Redis, sealed with the key from
+    /// `key` (a generated key file in `dir` when `None`: replicas on one
+    /// machine may share it; replicas elsewhere need the same
+    /// `MCP_TEAM_KEY`, which [`Store::check_key`] verifies).
+    pub fn open_redis(
+        shared: Shared,
+        dir: &Path,
+        key: Option<KeySource>,
+    ) -> Result<Self, StoreError> {
+        let key = match key {
+            Some(k) => k,
+            None => {
+                std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                    path: dir.display().to_string(),
+                    detail: e.to_string(),
+                })?;
+                KeySource::Generated(dir.join(KEY_FILE))
+            }
+        };
+        let sealer = Sealer::open(&key)?;
+        Ok(Self {
+            backend: Arc::new(Backend::Redis(Box::new(redis::Redis::new(shared, sealer)))),
+        })
+    }
+
+    /// Whether this store's key opens what the store holds (the shared
+    /// store: what the first replica sealed; the embedded one is checked
+    /// when opened).
+    pub async fn check_key(&self) -> Result<(), StoreError> {
         match &*self.backend {
-            Backend::Embedded(e) => e,
+            Backend::Embedded(_) => Ok(()),
+            Backend::Redis(r) => r.check_key().await,
         }
     }
 
     /// Whether the store answers (for `/readyz`).
     pub async fn ready(&self) -> Result<(), StoreError> {
-        self.embedded().ready()
+        on!(self.ready())
     }
 
     // ---------------------------------------------------------------- clients
 
     pub async fn save_client(&self, client: &Client) -> Result<(), StoreError> {
-        self.embedded().save_client(client)
+        on!(self.save_client(client))
     }
 
     pub async fn client(&self, id: &str) -> Result<Option<Client>, StoreError> {
-        self.embedded().client(id)
+        on!(self.client(id))
     }
 
     // ---------------------------------------------------------------- flows
 
     /// Keeps a sign-in in progress under the hash of its id.
     pub async fn save_flow(&self, id_hash: &str, flow: &Flow) -> Result<(), StoreError> {
-        self.embedded().save_flow(id_hash, flow)
+        on!(self.save_flow(id_hash, flow))
     }
 
     pub async fn flow(&self, id_hash: &str) -> Result<Option<Flow>, StoreError> {
-        self.embedded().flow(id_hash)
+        on!(self.flow(id_hash))
     }
 
     /// Takes a sign-in out (each step is taken once).
     pub async fn take_flow(&self, id_hash: &str) -> Result<Option<Flow>, StoreError> {
-        self.embedded().take_flow(id_hash)
+        on!(self.take_flow(id_hash))
     }
 
     // ---------------------------------------------------------------- codes
 
     pub async fn save_code(&self, code_hash: &str, code: &CodeGrant) -> Result<(), StoreError> {
-        self.embedded().save_code(code_hash, code)
+        on!(self.save_code(code_hash, code))
     }
 
     /// Marks a code used and returns it, with whether it had been used
     /// before (a replay).
     pub async fn use_code(&self, code_hash: &str) -> Result<Option<(CodeGrant, bool)>, StoreError> {
-        self.embedded().use_code(code_hash)
+        on!(self.use_code(code_hash))
     }
 
     // ---------------------------------------------------------------- grants and tokens
 
     pub async fn save_grant(&self, grant: &Grant) -> Result<(), StoreError> {
-        self.embedded().save_grant(grant)
+        on!(self.save_grant(grant))
     }
 
     pub async fn grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
-        self.embedded().grant(id)
+        on!(self.grant(id))
     }
 
     /// Ends a grant: its access and refresh tokens stop working.
     pub async fn revoke_grant(&self, id: &str) -> Result<(), StoreError> {
-        self.embedded().revoke_grant(id)
+        on!(self.revoke_grant(id))
     }
 
     pub async fn save_access(
@@ -167,7 +209,7 @@ impl Store {
         audience: &str,
         expires: i64,
     ) -> Result<(), StoreError> {
-        self.embedded().save_access(hash, grant, audience, expires)
+        on!(self.save_access(hash, grant, audience, expires))
     }
 
     pub async fn save_refresh(
@@ -176,39 +218,39 @@ impl Store {
         grant: &str,
         expires: i64,
     ) -> Result<(), StoreError> {
-        self.embedded().save_refresh(hash, grant, expires)
+        on!(self.save_refresh(hash, grant, expires))
     }
 
     /// Looks an access token up by its hash.
     pub async fn access(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
-        self.embedded().access(hash)
+        on!(self.access(hash))
     }
 
     /// Spends a refresh token: its check, with `spent` true when it had
     /// been spent before (a replay, which ends the grant).
     pub async fn spend_refresh(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
-        self.embedded().spend_refresh(hash)
+        on!(self.spend_refresh(hash))
     }
 
     /// The grant an access or refresh token (by hash) belongs to.
     pub async fn grant_of_token(&self, hash: &str) -> Result<Option<String>, StoreError> {
-        self.embedded().grant_of_token(hash)
+        on!(self.grant_of_token(hash))
     }
 
     // ---------------------------------------------------------------- people
 
     /// Saves a person and their Worksection tokens (sealed to their row).
     pub async fn save_person(&self, person: &Person, tokens: &TokenSet) -> Result<(), StoreError> {
-        self.embedded().save_person(person, tokens)
+        on!(self.save_person(person, tokens))
     }
 
     pub async fn person(&self, id: &str) -> Result<Option<Person>, StoreError> {
-        self.embedded().person(id)
+        on!(self.person(id))
     }
 
     /// A person's Worksection tokens (`None` when signed out).
     pub async fn upstream_tokens(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
-        self.embedded().upstream_tokens(id)
+        on!(self.upstream_tokens(id))
     }
 
     /// Replaces a person's Worksection tokens after a renewal.
@@ -217,36 +259,36 @@ impl Store {
         id: &str,
         tokens: &TokenSet,
     ) -> Result<(), StoreError> {
-        self.embedded().save_upstream_tokens(id, tokens)
+        on!(self.save_upstream_tokens(id, tokens))
     }
 
     /// Everyone who signed in, with their live grants.
     pub async fn people(&self) -> Result<Vec<PersonSummary>, StoreError> {
-        self.embedded().people()
+        on!(self.people())
     }
 
     /// Signs a person out: every grant ends and their Worksection tokens
     /// are forgotten. `false` when nobody has that id or email.
     pub async fn revoke_person(&self, id_or_email: &str) -> Result<bool, StoreError> {
-        self.embedded().revoke_person(id_or_email)
+        on!(self.revoke_person(id_or_email))
     }
 
     /// Forgets a person's Worksection tokens unless some client of theirs
     /// still has access (after a Deny: the server keeps no sign-in that
     /// nothing uses).
     pub async fn forget_unused_sign_in(&self, id: &str) -> Result<(), StoreError> {
-        self.embedded().forget_unused_sign_in(id)
+        on!(self.forget_unused_sign_in(id))
     }
 
     /// Notes that a person used the server now.
     pub async fn seen(&self, id: &str, at: i64) -> Result<(), StoreError> {
-        self.embedded().seen(id, at)
+        on!(self.seen(id, at))
     }
 
     // ---------------------------------------------------------------- audit
 
     pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.embedded().audit(entry)
+        on!(self.audit(entry))
     }
 
     /// The latest `limit` audit entries (of one person, or everyone's).
@@ -255,11 +297,11 @@ impl Store {
         person: Option<&str>,
         limit: usize,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        self.embedded().audit_log(person, limit)
+        on!(self.audit_log(person, limit))
     }
 
     /// Forgets what has expired (flows, codes, tokens); returns how many.
     pub async fn sweep(&self, now: i64) -> Result<usize, StoreError> {
-        self.embedded().sweep(now)
+        on!(self.sweep(now))
     }
 }
