@@ -379,7 +379,7 @@ class ReplicatedServer:
 def server(binaries, sim, workdir):
     OUT.mkdir(parents=True, exist_ok=True)
     if REPLICATED:
-        yield from _replicated_server(binaries, sim)
+        yield from _replicated_server(binaries, sim, workdir)
         return
     log_path = session_log("server-http")
     log = open(log_path, "w")
@@ -402,7 +402,7 @@ def server(binaries, sim, workdir):
         log.close()
 
 
-def _replicated_server(binaries, sim):
+def _replicated_server(binaries, sim, workdir):
     import replicas
     from bearer_proxy import BearerProxy
 
@@ -413,7 +413,9 @@ def _replicated_server(binaries, sim):
     # Logs named server-replicas-*: the secrets scan (test_secrets.py) counts them as server logs.
     name = f"server-replicas{'-' + WORKER if WORKER else ''}"
     try:
-        with replicas.topology(binaries, sim.info, LB_PORT, name=name, admin=True) as topo:
+        # The replicas' file caches in `workdir`, as the single server's
+        # (test_tools.py looks there; the secrets scan reads them).
+        with replicas.topology(binaries, sim.info, LB_PORT, name=name, admin=True, files=workdir) as topo:
             person = replicas.sign_in(topo.base, replicas.owner_email(AdminApi(sim.account_url, sim.api_key)))
             proxy = BearerProxy(topo.base, person.token)
             try:

@@ -146,7 +146,8 @@ class Redis:
 
 
 class Replica:
-    def __init__(self, binaries, index: int, env: dict[str, str], folder: pathlib.Path, name: str):
+    def __init__(self, binaries, index: int, env: dict[str, str], folder: pathlib.Path, name: str,
+                 files: pathlib.Path | None = None):
         self.binaries = binaries
         self.index = index
         self.port = free_port()
@@ -158,7 +159,7 @@ class Replica:
             env,
             MCP_SERVER_PORT=str(self.port),
             MCP_DATA_DIR=str(self.folder / "store"),
-            FILE_CACHE_PATH=str(self.folder / "files"),
+            FILE_CACHE_PATH=str((files or self.folder) / f"cache-replica-{index}"),
         )
         self.log_path = OUT / f"{name}-replica-{index}.stderr.log"
         self.log_path.write_text("")
@@ -337,10 +338,12 @@ def replica_env(sim_info: dict, public: str, redis_url: str, key: str, admin: bo
 
 @contextlib.contextmanager
 def topology(binaries, sim_info: dict, lb_port: int, name: str = "replicas", admin: bool = False,
-             count: int = REPLICAS, **env: str):
+             count: int = REPLICAS, files: pathlib.Path | None = None, **env: str):
     """Redis, `count` team servers and nginx on `lb_port` (which the
     simulator `sim_info` accepts callbacks at), started in that order and
-    stopped in the reverse; `env` adds to every replica's settings."""
+    stopped in the reverse; `env` adds to every replica's settings. The
+    replicas' file caches go to `files` (`cache-replica-N`) when given,
+    else to the topology's own temporary folder, removed at the end."""
     for name_ in PACKAGES:
         tool(name_)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -355,7 +358,7 @@ def topology(binaries, sim_info: dict, lb_port: int, name: str = "replicas", adm
         redis.start()
         started.append(redis)
         common = replica_env(sim_info, public, redis.url, key, admin, **env)
-        servers = [Replica(binaries, i + 1, common, folder, name) for i in range(count)]
+        servers = [Replica(binaries, i + 1, common, folder, name, files) for i in range(count)]
         for r in servers:
             r.start()
             started.append(r)
