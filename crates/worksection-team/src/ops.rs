@@ -46,6 +46,14 @@ pub fn install_metrics() {
             "worksection_team_tokens_issued_total",
             "Access tokens issued, by grant type"
         );
+        metrics::describe_gauge!(
+            "worksection_team_redis_up",
+            "1 while the Redis the replicas share answers, 0 while this replica works alone (degraded)"
+        );
+        metrics::describe_counter!(
+            "worksection_team_redis_errors_total",
+            "Calls to the shared Redis that failed (unreachable, timed out, or an error answer)"
+        );
         handle
     });
 }
@@ -66,8 +74,24 @@ pub async fn metrics() -> Response {
     }
 }
 
-/// `/readyz`: ready when the store answers.
+/// `/readyz`: ready when the store answers. With Redis the replica is
+/// ready whether Redis answers or not (it keeps serving, degraded), and
+/// says which: `{"status":"ready","redis":"down","degraded":true}`.
 pub async fn readyz(State(team): State<Arc<Team>>) -> Response {
+    if let Some(shared) = team.shared() {
+        let up = shared.is_up();
+        let body = serde_json::json!({
+            "status": "ready",
+            "redis": if up { "up" } else { "down" },
+            "degraded": !up,
+            "replicas": shared.replicas(),
+        });
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
+    }
     match team.store().ready().await {
         Ok(()) => (
             [(header::CONTENT_TYPE, "application/json")],

@@ -12,6 +12,17 @@
 //! Turns are given by one small task per account that wakes only while
 //! someone waits. How long each request waited for its turn is recorded
 //! (`worksection_team_pace_wait_seconds`).
+//!
+//! Replicas ([`AccountPace::shared`]): each replica keeps its own
+//! round-robin across people, but every turn is granted by Redis, so the
+//! replicas together keep the account's one pace: a GCRA (the generic cell
+//! rate algorithm) as one Lua script on one key per account (the hash of
+//! its address), run with Redis's clock. The script either takes the turn
+//! or answers how long to wait; the replica sleeps that long and asks
+//! again. While Redis is down the replica paces itself with a local
+//! limiter at the account's rate divided by the replicas last seen alive
+//! ([`Shared::replicas`]), and asks Redis again on the next turn once it
+//! is back: no restart.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
@@ -20,8 +31,87 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use redis::Script;
 use tokio::sync::{Notify, oneshot};
 use worksection::pace::Pace;
+
+use crate::shared::{Shared, SharedError};
+
+/// One turn of an account's pace (burst of one): `KEYS[1]` holds the
+/// theoretical arrival time of the next turn in microseconds of Redis's
+/// clock; `ARGV[1]` is the emission interval in microseconds. Returns 0
+/// when the turn is taken, else the microseconds to wait.
+const GCRA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+if tat > now then return tat - now end
+redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.ceil(interval / 1000) + 1000)
+return 0
+";
+
+/// An account's pace kept in Redis, with the local fallback.
+struct Distributed {
+    shared: Shared,
+    /// `pace:<hash of the account>`.
+    key: String,
+    interval_us: u64,
+    rps: f64,
+    script: Script,
+    /// The degraded limiter and the replica count it divides by.
+    local: Mutex<Option<(usize, Arc<DefaultDirectRateLimiter>)>>,
+}
+
+impl Distributed {
+    /// Waits for one turn: Redis's, or the local one while it is down.
+    async fn turn(&self) {
+        loop {
+            match self
+                .shared
+                .script::<i64, _>(&self.script, &[&self.key], &[self.interval_us])
+                .await
+            {
+                Ok(wait) if wait <= 0 => return,
+                Ok(wait) => {
+                    let wait = Duration::from_micros(u64::try_from(wait).unwrap_or_default());
+                    tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
+                }
+                Err(e) => {
+                    if !matches!(e, SharedError::Down) {
+                        tracing::warn!(error = %e, "the shared pace failed; this replica paces itself");
+                    }
+                    self.local().until_ready().await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The local limiter at the account's rate divided by the replicas.
+    fn local(&self) -> Arc<DefaultDirectRateLimiter> {
+        let replicas = self.shared.replicas();
+        let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        match &*local {
+            Some((n, limiter)) if *n == replicas => limiter.clone(),
+            _ => {
+                let limiter = Arc::new(limiter(self.rps / replicas as f64));
+                *local = Some((replicas, limiter.clone()));
+                limiter
+            }
+        }
+    }
+}
+
+/// A limiter of `rps` turns a second, burst of one.
+fn limiter(rps: f64) -> DefaultDirectRateLimiter {
+    let period = Duration::from_secs_f64(1.0 / rps.max(0.001)).max(Duration::from_micros(1));
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::MIN);
+    RateLimiter::direct(quota)
+}
 
 /// The queue of one person.
 struct Lane {
@@ -36,16 +126,27 @@ struct Queues {
     dispatcher: bool,
 }
 
-struct Shared {
+struct State {
     queues: Mutex<Queues>,
     wake: Notify,
     limiter: DefaultDirectRateLimiter,
+    /// With replicas: the turns are Redis's.
+    distributed: Option<Distributed>,
+}
+
+impl State {
+    async fn turn(&self) {
+        match &self.distributed {
+            Some(d) => d.turn().await,
+            None => self.limiter.until_ready().await,
+        }
+    }
 }
 
 /// One account's pace.
 #[derive(Clone)]
 pub struct AccountPace {
-    shared: Arc<Shared>,
+    state: Arc<State>,
 }
 
 impl std::fmt::Debug for AccountPace {
@@ -57,16 +158,36 @@ impl std::fmt::Debug for AccountPace {
 impl AccountPace {
     /// `requests_per_second` for the whole account (0.05 to 50).
     pub fn new(requests_per_second: f64) -> Self {
+        Self::with(requests_per_second, None)
+    }
+
+    /// The pace of the account `account` (its address or key) kept in
+    /// `shared`'s Redis for all replicas together, `requests_per_second`
+    /// for the whole account (0.05 to 50).
+    pub fn shared(requests_per_second: f64, shared: Shared, account: &str) -> Self {
         let rps = requests_per_second.clamp(0.05, 50.0);
-        let period = Duration::from_secs_f64(1.0 / rps).max(Duration::from_micros(1));
-        let quota = Quota::with_period(period)
-            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::MIN);
+        let interval = Duration::from_secs_f64(1.0 / rps);
+        Self::with(
+            requests_per_second,
+            Some(Distributed {
+                shared,
+                key: format!("pace:{}", crate::secrets::hash(account)),
+                interval_us: u64::try_from(interval.as_micros()).unwrap_or(u64::MAX),
+                rps,
+                script: Script::new(GCRA),
+                local: Mutex::new(None),
+            }),
+        )
+    }
+
+    fn with(requests_per_second: f64, distributed: Option<Distributed>) -> Self {
+        let rps = requests_per_second.clamp(0.05, 50.0);
         Self {
-            shared: Arc::new(Shared {
+            state: Arc::new(State {
                 queues: Mutex::new(Queues::default()),
                 wake: Notify::new(),
-                limiter: RateLimiter::direct(quota),
+                limiter: limiter(rps),
+                distributed,
             }),
         }
     }
@@ -85,7 +206,7 @@ impl AccountPace {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queues> {
-        self.shared.queues.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.queues.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits for `person`'s next turn.
@@ -104,9 +225,9 @@ impl AccountPace {
             !std::mem::replace(&mut q.dispatcher, true)
         };
         if start_dispatcher {
-            tokio::spawn(dispatch(Arc::downgrade(&self.shared)));
+            tokio::spawn(dispatch(Arc::downgrade(&self.state)));
         }
-        self.shared.wake.notify_one();
+        self.state.wake.notify_one();
         // The dispatcher never drops a sender unanswered while it runs.
         let _ = rx.await;
         metrics::histogram!("worksection_team_pace_wait_seconds")
@@ -116,7 +237,7 @@ impl AccountPace {
 }
 
 /// Hands out turns while anyone waits; ends when the pace is dropped.
-async fn dispatch(shared: Weak<Shared>) {
+async fn dispatch(shared: Weak<State>) {
     loop {
         let Some(s) = shared.upgrade() else { return };
         let empty = {
@@ -134,7 +255,7 @@ async fn dispatch(shared: Weak<Shared>) {
             }
             continue;
         }
-        s.limiter.until_ready().await;
+        s.turn().await;
         // The turn goes to the first person in line who still waits; a
         // person whose request gave up passes their turn on at once.
         let mut q = s.queues.lock().unwrap_or_else(|p| p.into_inner());

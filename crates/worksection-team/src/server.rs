@@ -234,13 +234,18 @@ impl Team {
     }
 
     /// The pace of a Worksection account (one per account, shared by all
-    /// its people).
+    /// its people; with Redis, by all replicas too).
     pub fn pace(&self, account_url: &str) -> AccountPace {
         let key = people::account_key(account_url);
         let mut paces = self.paces.lock().unwrap_or_else(|p| p.into_inner());
         paces
             .entry(key)
-            .or_insert_with(|| AccountPace::new(self.config.requests_per_second))
+            .or_insert_with_key(|key| match &self.shared {
+                Some(shared) => {
+                    AccountPace::shared(self.config.requests_per_second, shared.clone(), key)
+                }
+                None => AccountPace::new(self.config.requests_per_second),
+            })
             .clone()
     }
 
