@@ -370,6 +370,10 @@ async def test_redis_stopped_for_ten_seconds_under_load(binaries, record_propert
             load.stop.set()
         record_property("replicas", load.report("Redis stopped for 10 s under load") + f"; /readyz said {readiness}")
         assert ok_while_down > 0, "calls kept answering while Redis was down"
+        # Every replica kept answering: at most a call in flight per client
+        # as Redis went failed, none after.
+        while_down = [e for t, e in load.errors if down_at <= t <= up_at]
+        assert len(while_down) <= load.clients, load.report("while Redis was down")
         # Degraded while Redis was down (still 200: the replica answers),
         # and not once it was back.
         assert readiness[:-1] and all(r == (200, {**r[1], "degraded": True}) for r in readiness[:-1]), readiness
