@@ -29,7 +29,6 @@ import datetime as dt
 import json
 import time
 import urllib.request
-from contextlib import asynccontextmanager
 
 import anyio
 import httpx2
