@@ -652,6 +652,35 @@ mod tests {
     }
 
     #[test]
+    fn redis_url_is_for_team_mode_and_must_be_a_redis_url() {
+        let base = [
+            "--public-url",
+            "https://mcp.example.com",
+            "--client-id",
+            "id",
+            "--client-secret",
+            "s",
+        ];
+        let (_, c) = team(&base).expect("without Redis");
+        assert_eq!(c.redis_url, None);
+        let with = |url: &'static str| {
+            let mut args = base.to_vec();
+            args.extend(["--redis-url", url]);
+            team(&args)
+        };
+        let (_, c) = with("redis://redis:6379").expect("with Redis");
+        assert_eq!(c.redis_url.as_deref(), Some("redis://redis:6379"));
+        let e = with("http://redis:6379")
+            .expect_err("not redis://")
+            .to_string();
+        assert!(e.contains("--redis-url") && e.contains("redis://"), "{e}");
+        // Without --team it is a configuration error, not ignored.
+        let cli = Cli::try_parse_from(["t", "--redis-url", "redis://redis:6379"]).expect("parse");
+        let e = cli.serve.settings().expect_err("not team mode").to_string();
+        assert!(e.contains("--redis-url") && e.contains("--team"), "{e}");
+    }
+
+    #[test]
     fn folders_are_path_safe() {
         assert_eq!(
             folder("acme.worksection.com/3993"),

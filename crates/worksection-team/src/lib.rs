@@ -24,11 +24,27 @@
 //! - [`people`] is the people signed in and their way to Worksection (the
 //!   `worksection` client's refreshing bearer, saved back on rotation).
 //! - [`AccountPace`] (`pace`) is one Worksection account's pace shared by
-//!   all its people, served round-robin across them.
+//!   all its people, served round-robin across them; with replicas, each
+//!   turn is granted by Redis so all replicas together keep the one pace.
 //! - [`Store`] (`store`) is everything remembered, behind one interface:
-//!   the embedded SQLite backend now, Redis for replicas later; `seal`
-//!   encrypts Worksection's tokens at rest.
-//! - `ops` is readiness and Prometheus metrics.
+//!   the embedded SQLite backend for one instance, or the Redis backend
+//!   for replicas; `seal` encrypts Worksection's tokens at rest (the same
+//!   way in both).
+//! - [`Shared`] (`shared`) is the Redis (or Valkey) the replicas share
+//!   (`--redis-url`, [`Team::shared`]): one reconnecting, multiplexed
+//!   connection with timeouts, an up/down flag, and the replicas'
+//!   heartbeat. The store and the pace use it here; `worksection-mcp` uses
+//!   it for its answers cache, pages and sessions. Without it, team mode
+//!   is one instance exactly as before.
+//! - `ops` is readiness and Prometheus metrics; with Redis, `/readyz`
+//!   says whether the replica shares or works alone (degraded: Redis down,
+//!   the pace divided by the replicas last seen), still ready either way.
+//!
+//! Replicas: the MCP protocol is stateless, so any replica answers any
+//! request once what they know lives in Redis. Everything kept there is
+//! keyed under `wsmcp:` by hashes or ids, never a secret, and each
+//! person's data by the person. Redis down, every replica keeps answering
+//! alone; Redis back, they share again without a restart.
 //!
 //! The MCP endpoint itself (one MCP server per person) is the caller's:
 //! `worksection-mcp`'s team module builds it on [`Team`]. The desktop app
@@ -40,7 +56,9 @@
 //! every secret), `chacha20poly1305` (sealing at rest), `rusqlite` (the
 //! store, SQLite bundled), `reqwest` (fetching metadata documents with a
 //! resolver that refuses private addresses), `metrics` with
-//! `metrics-exporter-prometheus`. Nothing here is hand-made cryptography.
+//! `metrics-exporter-prometheus`, `redis` (the shared state of replicas,
+//! each atomic step one Lua script). Nothing here is hand-made
+//! cryptography.
 
 mod clients;
 mod config;

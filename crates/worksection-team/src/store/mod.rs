@@ -305,3 +305,262 @@ impl Store {
         on!(self.sweep(now))
     }
 }
+
+#[cfg(test)]
+#[path = "../../tests/support/mod.rs"]
+mod test_redis;
+
+/// The shared backend's promises across replicas, against a real
+/// `redis-server`: what happens once happens once when two replicas race,
+/// and sign-ins outlive every replica.
+#[cfg(test)]
+mod redis_tests {
+    use super::test_redis::RedisServer;
+    use super::*;
+    use worksection::SecretString;
+
+    /// One replica's store (replicas on one machine share the key file).
+    async fn replica(url: &str, dir: &Path) -> Store {
+        let shared = Shared::connect(url).await.expect("connect");
+        assert!(shared.is_up());
+        let store = Store::open_redis(shared, dir, None).expect("store");
+        store.check_key().await.expect("the same key");
+        store
+    }
+
+    fn grant(id: &str, person: &str) -> Grant {
+        Grant {
+            id: id.to_owned(),
+            person: person.to_owned(),
+            client_id: "client".to_owned(),
+            scope: "mcp".to_owned(),
+            resource: "https://mcp.example.com/mcp".to_owned(),
+            created: 1,
+            revoked: false,
+        }
+    }
+
+    fn tokens(access: &str) -> TokenSet {
+        TokenSet {
+            access_token: SecretString::from(access.to_owned()),
+            refresh_token: Some(SecretString::from("refresh".to_owned())),
+            expires_at: None,
+            account_url: Some("https://acme.worksection.com".to_owned()),
+            scopes: vec!["tasks_read".to_owned()],
+            expires_in: None,
+        }
+    }
+
+    fn person(id: &str, email: &str) -> Person {
+        Person {
+            id: id.to_owned(),
+            account_url: "https://acme.worksection.com".to_owned(),
+            user_id: "1".to_owned(),
+            email: email.to_owned(),
+            name: "Ann".to_owned(),
+            signed_in: 1,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_code_is_used_once_and_a_refresh_token_spent_once_when_replicas_race() {
+        let redis = RedisServer::start();
+        let dir = tempfile::tempdir().expect("dir");
+        let a = replica(&redis.url(), dir.path()).await;
+        let b = replica(&redis.url(), dir.path()).await;
+        let far = chrono::Utc::now().timestamp() + 600;
+        for i in 0..25 {
+            let code = CodeGrant {
+                client_id: "client".to_owned(),
+                redirect_uri: "http://127.0.0.1/cb".to_owned(),
+                code_challenge: "c".to_owned(),
+                resource: "r".to_owned(),
+                scope: "mcp".to_owned(),
+                person: "p".to_owned(),
+                expires: far,
+                grant: None,
+            };
+            let hash = format!("code{i}");
+            a.save_code(&hash, &code).await.expect("save code");
+            let (x, y) = tokio::join!(a.use_code(&hash), b.use_code(&hash));
+            let replays = [x, y]
+                .into_iter()
+                .map(|r| r.expect("use").expect("the code").1)
+                .collect::<Vec<_>>();
+            assert_eq!(
+                replays.iter().filter(|replay| !**replay).count(),
+                1,
+                "exactly one replica used code {i} first: {replays:?}"
+            );
+
+            let g = grant(&format!("g{i}"), "p");
+            a.save_grant(&g).await.expect("grant");
+            let hash = format!("refresh{i}");
+            a.save_refresh(&hash, &g.id, far).await.expect("refresh");
+            let (x, y) = tokio::join!(a.spend_refresh(&hash), b.spend_refresh(&hash));
+            let spent = [x, y]
+                .into_iter()
+                .map(|r| r.expect("spend").expect("the token").spent)
+                .collect::<Vec<_>>();
+            assert_eq!(
+                spent.iter().filter(|s| !**s).count(),
+                1,
+                "exactly one replica spent refresh token {i}: {spent:?}"
+            );
+        }
+        assert!(a.use_code("unknown").await.expect("use").is_none());
+        assert!(a.spend_refresh("unknown").await.expect("spend").is_none());
+    }
+
+    #[tokio::test]
+    async fn sign_ins_outlive_every_replica() {
+        let redis = RedisServer::start();
+        let dir = tempfile::tempdir().expect("dir");
+        let far = chrono::Utc::now().timestamp() + 600;
+        {
+            let a = replica(&redis.url(), dir.path()).await;
+            a.save_person(&person("acme/1", "Ann@Acme.test"), &tokens("ws-access"))
+                .await
+                .expect("person");
+            a.save_grant(&grant("g1", "acme/1")).await.expect("grant");
+            a.save_access("acc1", "g1", "https://mcp.example.com/mcp", far)
+                .await
+                .expect("access");
+            a.audit(&AuditEntry {
+                at: 1,
+                person: "acme/1".to_owned(),
+                client_id: "client".to_owned(),
+                tool: "list_tasks".to_owned(),
+                ids: String::new(),
+                outcome: "ok".to_owned(),
+                bytes: 10,
+                duration_ms: 5,
+                upstream_requests: 1,
+            })
+            .await
+            .expect("audit");
+        }
+        // Every replica gone; a new one finds everything.
+        let b = replica(&redis.url(), dir.path()).await;
+        let check = b.access("acc1").await.expect("access").expect("the token");
+        assert_eq!(check.grant.person, "acme/1");
+        assert_eq!(check.expires, far);
+        assert!(!check.grant.revoked);
+        let upstream = b
+            .upstream_tokens("acme/1")
+            .await
+            .expect("tokens")
+            .expect("held");
+        assert!(upstream.same_access_token(&SecretString::from("ws-access".to_owned())));
+        let people = b.people().await.expect("people");
+        assert_eq!(people.len(), 1);
+        assert_eq!((people[0].grants, people[0].connected), (1, true));
+        assert_eq!(b.audit_log(Some("acme/1"), 10).await.expect("log").len(), 1);
+
+        // Signed out by email on another replica: every token ends.
+        assert!(b.revoke_person("ann@acme.test").await.expect("revoke"));
+        assert!(b.access("acc1").await.expect("access").is_none());
+        assert!(b.upstream_tokens("acme/1").await.expect("tokens").is_none());
+        assert!(!b.revoke_person("nobody@acme.test").await.expect("revoke"));
+    }
+
+    fn entry(tool: &str) -> AuditEntry {
+        AuditEntry {
+            at: 1,
+            person: "acme/1".to_owned(),
+            client_id: "client".to_owned(),
+            tool: tool.to_owned(),
+            ids: String::new(),
+            outcome: "ok".to_owned(),
+            bytes: 10,
+            duration_ms: 5,
+            upstream_requests: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn people_signed_in_keep_working_while_redis_is_down_and_nothing_waiting_is_lost() {
+        let mut redis = RedisServer::start();
+        let dir = tempfile::tempdir().expect("dir");
+        let shared = Shared::connect(&redis.url()).await.expect("connect");
+        let a = Store::open_redis(shared.clone(), dir.path(), None).expect("store");
+        let far = chrono::Utc::now().timestamp() + 600;
+        a.save_person(&person("acme/1", "ann@acme.test"), &tokens("ws-1"))
+            .await
+            .expect("person");
+        a.save_grant(&grant("g1", "acme/1")).await.expect("grant");
+        a.save_access("acc1", "g1", "r", far).await.expect("access");
+        // Used lately on this replica.
+        assert!(a.access("acc1").await.expect("access").is_some());
+        assert!(a.person("acme/1").await.expect("person").is_some());
+        assert!(a.upstream_tokens("acme/1").await.expect("tokens").is_some());
+
+        redis.stop_saving();
+        let check = a
+            .access("acc1")
+            .await
+            .expect("remembered")
+            .expect("the token");
+        assert!(!shared.is_up());
+        assert_eq!(check.grant.person, "acme/1");
+        assert!(a.person("acme/1").await.expect("remembered").is_some());
+        a.save_upstream_tokens("acme/1", &tokens("ws-2"))
+            .await
+            .expect("a renewal waits on the replica");
+        let now = a
+            .upstream_tokens("acme/1")
+            .await
+            .expect("tokens")
+            .expect("held");
+        assert!(now.same_access_token(&SecretString::from("ws-2".to_owned())));
+        a.audit(&entry("while_down"))
+            .await
+            .expect("the entry waits");
+        a.seen("acme/1", 5).await.expect("not worth an error");
+        assert!(
+            a.access("never-seen").await.is_err(),
+            "an unknown token is an error while down, not a refusal"
+        );
+
+        redis.resume();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !shared.is_up() {
+            assert!(std::time::Instant::now() < deadline, "Redis back");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        a.audit(&entry("after")).await.expect("written");
+        let b = replica(&redis.url(), dir.path()).await;
+        let tools: Vec<String> = b
+            .audit_log(Some("acme/1"), 10)
+            .await
+            .expect("log")
+            .into_iter()
+            .map(|e| e.tool)
+            .collect();
+        assert_eq!(tools, ["while_down", "after"]);
+        let upstream = b
+            .upstream_tokens("acme/1")
+            .await
+            .expect("tokens")
+            .expect("held");
+        assert!(
+            upstream.same_access_token(&SecretString::from("ws-2".to_owned())),
+            "the renewal made while Redis was down reached Redis"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replica_with_another_key_is_refused() {
+        let redis = RedisServer::start();
+        let dir = tempfile::tempdir().expect("dir");
+        replica(&redis.url(), dir.path()).await;
+        let shared = Shared::connect(&redis.url()).await.expect("connect");
+        let other = Store::open_redis(
+            shared,
+            dir.path(),
+            Some(KeySource::Value(SecretString::from("11".repeat(32)))),
+        )
+        .expect("store");
+        assert!(matches!(other.check_key().await, Err(StoreError::WrongKey)));
+    }
+}

@@ -30,8 +30,15 @@
 //!
 //! What must happen once happens in one Lua script: a code is used once,
 //! a refresh token spent once, even when two replicas race.
+//!
+//! Redis down (degraded): each replica remembers the last answers it had
+//! for token checks, people and their Worksection tokens, so people who
+//! used it lately keep working; a sign-in renewed meanwhile and the audit
+//! entries wait on the replica and are written once Redis is back (on the
+//! next audit entry or lookup). New sign-ins and revocations need Redis.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use redis::Script;
 use worksection::auth::TokenSet;
@@ -146,6 +153,31 @@ pub struct Redis {
     shared: Shared,
     sealer: Sealer,
     scripts: Scripts,
+    local: Mutex<Local>,
+}
+
+/// What a replica keeps for when Redis is down.
+#[derive(Default)]
+struct Local {
+    access: HashMap<String, TokenCheck>,
+    people: HashMap<String, Person>,
+    upstream: HashMap<String, TokenSet>,
+    /// Renewed Worksection tokens not yet written.
+    pending_upstream: HashMap<String, TokenSet>,
+    /// Audit entries not yet written.
+    pending_audit: Vec<AuditEntry>,
+}
+
+/// The most entries of each kind a replica keeps locally.
+const LOCAL_CAP: usize = 10_000;
+
+/// Inserts, forgetting everything of the kind when full (a bound, not a
+/// cache policy: it only matters while Redis is down).
+fn keep<V>(map: &mut HashMap<String, V>, key: &str, value: V) {
+    if map.len() >= LOCAL_CAP && !map.contains_key(key) {
+        map.clear();
+    }
+    map.insert(key.to_owned(), value);
 }
 
 impl From<SharedError> for StoreError {
@@ -208,6 +240,46 @@ impl Redis {
                 forget_unused: Script::new(FORGET_UNUSED),
                 audit: Script::new(AUDIT),
             },
+            local: Mutex::new(Local::default()),
+        }
+    }
+
+    fn local(&self) -> std::sync::MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes what waited on this replica while Redis was down.
+    async fn flush(&self) {
+        if !self.shared.is_up() {
+            return;
+        }
+        let (upstream, audit) = {
+            let mut local = self.local();
+            if local.pending_upstream.is_empty() && local.pending_audit.is_empty() {
+                return;
+            }
+            (
+                std::mem::take(&mut local.pending_upstream),
+                std::mem::take(&mut local.pending_audit),
+            )
+        };
+        for (id, tokens) in upstream {
+            if let Err(e) = self.write_upstream_tokens(&id, &tokens).await {
+                tracing::warn!(error = %e, "a renewed sign-in still waits for Redis");
+                keep(&mut self.local().pending_upstream, &id, tokens);
+            }
+        }
+        let mut left = Vec::new();
+        for entry in audit {
+            if self.write_audit(&entry).await.is_err() {
+                left.push(entry);
+            }
+        }
+        if !left.is_empty() {
+            let mut local = self.local();
+            left.append(&mut local.pending_audit);
+            left.truncate(LOCAL_CAP);
+            local.pending_audit = left;
         }
     }
 
@@ -473,7 +545,22 @@ impl Redis {
     }
 
     pub async fn access(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
-        self.token(hash, "access", false).await
+        match self.token(hash, "access", false).await {
+            Ok(check) => {
+                let mut local = self.local();
+                match &check {
+                    Some(c) => keep(&mut local.access, hash, c.clone()),
+                    None => {
+                        local.access.remove(hash);
+                    }
+                }
+                Ok(check)
+            }
+            Err(e) if !self.shared.is_up() => {
+                self.local().access.get(hash).cloned().map(Some).ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn spend_refresh(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
@@ -518,13 +605,47 @@ impl Redis {
     }
 
     pub async fn person(&self, id: &str) -> Result<Option<Person>, StoreError> {
-        self.hget(&person_key(id), "data")
-            .await?
-            .map(|d| parse(&d))
-            .transpose()
+        let found = match self.hget(&person_key(id), "data").await {
+            Ok(d) => d.map(|d| parse::<Person>(&d)).transpose()?,
+            Err(e) if !self.shared.is_up() => {
+                return self.local().people.get(id).cloned().map(Some).ok_or(e);
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(p) = &found {
+            keep(&mut self.local().people, id, p.clone());
+        }
+        Ok(found)
     }
 
     pub async fn upstream_tokens(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
+        self.flush().await;
+        match self.read_upstream_tokens(id).await {
+            Ok(tokens) => {
+                let mut local = self.local();
+                match &tokens {
+                    Some(t) => keep(&mut local.upstream, id, t.clone()),
+                    None => {
+                        local.upstream.remove(id);
+                    }
+                }
+                Ok(tokens)
+            }
+            Err(e) if !self.shared.is_up() => {
+                let local = self.local();
+                local
+                    .pending_upstream
+                    .get(id)
+                    .or_else(|| local.upstream.get(id))
+                    .cloned()
+                    .map(Some)
+                    .ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn read_upstream_tokens(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
         let Some(sealed) = self.hget(&person_key(id), "tokens").await? else {
             return Ok(None);
         };
@@ -537,11 +658,32 @@ impl Redis {
             .map_err(|e| StoreError::Backend(format!("damaged Worksection tokens: {e}")))
     }
 
+    /// Saves renewed tokens; while Redis is down they wait on this replica
+    /// (which uses them meanwhile) and are written once it is back.
     pub async fn save_upstream_tokens(
         &self,
         id: &str,
         tokens: &TokenSet,
     ) -> Result<(), StoreError> {
+        match self.write_upstream_tokens(id, tokens).await {
+            Ok(()) => {
+                let mut local = self.local();
+                local.pending_upstream.remove(id);
+                keep(&mut local.upstream, id, tokens.clone());
+                Ok(())
+            }
+            Err(_) if !self.shared.is_up() => {
+                tracing::warn!("a renewed sign-in waits on this replica until Redis is back");
+                let mut local = self.local();
+                keep(&mut local.pending_upstream, id, tokens.clone());
+                keep(&mut local.upstream, id, tokens.clone());
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn write_upstream_tokens(&self, id: &str, tokens: &TokenSet) -> Result<(), StoreError> {
         let sealed = self.seal_tokens(id, tokens)?;
         self.set_if_exists(&person_key(id), "tokens", &sealed).await
     }
@@ -626,13 +768,40 @@ impl Redis {
     }
 
     pub async fn seen(&self, id: &str, at: i64) -> Result<(), StoreError> {
-        self.set_if_exists(&person_key(id), "last_seen", at.to_string().as_bytes())
+        match self
+            .set_if_exists(&person_key(id), "last_seen", at.to_string().as_bytes())
             .await
+        {
+            // A last-seen time missed while Redis is down is not worth keeping.
+            Err(_) if !self.shared.is_up() => Ok(()),
+            other => other,
+        }
     }
 
     // ---------------------------------------------------------------- audit
 
+    /// Appends to the audit log; while Redis is down the entry waits on
+    /// this replica (up to a bound) and is written once it is back.
     pub async fn audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        self.flush().await;
+        match self.write_audit(e).await {
+            Err(_) if !self.shared.is_up() => {
+                let mut local = self.local();
+                if local.pending_audit.len() < LOCAL_CAP {
+                    local.pending_audit.push(e.clone());
+                    Ok(())
+                } else {
+                    Err(StoreError::Backend(
+                        "Redis is down and this replica holds as many audit entries as it keeps"
+                            .to_owned(),
+                    ))
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn write_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
         let cap = AUDIT_CAP.to_string();
         let cap_person = AUDIT_CAP_PERSON.to_string();
         let _: i64 = self

@@ -45,7 +45,28 @@ impl RedisServer {
         }
     }
 
-    /// Starts it again on the same port, empty.
+    /// Stops it after saving its data (`SHUTDOWN SAVE`), so that
+    /// [`RedisServer::resume`] starts it again with the data kept, as a
+    /// Redis with persistence comes back.
+    pub fn stop_saving(&mut self) {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = s.write_all(b"SHUTDOWN SAVE\r\n");
+        }
+        if let Some(mut child) = self.child.take() {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port (empty after [`RedisServer::stop`],
+    /// with its data after [`RedisServer::stop_saving`]).
     pub fn resume(&mut self) {
         let child = Command::new("redis-server")
             .args([
