@@ -5,8 +5,9 @@ conformance suite's `server` command has no option for headers).
 It forwards method, path, headers and body to one upstream origin, adds
 `Authorization: Bearer <token>`, and streams the answer back as it
 arrives (server-sent events included). It stands where the server is: a
-`Host` or `Origin` naming the proxy's own address is rewritten to the
-server's, as if the tool had called the server directly; any other (a
+`Host` or `Origin` naming the proxy's own address (its port on
+`127.0.0.1`, `localhost` or `[::1]`) is rewritten to the server's, as if
+the tool had called the server directly; any other (a
 DNS-rebinding probe's `evil.example.com`) reaches the server unchanged,
 so its Host and Origin checks are what the tool sees. The token comes
 from a callable asked before each request, so it can renew itself the way
@@ -49,9 +50,9 @@ class BearerProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "authorization"}
                 headers["Authorization"] = f"Bearer {token()}"
                 for k in list(headers):
-                    if k.lower() == "host" and headers[k] == own_host:
+                    if k.lower() == "host" and headers[k] in own_hosts:
                         headers[k] = upstream_host
-                    elif k.lower() == "origin" and headers[k] == f"http://{own_host}":
+                    elif k.lower() == "origin" and headers[k] in {f"http://{h}" for h in own_hosts}:
                         headers[k] = f"http://{upstream_host}"
                 conn = http.client.HTTPConnection(*target, timeout=120)
                 try:
@@ -83,8 +84,9 @@ class BearerProxy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        own_host = f"127.0.0.1:{self.server.server_address[1]}"
-        self.base = f"http://{own_host}"
+        own_port = self.server.server_address[1]
+        own_hosts = {f"{name}:{own_port}" for name in ("127.0.0.1", "localhost", "[::1]")}
+        self.base = f"http://127.0.0.1:{own_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):

@@ -8,6 +8,18 @@ Session fixtures start one simulator (demo dataset, no rate limit) and one
 `worksection-mcp serve` over streamable HTTP against it; both are stopped at
 the end. Logs go to tests/e2e/out/. Expectations come from the simulator's
 admin API through `AdminApi`, never from the server's code.
+
+With WS_E2E_TOPOLOGY=replicas (scripts/test's third pass), the session-wide
+`server` is the replicated topology of issue 24 instead (replicas.py):
+Redis, three team-mode replicas (`--team --redis-url ... --team-admin-key`,
+so answers are the whole account's, as the tests expect) and nginx in front,
+reached through a loopback proxy that adds a team-mode bearer token (the
+account's owner, signed in once through the simulator's OAuth). Every test
+that uses `server` (`mcp` and everything built on it) then goes through the
+load balancer. Tests that start their own servers would only repeat the
+other passes, so that pass deselects them by itself: a test is kept only if
+`server` is among its fixtures (or it is marked `last`, the secrets scan of
+what the pass wrote); `pytest_collection_modifyitems` below says so.
 """
 
 from __future__ import annotations
@@ -31,13 +43,18 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 import helpers
-from processes import QUIRKS, QUIRKS_OFF, simulator_process, stop_process
+from processes import QUIRKS, QUIRKS_OFF, free_port, simulator_process, stop_process
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-# Each pass writes its logs to a folder of its own (out/plain, out/quirks),
-# so that the two passes can run at the same time (scripts/test).
-OUT = HERE / "out" / ("quirks" if QUIRKS else "plain")
+# `single` (one `worksection-mcp serve`) or `replicas` (see above).
+TOPOLOGY = os.environ.get("WS_E2E_TOPOLOGY", "single")
+if TOPOLOGY not in ("single", "replicas"):
+    raise SystemExit(f"WS_E2E_TOPOLOGY={TOPOLOGY!r}: expected `single` or `replicas`")
+REPLICATED = TOPOLOGY == "replicas"
+# Each pass writes its logs to a folder of its own (out/plain, out/quirks,
+# out/replicas), so that the passes can run at the same time (scripts/test).
+OUT = HERE / "out" / ("quirks" if QUIRKS else "replicas" if REPLICATED else "plain")
 # Spread over pytest-xdist's workers (scripts/test runs `-n`; pytest.ini
 # keeps each file on one worker), every worker has its own session-wide
 # simulator and servers, whose logs carry the worker's name.
@@ -119,24 +136,42 @@ def pytest_sessionfinish(session, exitstatus):
 
 # The sweeps' counts (test_sweep.py records them with `record_property`),
 # gathered from the reports, so that they arrive from xdist's workers too.
+# Likewise what test_replicas.py's clients saw (calls, errors, upstream
+# requests), recorded as `replicas`.
 _SWEEP_COUNTS: list[str] = []
+_REPLICAS_SEEN: list[str] = []
 
 
 def pytest_runtest_logreport(report):
     if report.when == "call":
         _SWEEP_COUNTS.extend(str(v) for k, v in report.user_properties if k == "sweep")
+        _REPLICAS_SEEN.extend(str(v) for k, v in report.user_properties if k == "replicas")
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _SWEEP_COUNTS:
-        terminalreporter.section("sweep: calls and validations")
-        for line in _SWEEP_COUNTS:
-            terminalreporter.line(line)
+    for title, lines in (("sweep: calls and validations", _SWEEP_COUNTS), ("replicas: what the clients saw", _REPLICAS_SEEN)):
+        if lines:
+            terminalreporter.section(title)
+            for line in lines:
+                terminalreporter.line(line)
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `last` run after all the others (the secrets scan reads
-    every file the others wrote); the order is otherwise unchanged."""
+    every file the others wrote); the order is otherwise unchanged.
+
+    Through the replicas (WS_E2E_TOPOLOGY=replicas), only the tests that
+    use the session-wide `server` (directly or through a fixture such as
+    `mcp`) are kept, and those marked `last`: the others start servers of
+    their own, which that pass would only run a second time."""
+    if REPLICATED:
+        kept, dropped = [], []
+        for item in items:
+            uses = "server" in getattr(item, "fixturenames", ())
+            (kept if uses or item.get_closest_marker("last") else dropped).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
     items.sort(key=lambda item: item.get_closest_marker("last") is not None)
 
 
@@ -196,10 +231,17 @@ class Sim:
         urllib.request.urlopen(req, timeout=10).close()
 
 
+# Through the replicas, the load balancer's port, chosen before the
+# simulator starts: its OAuth app has to accept the callback there.
+LB_PORT = free_port() if REPLICATED else None
+
+
 @pytest.fixture(scope="session")
 def sim(binaries):
     OUT.mkdir(parents=True, exist_ok=True)
     args = ("--port", "0", "--rps", "0", "--dataset", "demo")
+    if REPLICATED:
+        args += ("--redirect-uri", f"http://127.0.0.1:{LB_PORT}/oauth/worksection/callback")
     with simulator_process(binaries["sim"], session_log("sim"), *args, timeout=READY_TIMEOUT) as (proc, info):
         if info is None:
             pytest.exit(f"the simulator did not start; see {session_log('sim')}", returncode=2)
@@ -315,9 +357,30 @@ def workdir(tmp_path_factory):
 EARLIER_BASETEMP = os.environ.get("E2E_EARLIER_BASETEMP")
 
 
+class ReplicatedServer:
+    """The `server` of the replicas pass: the bearer proxy's /mcp in front
+    of nginx, three replicas and Redis (`topology`, replicas.py)."""
+
+    def __init__(self, topology, proxy, person):
+        self.topology = topology
+        self.proxy = proxy
+        self.person = person
+        self.url = f"{proxy.base}/mcp"
+        self.label = "a team through three replicas"
+
+    def alive(self) -> bool:
+        return self.topology.alive()
+
+    def log(self) -> str:
+        return self.topology.log()
+
+
 @pytest.fixture(scope="session")
-def server(binaries, sim, workdir) -> HttpServer:
+def server(binaries, sim, workdir):
     OUT.mkdir(parents=True, exist_ok=True)
+    if REPLICATED:
+        yield from _replicated_server(binaries, sim, workdir)
+        return
     log_path = session_log("server-http")
     log = open(log_path, "w")
     proc = subprocess.Popen(
@@ -337,6 +400,30 @@ def server(binaries, sim, workdir) -> HttpServer:
     finally:
         stop_process(proc)
         log.close()
+
+
+def _replicated_server(binaries, sim, workdir):
+    import replicas
+    from bearer_proxy import BearerProxy
+
+    missing = replicas.missing_tools()
+    if missing:
+        pytest.exit(f"the replicas pass needs Debian's {' and '.join(missing)} (apt-get install {' '.join(missing)})",
+                    returncode=2)
+    # Logs named server-replicas-*: the secrets scan (test_secrets.py) counts them as server logs.
+    name = f"server-replicas{'-' + WORKER if WORKER else ''}"
+    try:
+        # The replicas' file caches in `workdir`, as the single server's
+        # (test_tools.py looks there; the secrets scan reads them).
+        with replicas.topology(binaries, sim.info, LB_PORT, name=name, admin=True, files=workdir) as topo:
+            person = replicas.sign_in(topo.base, replicas.owner_email(AdminApi(sim.account_url, sim.api_key)))
+            proxy = BearerProxy(topo.base, person.token)
+            try:
+                yield ReplicatedServer(topo, proxy, person)
+            finally:
+                proxy.close()
+    except AssertionError as e:
+        pytest.exit(f"the replicated topology did not start: {e}", returncode=2)
 
 
 # --------------------------------------------------------------- MCP clients

@@ -59,12 +59,19 @@ use worksection::{Action, Client};
 use crate::cache::ResponseCache;
 use crate::error::ToolError;
 use crate::file_cache::{CachedFile, FileCache};
+use crate::shared::SharedSpace;
+
+/// How much longer than the client's request timeout a shared fetch's lock
+/// lives: time to store the answer and release it.
+const LOCK_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// One Worksection account, as the tools see it.
 pub struct Account {
     client: Client,
     cache: ResponseCache,
     files: FileCache,
+    /// The person's space in the store replicas share, when there is one.
+    shared: Option<SharedSpace>,
     started: Instant,
     /// Where the account's data comes from, for people: "demo" or the URL.
     label: String,
@@ -76,9 +83,26 @@ impl Account {
             client,
             cache,
             files,
+            shared: None,
             started: Instant::now(),
             label,
         }
+    }
+
+    /// Shares this account's answers, pages and offloaded answers with the
+    /// other replicas of a team server through one person's `space` (see
+    /// [`crate::cache`]). A fetch holds its lock for a little over the
+    /// client's request timeout.
+    pub fn with_shared(mut self, space: SharedSpace) -> Self {
+        let lock_ttl = self.client.request_timeout() + LOCK_MARGIN;
+        self.cache = self.cache.with_shared(space.clone(), lock_ttl);
+        self.shared = Some(space);
+        self
+    }
+
+    /// The person's space in the shared store, when replicas share one.
+    pub fn shared(&self) -> Option<&SharedSpace> {
+        self.shared.as_ref()
     }
 
     pub fn client(&self) -> &Client {
@@ -118,10 +142,14 @@ impl Account {
     {
         let key = key(&action)?;
         note_used(&key);
-        let c = self.client.clone();
+        let c = &self.client;
         Ok(self
             .cache
-            .get_or_fetch(key, || async move { c.send(&action).await })
+            .get_or_fetch_kept(
+                key,
+                || c.send_keeping_body(&action),
+                |body| c.read_kept(&action, body),
+            )
             .await?)
     }
 
@@ -132,7 +160,11 @@ impl Account {
         A::Answer: Sync,
     {
         let key = key(action).ok()?;
-        let found = self.cache.peek(&key).await;
+        let c = &self.client;
+        let found = self
+            .cache
+            .peek_kept(&key, |body| c.read_kept(action, body))
+            .await;
         if found.is_some() {
             note_used(&key);
         }

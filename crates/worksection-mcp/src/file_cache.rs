@@ -9,6 +9,27 @@
 //! steer a write. Concurrent requests for one file download it once (a
 //! `moka` cache's `try_get_with`); after each download the folder is swept
 //! back under its total size.
+//!
+//! Replicas of a team server (`--redis-url`) do not share files: the bytes
+//! stay on each replica's disk and nothing of the index goes to Redis.
+//! Why:
+//! - Size. A file is up to `MAX_FILE_SIZE_MB` (10 MB by default, up to a
+//!   GB) and a person's folder up to `FILE_CACHE_MAX_MB` (500 MB); Redis
+//!   keeps everything in memory, sized for what the replicas must agree on
+//!   (sign-ins, the pace, answers and pages of kilobytes). A cap small
+//!   enough for that memory (a megabyte or so) would leave out most of the
+//!   files worth keeping (scans, PDFs, spreadsheets).
+//! - The cost of not sharing is bounded and small. A file id's bytes never
+//!   change (an upload is a new id), so a replica's copy is never stale;
+//!   what a second replica pays is one download, the first time it is
+//!   asked for that file within the retention, so at most one request per
+//!   replica per file, paced with the account's other requests.
+//! - An index without the bytes saves nothing: a replica that learns a
+//!   file's name, type and size still has to download it to answer, and
+//!   those facts come from the bytes.
+//! So what differs between replicas is only the images `resources/list`
+//! shows as viewed recently (each replica's own); reading one on another
+//! replica downloads it there.
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -30,7 +30,9 @@
 //! Team mode ([`team`], behind the `team` feature): one server for a
 //! company, each person signed in as themselves through the
 //! `worksection-team` crate's authorization server, with an account (and
-//! caches) of their own.
+//! caches) of their own. Replicas of a team server share the caches, pages
+//! and offloaded answers of each person through [`shared`] (Redis, with
+//! `--redis-url`).
 
 mod account;
 mod activity;
@@ -53,9 +55,12 @@ mod open;
 mod output;
 mod paging;
 mod prompts;
+#[cfg(all(test, feature = "team"))]
+mod replicas;
 mod resources;
 mod server;
 mod shape;
+pub mod shared;
 #[cfg(feature = "team")]
 pub mod team;
 mod tokens;

@@ -10,6 +10,14 @@
 //! nothing else, so no upstream text ever steers a path. Files older than
 //! the retention are removed, and after every write the oldest go until
 //! the folder holds at most `max_files` files and `max_bytes` bytes.
+//!
+//! Between replicas of a team server ([`OffloadStore::with_shared`]), each
+//! answer is also stored in the person's shared space
+//! (`offload:{person}:{id}`, compressed, with the retention as its TTL,
+//! unless over [`OFFLOAD_SHARED_CAP`] compressed), so any replica reads it
+//! back: its info, its chunks and its resource. A read looks on this
+//! replica's disk first, then in the shared store; the disk copy keeps
+//! a replica's own answers readable while the store is down.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -21,6 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::disk::Disk;
 use crate::error::ToolError;
+use crate::shared::SharedSpace;
 
 /// How long an offloaded answer is kept, and how many files and bytes
 /// the offload folder may hold.
@@ -28,15 +37,19 @@ pub(crate) const OFFLOAD_RETENTION: Duration = Duration::from_secs(24 * 3600);
 pub(crate) const OFFLOAD_MAX_FILES: usize = 200;
 pub(crate) const OFFLOAD_MAX_BYTES: u64 = 256 << 20;
 
+/// Most bytes of one offloaded answer in the shared store, compressed.
+pub const OFFLOAD_SHARED_CAP: usize = 8 << 20;
+
 /// How a stored answer's resource is addressed.
 pub const OFFLOAD_URI_PREFIX: &str = "worksection://offload/";
 
 /// The facts of one stored answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Offloaded {
     pub response_id: String,
     pub size_bytes: u64,
     pub sha256: String,
+    #[serde(skip_deserializing, default = "json_mime")]
     pub mime_type: &'static str,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -58,13 +71,21 @@ pub struct Chunk {
 
 pub struct OffloadStore {
     disk: Disk,
+    shared: Option<SharedSpace>,
 }
 
 impl OffloadStore {
     pub fn new(dir: PathBuf, retention: Duration, max_files: usize, max_bytes: u64) -> Self {
         Self {
             disk: Disk::new(dir, retention, max_files, max_bytes),
+            shared: None,
         }
+    }
+
+    /// Also keeps every answer in the person's shared `space`.
+    pub fn with_shared(mut self, space: Option<SharedSpace>) -> Self {
+        self.shared = space;
+        self
     }
 
     /// The folder beside a file cache folder: `<folder>.offload`.
@@ -83,12 +104,22 @@ impl OffloadStore {
     /// Stores `json` under a new random id.
     pub async fn put(&self, json: &[u8]) -> Result<Offloaded, ToolError> {
         let id = random_id().map_err(|e| failed("choose a name for", &e))?;
-        self.disk
-            .write(&name(&id), json)
-            .await
-            .map_err(|e| failed("write", &e))?;
-        self.disk.sweep().await;
-        Ok(self.facts(&id, json, SystemTime::now()))
+        let now = SystemTime::now();
+        let on_disk = self.disk.write(&name(&id), json).await;
+        let shared = match &self.shared {
+            Some(space) => {
+                let key = space.key("offload", &id);
+                let ttl = self.disk.retention();
+                space.put(&key, json, now, ttl, OFFLOAD_SHARED_CAP).await
+            }
+            None => false,
+        };
+        match on_disk {
+            Ok(()) => self.disk.sweep().await,
+            Err(e) if !shared => return Err(failed("write", &e)),
+            Err(e) => tracing::warn!(error = %e, "an offloaded answer is in the shared store only"),
+        }
+        Ok(self.facts(&id, json, now))
     }
 
     /// The facts of a stored answer.
@@ -127,7 +158,14 @@ impl OffloadStore {
                 "not an offloaded answer's id (32 hex digits, as `response_id` in the answer that was offloaded)",
             ));
         }
-        self.disk.read(&name(response_id)).await.ok_or_else(|| {
+        if let Some(found) = self.disk.read(&name(response_id)).await {
+            return Ok(found);
+        }
+        let shared = match &self.shared {
+            Some(space) => space.get(&space.key("offload", response_id)).await,
+            None => None,
+        };
+        shared.map(|u| (u.bytes, u.made)).ok_or_else(|| {
             ToolError::NotFound(format!(
                 "No offloaded answer {response_id}: it expired or was removed to keep the folder small; call the tool again for a fresh answer."
             ))
@@ -144,12 +182,16 @@ impl OffloadStore {
             response_id: id.to_owned(),
             size_bytes: bytes.len() as u64,
             sha256: hex::encode(Sha256::digest(bytes)),
-            mime_type: "application/json",
+            mime_type: json_mime(),
             created_at: created,
             expires_at: expires,
             resource_uri: format!("{OFFLOAD_URI_PREFIX}{id}"),
         }
     }
+}
+
+fn json_mime() -> &'static str {
+    "application/json"
 }
 
 /// The file of a stored answer.

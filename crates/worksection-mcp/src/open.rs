@@ -155,18 +155,29 @@ pub(crate) fn account(
     label: String,
     folder: &str,
 ) -> Arc<Account> {
+    shared_account(settings, client, label, folder, None)
+}
+
+/// [`account`], sharing its answers, pages and offloads with the other
+/// replicas of a team server through `shared` when given.
+pub(crate) fn shared_account(
+    settings: &Settings,
+    client: Client,
+    label: String,
+    folder: &str,
+    shared: Option<crate::shared::SharedSpace>,
+) -> Arc<Account> {
     let files = FileCache::new(
         settings.file_cache_root.join(folder),
         settings.file_retention,
         settings.max_file_bytes,
         settings.file_cache_max_bytes,
     );
-    Arc::new(Account::new(
-        client,
-        ResponseCache::new(settings.cache_ttl),
-        files,
-        label,
-    ))
+    let account = Account::new(client, ResponseCache::new(settings.cache_ttl), files, label);
+    Arc::new(match shared {
+        Some(space) => account.with_shared(space),
+        None => account,
+    })
 }
 
 /// Every account signed in with OAuth2 (or the one asked for), each with

@@ -15,6 +15,7 @@
 //! answer for the next pages and offloads it to disk: see `paging` and
 //! `offload`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rmcp::model::{CallToolResult, ContentBlock};
@@ -143,13 +144,17 @@ pub enum Truncation {
 
 /// A list answer: `{summary fields…, total_count, returned_count,
 /// truncated, truncation_reason, next_cursor?, data: [...]}`.
-#[derive(Debug)]
+///
+/// Serialized (serde), it is the list as kept for its next pages between
+/// replicas (see `paging`), not an answer: answers are [`List::whole`] and
+/// [`page`].
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct List {
     /// Each item as the JSON text it is sent as.
     items: Vec<String>,
     /// How many items there were before `max_results`.
     total: usize,
-    key: &'static str,
+    key: Cow<'static, str>,
     max_results: Option<usize>,
     fields: Map<String, Value>,
 }
@@ -169,7 +174,7 @@ impl List {
         Self {
             total: items.len(),
             items,
-            key: "data",
+            key: Cow::Borrowed("data"),
             max_results: None,
             fields: Map::new(),
         }
@@ -178,7 +183,7 @@ impl List {
     /// Names the list something more telling than `data` (the answer's
     /// other fields then describe what the list belongs to).
     pub fn key(mut self, key: &'static str) -> Self {
-        self.key = key;
+        self.key = Cow::Borrowed(key);
         self
     }
 
@@ -234,7 +239,7 @@ impl List {
         };
         let mut body = self.head(self.items.len(), reason);
         body.insert(
-            self.key.into(),
+            self.key.to_string(),
             Value::Array(self.values(0..self.items.len())),
         );
         body
@@ -253,7 +258,7 @@ impl List {
         if head.len() > 2 {
             out.push(',');
         }
-        out.push_str(&Value::String(self.key.to_owned()).to_string());
+        out.push_str(&Value::String(self.key.to_string()).to_string());
         out.push_str(":[");
         for (i, item) in self.items.iter().enumerate() {
             if i > 0 {
@@ -317,7 +322,7 @@ pub fn page(
     // The answer without items, every count at its widest: an upper bound.
     let mut skeleton = list.head(list.total, Truncation::MaxResults);
     skeleton.extend(extra.clone());
-    skeleton.insert(list.key.into(), json!([]));
+    skeleton.insert(list.key.to_string(), json!([]));
     let skeleton = Value::Object(skeleton).to_string();
     let base_tokens = tokens::estimate(&skeleton) + 2;
     let base_bytes = skeleton.len() * 2 + escape_overhead(&skeleton) + 2 + *RESULT_ENVELOPE + 64;
@@ -371,7 +376,7 @@ pub fn page(
             json!([{"item": s, "why": "larger than the answer budget on its own; read it in the offloaded answer (read_offloaded_response_text)"}]),
         );
     }
-    body.insert(list.key.into(), Value::Array(list.values(first..end)));
+    body.insert(list.key.to_string(), Value::Array(list.values(first..end)));
     Page {
         body,
         next: by_page.then_some(end),

@@ -14,19 +14,31 @@
 //! `response_id`, its size and SHA-256, and a `resource_link` block to
 //! `worksection://offload/{id}`. An object answer over the budget is
 //! replaced by a short account of what it holds and where to read it.
+//!
+//! Between replicas of a team server ([`Responder::with_shared`]), a walk
+//! is also kept in the person's shared space (`walk:{person}:{id}`, its
+//! JSON compressed, for [`WALK_TTL`], unless over [`WALK_SHARED_CAP`]
+//! compressed), so a cursor given out by one replica reads its next page
+//! on another, byte for byte the page the first would have given: the
+//! page is cut from the same kept list. The local cache stays in front; a
+//! walk read from the shared store is kept locally for what is left of its
+//! TTL.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
+use moka::Expiry;
 use moka::future::Cache;
 use moka::policy::EvictionPolicy;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::error::ToolError;
 use crate::offload::{Chunk, OffloadStore, Offloaded};
 use crate::output::{self, Answer, List, RESPONSE_BUDGET};
+use crate::shared::SharedSpace;
 use crate::tokens;
 
 /// How long a walk's pages are kept after its first page.
@@ -35,6 +47,8 @@ pub const WALK_TTL: Duration = Duration::from_secs(15 * 60);
 const MAX_WALKS: usize = 32;
 /// Most bytes of items kept across walks.
 const MAX_WALK_BYTES: usize = 96 << 20;
+/// Most bytes of one walk in the shared store, compressed.
+pub const WALK_SHARED_CAP: usize = 8 << 20;
 
 /// The paging arguments every list tool takes.
 #[derive(Debug, Default, Clone)]
@@ -79,11 +93,25 @@ impl PageArgs {
 }
 
 /// A list kept for its next pages.
+#[derive(Serialize, Deserialize)]
 struct Walk {
     tool: String,
     args: JsonObject,
     list: List,
     offload: Option<Offloaded>,
+    /// How long it is kept here (all of [`WALK_TTL`], or what is left of it
+    /// for a walk read from the shared store).
+    #[serde(skip)]
+    ttl: Duration,
+}
+
+/// Each walk expires after its own TTL.
+struct WalkFor;
+
+impl Expiry<String, Arc<Walk>> for WalkFor {
+    fn expire_after_create(&self, _: &String, w: &Arc<Walk>, _: Instant) -> Option<Duration> {
+        Some(w.ttl)
+    }
 }
 
 impl Walk {
@@ -103,6 +131,7 @@ pub struct Responder {
     budget: usize,
     offload: OffloadStore,
     walks: Cache<String, Arc<Walk>>,
+    shared: Option<SharedSpace>,
 }
 
 impl Responder {
@@ -113,12 +142,42 @@ impl Responder {
             // The least recently read walk goes first (a new walk is always
             // taken in, whatever else was read often).
             walks: Cache::builder()
-                .time_to_live(WALK_TTL)
+                .expire_after(WalkFor)
                 .max_capacity(MAX_WALK_BYTES as u64)
                 .weigher(|_, w: &Arc<Walk>| w.weight())
                 .eviction_policy(EvictionPolicy::lru())
                 .build(),
+            shared: None,
         }
+    }
+
+    /// Also keeps every walk in the person's shared `space`, and the
+    /// offloaded answers too.
+    pub fn with_shared(mut self, space: Option<SharedSpace>) -> Self {
+        self.offload = self.offload.with_shared(space.clone());
+        self.shared = space;
+        self
+    }
+
+    /// The walk `id`, kept here or (between replicas) in the shared store.
+    async fn walk(&self, id: &str) -> Option<Arc<Walk>> {
+        if let Some(walk) = self.walks.get(id).await {
+            return Some(walk);
+        }
+        let space = self.shared.as_ref()?;
+        let found = space.get(&space.key("walk", id)).await?;
+        let left = WALK_TTL.saturating_sub(found.age());
+        let mut walk: Walk = match serde_json::from_slice(&found.bytes) {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "a shared walk did not read");
+                return None;
+            }
+        };
+        walk.ttl = left;
+        let walk = Arc::new(walk);
+        self.walks.insert(id.to_owned(), walk.clone()).await;
+        Some(walk)
     }
 
     pub fn budget(&self) -> usize {
@@ -160,7 +219,7 @@ impl Responder {
                 format!("not a cursor this server gave out; {start_over}"),
             )
         })?;
-        let walk = self.walks.get(&id).await.ok_or_else(|| {
+        let walk = self.walk(&id).await.ok_or_else(|| {
             ToolError::argument(
                 "cursor",
                 format!(
@@ -219,7 +278,18 @@ impl Responder {
                 args,
                 list,
                 offload,
+                ttl: WALK_TTL,
             };
+            if let Some(space) = &self.shared {
+                match serde_json::to_vec(&walk) {
+                    Ok(json) => {
+                        let key = space.key("walk", &id);
+                        let now = std::time::SystemTime::now();
+                        space.put(&key, &json, now, WALK_TTL, WALK_SHARED_CAP).await;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "a walk could not be written for sharing"),
+                }
+            }
             self.walks.insert(id, Arc::new(walk)).await;
         }
         result

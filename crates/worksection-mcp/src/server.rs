@@ -73,10 +73,12 @@ impl WorksectionServer {
             OFFLOAD_MAX_FILES,
             OFFLOAD_MAX_BYTES,
         );
+        // Between replicas, pages and offloads follow the person.
+        let answers = Responder::new(budget_tokens, offload).with_shared(account.shared().cloned());
         Self {
             account,
             tools,
-            answers: Arc::new(Responder::new(budget_tokens, offload)),
+            answers: Arc::new(answers),
             activity: None,
             note: None,
         }

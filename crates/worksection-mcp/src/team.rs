@@ -14,12 +14,19 @@
 //! people of one Worksection account share that account's pace, served
 //! round-robin across them ([`worksection_team::AccountPace`]).
 //!
+//! Replicas (`--redis-url`): the person's [`Account`] is given their space
+//! of the shared store ([`crate::shared`]), so their answers and fetches
+//! (`cache`), cursors (`paging`) and offloaded answers (`offload`) follow
+//! them from replica to replica; files stay on each replica's disk
+//! (`file_cache`).
+//!
 //! Every tool call is written to the audit log (who, when, which tool,
 //! which ids, outcome, bytes; never content) and counted in the metrics.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -28,6 +35,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use rmcp::transport::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::{
+    SessionState, SessionStore, SessionStoreError,
+};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
@@ -41,6 +51,7 @@ use crate::account::Account;
 use crate::activity::Activity;
 use crate::config::{ConfigError, ServeArgs, Settings, Source, bad};
 use crate::server::WorksectionServer;
+use crate::shared::{SharedSpace, SharedStore};
 use crate::tools::Registry;
 use crate::transport::http;
 
@@ -336,7 +347,7 @@ impl TeamMcp {
         let account = self.account(viewer).await?;
         let activity = Arc::new(Activity::new());
         let mut server = WorksectionServer::with_budget(
-            account,
+            account.clone(),
             self.registry.clone(),
             self.settings.answers.max_answer_tokens,
         )
@@ -345,12 +356,18 @@ impl TeamMcp {
             server = server.with_note(ADMIN_KEY_NOTE);
         }
         tokio::spawn(audit(self.team.clone(), viewer.clone(), activity));
+        // Between replicas, sessions of earlier protocol versions are found
+        // by any replica (see `SharedSessions`).
+        let sessions = account.shared().map(|space| {
+            Arc::new(SharedSessions::new(space.clone(), &viewer.grant)) as Arc<dyn SessionStore>
+        });
         let service = http::mcp_service(
             server,
             &self.settings,
             self.local,
             self.shutdown.clone(),
             Arc::new(LocalSessionManager::default()),
+            sessions,
         );
         let mut servers = self.servers.lock().await;
         Ok(servers
@@ -394,14 +411,76 @@ impl TeamMcp {
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
         let label = format!("{} ({})", viewer.name, viewer.email);
-        let account = crate::open::account(
+        // Between replicas (`--redis-url`), the person's answers, pages and
+        // offloads live in their space of the shared store.
+        let shared = self
+            .team
+            .shared()
+            .map(|s| SharedSpace::new(Arc::new(s.clone()) as Arc<dyn SharedStore>, &viewer.person));
+        let account = crate::open::shared_account(
             &self.settings,
             client,
             label,
             &format!("team/{}", folder(&viewer.person)),
+            shared,
         );
         accounts.insert(viewer.person.clone(), account.clone());
         Ok(account)
+    }
+}
+
+/// How long a session of an earlier protocol version is kept for other
+/// replicas to take up, and the most bytes its state may take (it is the
+/// client's `initialize` parameters).
+const SESSION_TTL: Duration = Duration::from_secs(24 * 3600);
+const SESSION_CAP: usize = 64 << 10;
+
+/// The sessions of one grant's MCP server in the person's shared space
+/// (`session:{person}:{grant}/{session id}`): what rmcp keeps of a session
+/// (the client's `initialize` parameters) for another replica to replay
+/// when the client's next request lands there. A session the store does
+/// not know (expired, never stored, or the store is down) is answered 404,
+/// and the client starts a new one, as the specification says.
+pub(crate) struct SharedSessions {
+    space: SharedSpace,
+    grant: String,
+}
+
+impl SharedSessions {
+    pub(crate) fn new(space: SharedSpace, grant: &str) -> Self {
+        Self {
+            space,
+            grant: grant.to_owned(),
+        }
+    }
+
+    fn key(&self, session: &str) -> String {
+        self.space
+            .key("session", &format!("{}/{session}", self.grant))
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SharedSessions {
+    async fn load(&self, session: &str) -> Result<Option<SessionState>, SessionStoreError> {
+        let Some(found) = self.space.get(&self.key(session)).await else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&found.bytes).ok())
+    }
+
+    async fn store(&self, session: &str, state: &SessionState) -> Result<(), SessionStoreError> {
+        let json = serde_json::to_vec(state)?;
+        let now = std::time::SystemTime::now();
+        self.space
+            .put(&self.key(session), &json, now, SESSION_TTL, SESSION_CAP)
+            .await;
+        Ok(())
+    }
+
+    async fn delete(&self, session: &str) -> Result<(), SessionStoreError> {
+        self.space.forget(&self.key(session)).await;
+        Ok(())
     }
 }
 

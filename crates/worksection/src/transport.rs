@@ -50,6 +50,18 @@ enum Outcome<T> {
 impl Client {
     /// Sends `action` and reads its answer.
     pub async fn send<A: Action>(&self, action: &A) -> Result<A::Answer, Error> {
+        self.send_keeping_body(action)
+            .await
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`Self::send`], and the body the answer was read from: what a cache
+    /// shared between processes keeps, to read again with
+    /// [`Self::read_kept`] (which gives exactly what this call gave).
+    pub async fn send_keeping_body<A: Action>(
+        &self,
+        action: &A,
+    ) -> Result<(A::Answer, Bytes), Error> {
         if A::USER_ONLY {
             self.require_user(A::NAME)?;
         }
@@ -71,14 +83,30 @@ impl Client {
                         }
                         (Ok(answer), problems) => {
                             self.note_decoded(key, problems);
-                            Read::Done(Ok(answer))
+                            Read::Done(Ok((answer, body)))
                         }
-                        (other, _) => Read::Done(other),
+                        (Err(e), _) => Read::Done(Err(e)),
                     },
                 }
             }
         })
         .await
+    }
+
+    /// Reads `action`'s answer from a body kept by
+    /// [`Self::send_keeping_body`], by the same lenient decode, noting its
+    /// decode problems under the request's key as a fresh answer's are.
+    pub fn read_kept<A: Action>(&self, action: &A, body: &Bytes) -> Result<A::Answer, Error> {
+        let key = Params::of(action)?.key(A::NAME);
+        let (answer, problems) = collect_problems(|| A::read(body));
+        let answer = answer?;
+        self.note_decoded(key, problems);
+        Ok(answer)
+    }
+
+    /// How long one attempt of a request may take.
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.timeout
     }
 
     /// Sends a file action and returns the response once it carries a file

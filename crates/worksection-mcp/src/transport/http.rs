@@ -22,6 +22,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
+use rmcp::transport::streamable_http_server::session::SessionStore;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use sha2::{Digest, Sha256};
@@ -60,7 +61,14 @@ pub fn router_with_sessions(
     let mut service = |server: &WorksectionServer| {
         let manager = Arc::new(LocalSessionManager::default());
         sessions.push(manager.clone());
-        mcp_service(server.clone(), settings, local, shutdown.clone(), manager)
+        mcp_service(
+            server.clone(),
+            settings,
+            local,
+            shutdown.clone(),
+            manager,
+            None,
+        )
     };
     for (i, (key, server)) in servers.iter().enumerate() {
         if i == 0 {
@@ -82,13 +90,19 @@ pub fn router_with_sessions(
 }
 
 /// One account's MCP endpoint: rmcp's streamable HTTP service with the
-/// Host and Origin checks.
+/// Host and Origin checks. With `session_store` (replicas of a team
+/// server), a session of an earlier protocol version begun on another
+/// replica is found there and taken up here (rmcp replays its `initialize`);
+/// without one, or when the store does not know it, an unknown session is
+/// answered `404 Not Found`, on which the specification has the client
+/// start a new session, as the SDK clients do by themselves.
 pub(crate) fn mcp_service(
     server: WorksectionServer,
     settings: &Settings,
     local: SocketAddr,
     shutdown: CancellationToken,
     sessions: Arc<LocalSessionManager>,
+    session_store: Option<Arc<dyn SessionStore>>,
 ) -> StreamableHttpService<WorksectionServer, LocalSessionManager> {
     let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1", "[::1]"]
         .into_iter()
@@ -102,11 +116,12 @@ pub(crate) fn mcp_service(
         format!("http://[::1]:{port}"),
     ];
     origins.extend(settings.allowed_origins.iter().cloned());
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts)
         .with_allowed_origins(origins)
         .with_max_request_body_bytes(MAX_REQUEST_BYTES)
         .with_cancellation_token(shutdown);
+    config.session_store = session_store;
     StreamableHttpService::new(move || Ok(server.clone()), sessions, config)
 }
 
