@@ -43,7 +43,7 @@ pub(crate) enum Note {
 /// text of a record that is not an object.
 #[derive(Debug)]
 pub(crate) enum Record {
-    Object(Vec<(Key, String)>),
+    Object(Written),
     Other(String),
 }
 
@@ -51,11 +51,13 @@ impl Record {
     /// A value already in its compact shape, as a record.
     pub(crate) fn plain(v: &Value) -> Self {
         match v {
-            Value::Object(o) => Self::Object(
-                o.iter()
-                    .map(|(k, v)| (Key::Owned(k.clone()), v.to_string()))
-                    .collect(),
-            ),
+            Value::Object(o) => {
+                let mut w = Written::with_capacity(o.len(), 0);
+                for (k, v) in o {
+                    w.push(Key::Owned(k.clone()), &v.to_string());
+                }
+                Self::Object(w)
+            }
             other => Self::Other(other.to_string()),
         }
     }
@@ -63,11 +65,45 @@ impl Record {
     /// The record as JSON text.
     pub(crate) fn into_text(self) -> String {
         match self {
-            Self::Object(fields) => {
-                object_text(fields.iter().map(|(k, v)| (k.as_ref(), v.as_str())))
-            }
+            Self::Object(fields) => object_text(fields.iter()),
             Self::Other(text) => text,
         }
+    }
+}
+
+/// A record's fields as JSON text: their values one after another in one
+/// string, and each field's key with where its value lies in it. One
+/// allocation a record instead of one a field: 4,729 tasks are held so
+/// until their rows are written.
+#[derive(Debug)]
+pub(crate) struct Written {
+    text: String,
+    fields: Vec<(Key, usize, usize)>,
+}
+
+impl Written {
+    fn with_capacity(fields: usize, text: usize) -> Self {
+        Self {
+            text: String::with_capacity(text),
+            fields: Vec::with_capacity(fields),
+        }
+    }
+
+    fn push(&mut self, key: Key, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.fields.push((key, start, self.text.len()));
+    }
+
+    /// Each field's key and value.
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
+        self.fields
+            .iter()
+            .map(|(k, start, end)| (k.as_ref(), &self.text[*start..*end]))
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 
@@ -94,10 +130,10 @@ pub(crate) struct Table {
 }
 
 pub(crate) fn table(records: Vec<Record>) -> Table {
-    let objects: Option<Vec<&[(Key, String)]>> = records
+    let objects: Option<Vec<&Written>> = records
         .iter()
         .map(|r| match r {
-            Record::Object(fields) => Some(fields.as_slice()),
+            Record::Object(fields) => Some(fields),
             Record::Other(_) => None,
         })
         .collect();
@@ -109,12 +145,12 @@ pub(crate) fn table(records: Vec<Record>) -> Table {
         };
     };
     let first = objects[0];
-    let every: Vec<&(Key, String)> = first
+    let every: Vec<(&str, &str)> = first
         .iter()
         .filter(|(k, v)| {
             objects[1..]
                 .iter()
-                .all(|o| field(o, k).is_some_and(|w| same(v, w)))
+                .all(|o| o.get(k).is_some_and(|w| same(v, w)))
         })
         .collect();
     // Each column's place in a row, in the order the records name them.
@@ -125,7 +161,7 @@ pub(crate) fn table(records: Vec<Record>) -> Table {
     let mut order: Vec<String> = Vec::new();
     for o in &objects {
         for (k, _) in o.iter() {
-            if !columns.contains_key(k.as_ref()) {
+            if !columns.contains_key(k) {
                 columns.insert(k.to_string(), order.len());
                 order.push(k.to_string());
             }
@@ -137,7 +173,7 @@ pub(crate) fn table(records: Vec<Record>) -> Table {
         .collect();
     // Each record becomes its row at once, so the records and their rows
     // are never all held together.
-    let mut cells: Vec<Option<String>> = Vec::new();
+    let mut cells: Vec<Option<(usize, usize)>> = Vec::new();
     let items = records
         .into_iter()
         .map(|r| match r {
@@ -145,21 +181,21 @@ pub(crate) fn table(records: Vec<Record>) -> Table {
                 cells.clear();
                 cells.resize(order.len(), None);
                 let mut len = 2 + order.len();
-                for (k, v) in fields {
+                for (k, start, end) in &fields.fields {
                     if let Some(&at) = columns.get(k.as_ref())
                         && at != usize::MAX
                     {
-                        len += v.len();
-                        cells[at] = Some(v);
+                        len += end - start;
+                        cells[at] = Some((*start, *end));
                     }
                 }
                 let mut row = String::with_capacity(len + 4 * order.len());
                 row.push('[');
-                for (i, cell) in cells.iter_mut().enumerate() {
+                for (i, cell) in cells.iter().enumerate() {
                     if i > 0 {
                         row.push(',');
                     }
-                    row.push_str(cell.as_deref().unwrap_or("null"));
+                    row.push_str(cell.map_or("null", |(start, end)| &fields.text[start..end]));
                 }
                 row.push(']');
                 row
@@ -172,13 +208,6 @@ pub(crate) fn table(records: Vec<Record>) -> Table {
         every,
         columns: Some(order),
     }
-}
-
-fn field<'a>(fields: &'a [(Key, String)], key: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
 }
 
 /// Whether two values, as JSON text, are equal as values: the same text,
@@ -257,7 +286,7 @@ struct Out {
     /// A plain project: its id, which the parent writes as `project_id`.
     project_id: Option<String>,
     /// A record's own fields, not yet written (the top level only).
-    fields: Option<Vec<(Key, String)>>,
+    fields: Option<Written>,
 }
 
 impl Out {
@@ -316,14 +345,14 @@ impl Out {
 /// quote, the backslash and control characters (the short escapes where
 /// JSON has them, else `\u00xx`); everything else as it is.
 fn push_json_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    let mut rest = s;
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
-    {
-        out.push_str(&rest[..at]);
-        let b = rest.as_bytes()[at];
+    let mut start = 0;
+    for (at, b) in s.bytes().enumerate() {
+        if !ESCAPED[usize::from(b)] {
+            continue;
+        }
+        out.push_str(&s[start..at]);
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -339,11 +368,25 @@ fn push_json_string(out: &mut String, s: &str) {
                 out.push(char::from(HEX[usize::from(b & 0xf)]));
             }
         }
-        rest = &rest[at + 1..];
+        start = at + 1;
     }
-    out.push_str(rest);
+    out.push_str(&s[start..]);
     out.push('"');
 }
+
+/// The bytes a JSON string escapes: the quote, the backslash and control
+/// characters (one look-up a byte, as `serde_json` does).
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 /// An object's fields written as JSON text.
 fn object_text<'a>(fields: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> String {
@@ -622,7 +665,10 @@ impl<'a> ser::Serializer for Ser<'a> {
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Object<'a>, Error> {
-        Ok(self.object(len.unwrap_or(0)))
+        // A record with fields of its own (`flatten`) says no length: room
+        // for a task's usual fields at once, not grown four times.
+        let len = len.unwrap_or(if self.top { 16 } else { 4 });
+        Ok(self.object(len))
     }
 
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Object<'a>, Error> {
@@ -804,7 +850,14 @@ impl<'a> Object<'a> {
         let (text, fields) = if top {
             (
                 String::new(),
-                Some(fields.into_iter().map(|(k, v)| (k, v.text)).collect()),
+                Some({
+                    let len = fields.iter().map(|(_, v)| v.text.len()).sum();
+                    let mut written = Written::with_capacity(fields.len(), len);
+                    for (k, v) in fields {
+                        written.push(k, &v.text);
+                    }
+                    written
+                }),
             )
         } else {
             let text = object_text(fields.iter().map(|(k, v)| (k.as_ref(), v.text.as_str())));

@@ -370,7 +370,11 @@ fn refusal(kind: AuthKind, said: Option<ApiMessage>) -> Error {
 
 /// A list answer's `data` (absent means none).
 pub(crate) fn list<T: DeserializeOwned>(body: &Bytes) -> Result<Vec<T>, Error> {
-    Ok(decode::<Vec<T>>(body)?.data.unwrap_or_default())
+    let mut records = decode::<Vec<T>>(body)?.data.unwrap_or_default();
+    // Kept as long as the answer is cached: without the room a growing
+    // list leaves (up to as much again).
+    records.shrink_to_fit();
+    Ok(records)
 }
 
 /// A one-record answer's `data`. Worksection (and its SDKs, which take the

@@ -32,7 +32,7 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
 use serde_with::{DeserializeAs, Same};
 
-use super::common::{Minutes, Money, kind, within};
+use super::common::{Minutes, Money, in_strict_pass, kind, within};
 
 fn unreadable<E: de::Error>(v: &Value, expected: &str) -> E {
     E::custom(format!("invalid type: {}, expected {expected}", kind(v)))
@@ -190,6 +190,9 @@ pub(crate) struct Block;
 
 impl<'de, T: DeserializeOwned> DeserializeAs<'de, Option<T>> for Block {
     fn deserialize_as<D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+        if in_strict_pass() {
+            return d.deserialize_any(StrictBlock(PhantomData));
+        }
         match Value::deserialize(d)? {
             Value::Null | Value::Bool(false) => Ok(None),
             Value::Array(a) if a.is_empty() => Ok(None),
@@ -197,6 +200,91 @@ impl<'de, T: DeserializeOwned> DeserializeAs<'de, Option<T>> for Block {
             Value::String(s) if s.is_empty() => Ok(None),
             v => nested::<T, Same, D::Error>(&v).map(Some),
         }
+    }
+}
+
+/// A [`Block`] read in the strict pass, straight from the text: an object
+/// into its record, the forms of nothing as `None`; anything else (a
+/// block as a list, say) is an error, and the lenient read, which takes
+/// every form, reads the answer again.
+struct StrictBlock<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for StrictBlock<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object, or nothing")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        if b {
+            Err(E::invalid_type(de::Unexpected::Bool(b), &self))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            Err(E::invalid_type(de::Unexpected::Str(s), &self))
+        }
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        match seq.next_element::<de::IgnoredAny>()? {
+            None => Ok(None),
+            Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+        }
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = 0;
+        let record = T::deserialize(de::value::MapAccessDeserializer::new(Counted {
+            map,
+            entries: &mut entries,
+        }))?;
+        // `{}` is nothing, as PHP writes an empty array.
+        Ok((entries > 0).then_some(record))
+    }
+}
+
+/// A map's entries, counted as they are read.
+struct Counted<'a, A> {
+    map: A,
+    entries: &'a mut usize,
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for Counted<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let key = self.map.next_key_seed(seed)?;
+        *self.entries += usize::from(key.is_some());
+        Ok(key)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
     }
 }
 
@@ -333,6 +421,9 @@ impl<'de, T, As: for<'a> DeserializeAs<'a, T>> de::Visitor<'de> for Records<T, A
         })? {
             items.push(item);
         }
+        // Held as long as the answer is cached: no room for more (a task's
+        // subtasks would otherwise take room for four, at the least).
+        items.shrink_to_fit();
         Ok(Some(items))
     }
 
@@ -346,6 +437,7 @@ impl<'de, T, As: for<'a> DeserializeAs<'a, T>> de::Visitor<'de> for Records<T, A
             }
             items.push(Place::Key(key).read::<T, As, A::Error>(&item)?);
         }
+        items.shrink_to_fit();
         Ok(Some(items))
     }
 }
@@ -427,9 +519,48 @@ impl<'de> DeserializeAs<'de, Option<BTreeMap<String, String>>> for Tags {
     fn deserialize_as<D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+        if in_strict_pass() {
+            return d.deserialize_any(StrictTags);
+        }
         let tags: Option<BTreeMap<String, String>> =
             <Keyed<TagName> as DeserializeAs<'de, _>>::deserialize_as(d)?;
         Ok(tags.filter(|t| !t.is_empty()))
+    }
+}
+
+/// [`Tags`] read in the strict pass, straight from the text: the common
+/// form, tag id to name (`{"105554": "inner"}`), and the forms of none;
+/// any other form is an error, and the lenient read takes it.
+struct StrictTags;
+
+impl<'de> de::Visitor<'de> for StrictTags {
+    type Value = Option<BTreeMap<String, String>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("tags as id: name")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        match seq.next_element::<de::IgnoredAny>()? {
+            None => Ok(None),
+            Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+        }
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut tags = BTreeMap::new();
+        while let Some((id, name)) = map.next_entry::<String, String>()? {
+            tags.insert(id, name);
+        }
+        Ok((!tags.is_empty()).then_some(tags))
     }
 }
 
