@@ -29,6 +29,12 @@
 //! without one, the narrower request is made as usual, so a cold call never
 //! makes more requests than its tool declares (its `tools::Upstream`, the
 //! "upstream cost" column of TOOLS.md).
+//!
+//! Between replicas of a team server ([`Account::with_shared`]), the cache
+//! shares each answer's raw body through the person's space of the shared
+//! store, read back by [`worksection::Client::read_kept`]; a narrower
+//! question is then answered from a wider answer another replica fetched
+//! as it would be from one fetched here.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -27,6 +27,7 @@
 //! - An index without the bytes saves nothing: a replica that learns a
 //!   file's name, type and size still has to download it to answer, and
 //!   those facts come from the bytes.
+//!
 //! So what differs between replicas is only the images `resources/list`
 //! shows as viewed recently (each replica's own); reading one on another
 //! replica downloads it there.

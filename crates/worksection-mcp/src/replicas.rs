@@ -367,6 +367,7 @@ async fn with_redis_stopped_calls_still_answer() {
 /// on the other (rmcp replays its `initialize` from the shared store); one
 /// the store does not know is answered 404, the specification's word for
 /// "start a new session".
+#[cfg(feature = "demo")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_begun_on_one_replica_goes_on_on_the_other() {
     use axum::body::Body;

@@ -11,7 +11,7 @@
 //!
 //! [`SharedSpace`] is one person's part of it: every key is
 //! `{kind}:{person}:{rest}` (the handle adds `wsmcp:`), so nothing of one
-//! person is ever read for another. Values are [`pack`]ed: a version byte,
+//! person is ever read for another. Values are packed (`pack`): a version byte,
 //! the time they were made (milliseconds since the epoch, so a reader
 //! knows what is left of the TTL) and the bytes, deflate-compressed;
 //! anything over a caller's cap after compression is not stored (it stays
