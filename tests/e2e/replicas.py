@@ -202,6 +202,20 @@ class Replica:
     def get(self, path: str) -> tuple[int, bytes]:
         return http_get(self.base + path)
 
+    def post_status(self, path: str, token: str) -> tuple[int, bytes]:
+        """A JSON-RPC `ping` POSTed with a bearer token: the status and body."""
+        req = urllib.request.Request(
+            self.base + path, method="POST",
+            data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                     "Accept": "application/json, text/event-stream"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -300,8 +314,11 @@ class Nginx:
 
 
 class Topology:
-    def __init__(self, redis: Redis, replicas: list[Replica], lb: Nginx):
+    def __init__(self, redis: Redis, replicas: list[Replica], lb: Nginx, key: str):
         self.redis = redis
+        # The key every replica seals with (MCP_TEAM_KEY), which `team
+        # people` and `team revoke` need too.
+        self.key = key
         self.replicas = replicas
         self.lb = lb
         self.base = lb.base
@@ -365,7 +382,7 @@ def topology(binaries, sim_info: dict, lb_port: int, name: str = "replicas", adm
         lb = Nginx(folder / "nginx", lb_port, servers, name)
         lb.start()
         started.append(lb)
-        yield Topology(redis, servers, lb)
+        yield Topology(redis, servers, lb, key)
     finally:
         for part in reversed(started):
             part.stop()

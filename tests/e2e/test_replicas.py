@@ -27,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import subprocess
 import time
 import urllib.request
 
@@ -398,6 +400,30 @@ async def test_every_replica_restarted_keeps_sign_ins(binaries):
         w.person.renew()
         async with session(w.topo.url, w.person.access) as c:
             assert not (await c.call_tool("get_current_user", {})).is_error
+        # The administrator's commands read the same sign-ins from Redis:
+        # `team people` lists the person, `team revoke` signs them out on
+        # every replica at once.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MCP_", "WORKSECTION_"))}
+        env.update(MCP_REDIS_URL=w.topo.redis.url, MCP_TEAM_KEY=w.topo.key)
+
+        def team(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([str(binaries["mcp"]), "team", *args], env=env, capture_output=True,
+                                  text=True, timeout=60)
+
+        owner = replicas.owner_email(w.api)
+        out = team("people")
+        assert out.returncode == 0 and owner in out.stdout, out.stderr
+        out = team("revoke", owner)
+        assert out.returncode == 0, out.stderr
+        for r in w.topo.replicas:
+            status, _ = r.post_status("/mcp", w.person.access)
+            assert status == 401, f"replica {r.index} still takes a revoked token"
+        out = team("people")
+        assert out.returncode == 0 and "signed out" in out.stdout, out.stdout
+        wrong = dict(env, MCP_TEAM_KEY="0" * 64)
+        out = subprocess.run([str(binaries["mcp"]), "team", "people"], env=wrong, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode != 0 and "MCP_TEAM_KEY" in out.stderr, out.stderr
         # Neither Redis's password (in the URL) nor a token is in a log.
         logs = w.topo.log() + w.topo.lb.log_path.read_text(errors="replace")
         for secret in [w.topo.redis.password, *w.person.secrets]:

@@ -360,7 +360,7 @@ impl SharedAnswers {
             if let Some(found) = self.entry(key, ttl, read).await {
                 return Waited::Answer(found);
             }
-            match self.space.is_locked(lock).await {
+            match self.space.exists(lock).await {
                 Some(true) => {}
                 // The answer may have landed between the two reads.
                 Some(false) => {

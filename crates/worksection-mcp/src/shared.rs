@@ -211,8 +211,9 @@ impl SharedSpace {
         }
     }
 
-    /// Whether the lock `key` is held by anyone (`None`: the store failed).
-    pub(crate) async fn is_locked(&self, key: &str) -> Option<bool> {
+    /// Whether anything is kept under `key`, such as a lock held by anyone
+    /// (`None`: the store failed).
+    pub(crate) async fn exists(&self, key: &str) -> Option<bool> {
         match self.store.get(key).await {
             Ok(v) => Some(v.is_some()),
             Err(e) => {

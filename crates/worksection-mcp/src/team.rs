@@ -36,7 +36,7 @@ use axum::routing::{any, get};
 use rmcp::transport::StreamableHttpService;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::session::{
-    SessionState, SessionStore, SessionStoreError,
+    SessionManager, SessionState, SessionStore, SessionStoreError,
 };
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -358,16 +358,24 @@ impl TeamMcp {
         tokio::spawn(audit(self.team.clone(), viewer.clone(), activity));
         // Between replicas, sessions of earlier protocol versions are found
         // by any replica (see `SharedSessions`).
-        let sessions = account.shared().map(|space| {
-            Arc::new(SharedSessions::new(space.clone(), &viewer.grant)) as Arc<dyn SessionStore>
-        });
+        let manager = Arc::new(LocalSessionManager::default());
+        let sessions = account
+            .shared()
+            .map(|space| Arc::new(SharedSessions::new(space.clone(), &viewer.grant)));
+        if let Some(sessions) = &sessions {
+            tokio::spawn(
+                sessions
+                    .clone()
+                    .close_ended_elsewhere(Arc::downgrade(&manager), self.shutdown.child_token()),
+            );
+        }
         let service = http::mcp_service(
             server,
             &self.settings,
             self.local,
             self.shutdown.clone(),
-            Arc::new(LocalSessionManager::default()),
-            sessions,
+            manager,
+            sessions.map(|s| s as Arc<dyn SessionStore>),
         );
         let mut servers = self.servers.lock().await;
         Ok(servers
@@ -434,6 +442,8 @@ impl TeamMcp {
 /// client's `initialize` parameters).
 const SESSION_TTL: Duration = Duration::from_secs(24 * 3600);
 const SESSION_CAP: usize = 64 << 10;
+/// How often a replica looks for its sessions ended on another one.
+const SESSION_WATCH: Duration = Duration::from_secs(2);
 
 /// The sessions of one grant's MCP server in the person's shared space
 /// (`session:{person}:{grant}/{session id}`): what rmcp keeps of a session
@@ -457,6 +467,47 @@ impl SharedSessions {
     fn key(&self, session: &str) -> String {
         self.space
             .key("session", &format!("{}/{session}", self.grant))
+    }
+
+    /// Closes the sessions this replica holds once their record is gone
+    /// from the shared store: the client's DELETE reached another replica
+    /// (which forgot the record), or the record expired. Without this, a
+    /// session's GET stream here would stay open after the client ended
+    /// the session there. A session is closed only after its record was
+    /// seen (a session just made is stored a moment later), and only on
+    /// the store's own answer: a Redis that does not answer ends nothing.
+    async fn close_ended_elsewhere(
+        self: Arc<Self>,
+        manager: std::sync::Weak<LocalSessionManager>,
+        stop: CancellationToken,
+    ) {
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(SESSION_WATCH) => {}
+            }
+            let Some(manager) = manager.upgrade() else {
+                return;
+            };
+            let held: Vec<_> = manager.sessions.read().await.keys().cloned().collect();
+            seen.retain(|id| held.contains(id));
+            for id in held {
+                match self.space.exists(&self.key(&id)).await {
+                    Some(true) => {
+                        seen.insert(id);
+                    }
+                    Some(false) if seen.remove(&id) => {
+                        tracing::debug!("a session ended on another replica; closing it here");
+                        if let Err(e) = manager.close_session(&id).await {
+                            tracing::warn!(error = %e, "a session ended elsewhere could not be closed here");
+                        }
+                    }
+                    Some(false) => {}
+                    None => break,
+                }
+            }
+        }
     }
 }
 

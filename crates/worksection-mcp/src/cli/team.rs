@@ -1,12 +1,14 @@
 //! `worksection-mcp team people` and `team revoke`: the people signed in
-//! to a team server, read from its store (the server may be running).
+//! to a team server, read from its store (the server may be running):
+//! the embedded store under `--data-dir`, or, for replicas, the Redis they
+//! share (`--redis-url`, with the key the replicas seal with).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use worksection::{ExposeSecret, SecretString};
-use worksection_team::{KeySource, Store};
+use worksection_team::{KeySource, Shared, Store};
 
 /// Where the team server's store is, and its key (as `serve --team` has them).
 #[derive(Debug, Clone, Args)]
@@ -20,6 +22,9 @@ pub struct TeamStore {
     /// A file holding the store's key.
     #[arg(long, env = "MCP_TEAM_KEY_FILE")]
     team_key_file: Option<PathBuf>,
+    /// The Redis the replicas share, when the server runs as replicas.
+    #[arg(long, env = "MCP_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<SecretString>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,19 +40,13 @@ pub enum TeamAction {
     },
 }
 
-fn open(args: &TeamStore) -> Result<Store, String> {
+async fn open(args: &TeamStore) -> Result<Store, String> {
     let dir = match &args.data_dir {
         Some(d) => d.clone(),
         None => worksection_mcp::data_dir()
             .map_err(|e| e.to_string())?
             .join("team"),
     };
-    if !dir.join(worksection_team::STORE_FILE).exists() {
-        return Err(format!(
-            "There is no team store in {}; pass the --data-dir (MCP_DATA_DIR) that `serve --team` uses.",
-            dir.display()
-        ));
-    }
     let key = match (&args.team_key, &args.team_key_file) {
         (Some(k), _) if !k.expose_secret().trim().is_empty() => Some(KeySource::Value(
             SecretString::from(k.expose_secret().trim().to_owned()),
@@ -55,7 +54,54 @@ fn open(args: &TeamStore) -> Result<Store, String> {
         (_, Some(f)) => Some(KeySource::File(f.clone())),
         _ => None,
     };
+    let redis = args
+        .redis_url
+        .as_ref()
+        .map(|u| u.expose_secret().trim())
+        .filter(|u| !u.is_empty());
+    if let Some(url) = redis {
+        return open_shared(url, &dir, key).await;
+    }
+    if !dir.join(worksection_team::STORE_FILE).exists() {
+        return Err(format!(
+            "There is no team store in {}; pass the --data-dir (MCP_DATA_DIR) that `serve --team` uses, or the --redis-url (MCP_REDIS_URL) of its replicas.",
+            dir.display()
+        ));
+    }
     Store::open_embedded(&dir, key).map_err(|e| e.to_string())
+}
+
+/// The replicas' store in Redis. Unlike a replica, this command makes no
+/// key of its own: without the key the replicas seal with (given, or the
+/// key file they share in `dir`) it would only read nothing.
+async fn open_shared(
+    url: &str,
+    dir: &std::path::Path,
+    key: Option<KeySource>,
+) -> Result<Store, String> {
+    let key = match key {
+        Some(k) => k,
+        None if dir.join(worksection_team::KEY_FILE).exists() => {
+            KeySource::File(dir.join(worksection_team::KEY_FILE))
+        }
+        None => {
+            return Err(format!(
+                "With --redis-url, give the key the replicas seal with: MCP_TEAM_KEY or MCP_TEAM_KEY_FILE (there is no {} in {}).",
+                worksection_team::KEY_FILE,
+                dir.display()
+            ));
+        }
+    };
+    let shared = Shared::connect(url).await.map_err(|e| e.to_string())?;
+    if !shared.is_up() {
+        return Err(
+            "Redis at --redis-url (MCP_REDIS_URL) does not answer; check the address, its password and that Redis runs."
+                .to_owned(),
+        );
+    }
+    let store = Store::open_redis(shared, dir, Some(key)).map_err(|e| e.to_string())?;
+    store.check_key().await.map_err(|e| e.to_string())?;
+    Ok(store)
 }
 
 fn when(t: Option<i64>) -> String {
@@ -79,7 +125,7 @@ pub async fn command(action: TeamAction) -> ExitCode {
 }
 
 async fn people(args: &TeamStore) -> Result<(), String> {
-    let store = open(args)?;
+    let store = open(args).await?;
     let people = store.people().await.map_err(|e| e.to_string())?;
     if people.is_empty() {
         println!("Nobody has signed in yet.");
@@ -106,7 +152,7 @@ async fn people(args: &TeamStore) -> Result<(), String> {
 }
 
 async fn revoke(who: &str, args: &TeamStore) -> Result<(), String> {
-    let store = open(args)?;
+    let store = open(args).await?;
     if store.revoke_person(who).await.map_err(|e| e.to_string())? {
         println!("Signed out {who}: their clients must sign in again.");
         Ok(())
