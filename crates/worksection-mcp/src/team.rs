@@ -473,15 +473,16 @@ impl SharedSessions {
     /// from the shared store: the client's DELETE reached another replica
     /// (which forgot the record), or the record expired. Without this, a
     /// session's GET stream here would stay open after the client ended
-    /// the session there. A session is closed only after its record was
-    /// seen (a session just made is stored a moment later), and only on
-    /// the store's own answer: a Redis that does not answer ends nothing.
+    /// the session there. A session is only closed once it was held here
+    /// at the look before (one just made is stored a moment after it is
+    /// made), and only on the store's own answer: a Redis that does not
+    /// answer ends nothing.
     async fn close_ended_elsewhere(
         self: Arc<Self>,
         manager: std::sync::Weak<LocalSessionManager>,
         stop: CancellationToken,
     ) {
-        let mut seen = std::collections::HashSet::new();
+        let mut held_before = std::collections::HashSet::new();
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
@@ -490,23 +491,21 @@ impl SharedSessions {
             let Some(manager) = manager.upgrade() else {
                 return;
             };
-            let held: Vec<_> = manager.sessions.read().await.keys().cloned().collect();
-            seen.retain(|id| held.contains(id));
-            for id in held {
-                match self.space.exists(&self.key(&id)).await {
-                    Some(true) => {
-                        seen.insert(id);
-                    }
-                    Some(false) if seen.remove(&id) => {
+            let held: std::collections::HashSet<_> =
+                manager.sessions.read().await.keys().cloned().collect();
+            for id in held.intersection(&held_before) {
+                match self.space.exists(&self.key(id)).await {
+                    Some(true) => {}
+                    Some(false) => {
                         tracing::debug!("a session ended on another replica; closing it here");
-                        if let Err(e) = manager.close_session(&id).await {
+                        if let Err(e) = manager.close_session(id).await {
                             tracing::warn!(error = %e, "a session ended elsewhere could not be closed here");
                         }
                     }
-                    Some(false) => {}
                     None => break,
                 }
             }
+            held_before = held;
         }
     }
 }
