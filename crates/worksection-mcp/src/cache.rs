@@ -327,6 +327,13 @@ impl SharedAnswers {
                         owner: owner.clone(),
                         released: false,
                     };
+                    // The lock's last holder may have stored its answer
+                    // between the read above and this lock: read again
+                    // before asking upstream a second time.
+                    if let Some(found) = self.entry(key, ttl, read).await {
+                        held.release().await;
+                        return Ok(found);
+                    }
                     let fetched = fetch().await;
                     if let Ok((_, body)) = &fetched {
                         let entry = self.space.key("cache", key);
