@@ -79,6 +79,10 @@ pub struct FileCache {
     /// Downloads under way, so concurrent calls for one file download once
     /// (a landed download leaves it at once: the disk keeps the file).
     downloads: Cache<u64, (CachedFile, Bytes)>,
+    /// Held while a file's pair is written and while the folder is swept:
+    /// a sweep that saw a pair half written would remove the data and
+    /// leave the facts written after it behind.
+    pairs: tokio::sync::Mutex<()>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -95,6 +99,7 @@ impl FileCache {
             max_file_bytes,
             max_total_bytes,
             downloads: Cache::builder().build(),
+            pairs: tokio::sync::Mutex::new(()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -147,6 +152,7 @@ impl FileCache {
         let found = outcome.map_err(|e| (*e).clone())?;
         if downloaded {
             self.misses.fetch_add(1, Ordering::Relaxed);
+            let _pairs = self.pairs.lock().await;
             self.disk.sweep().await;
         } else {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -202,6 +208,7 @@ impl FileCache {
         let json = serde_json::to_vec(meta).map_err(io::Error::other)?;
         // Data first, facts last: facts without data are never trusted
         // (size check above), data without facts is never read.
+        let _pairs = self.pairs.lock().await;
         self.disk.write(&data_name(meta.id), bytes).await?;
         self.disk.write(&meta_name(meta.id), &json).await
     }
