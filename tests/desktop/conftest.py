@@ -211,7 +211,7 @@ def _alive(pid: int) -> bool:
 def single_instance_owner() -> int | None:
     """The process that owns the app's single-instance name on the session
     bus (a running app), if any."""
-    from jeepney import DBusAddress, new_method_call
+    from jeepney import DBusAddress, MessageType, new_method_call
     from jeepney.io.blocking import open_dbus_connection
 
     bus = DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus", interface="org.freedesktop.DBus")
@@ -220,7 +220,10 @@ def single_instance_owner() -> int | None:
         for name in names:
             if name.startswith(SINGLE_INSTANCE):
                 reply = conn.send_and_get_reply(new_method_call(bus, "GetConnectionUnixProcessID", "s", (name,)), timeout=10)
-                if reply.body:
+                # The name can go between the two calls (the app exiting):
+                # the bus then answers with an error ("no such name"), which
+                # means nobody owns it.
+                if reply.header.message_type == MessageType.method_return and reply.body:
                     return int(reply.body[0])
     return None
 
