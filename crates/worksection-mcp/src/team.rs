@@ -256,6 +256,7 @@ pub async fn serve(args: &ServeArgs, shutdown: CancellationToken) -> Result<(), 
             any(mcp)
                 .layer(middleware::from_fn(http::check_jsonrpc))
                 .layer(middleware::from_fn(http::session_closed))
+                .layer(middleware::from_fn(http::resume_or_refuse))
                 .layer(middleware::from_fn_with_state(state.clone(), authenticated)),
         )
         .route("/healthz", get(http::healthz))
@@ -451,9 +452,18 @@ const SESSION_WATCH: Duration = Duration::from_secs(2);
 /// when the client's next request lands there. A session the store does
 /// not know (expired, never stored, or the store is down) is answered 404,
 /// and the client starts a new one, as the specification says.
+///
+/// A session made while Redis is down (or whose record is over the cap)
+/// is not in the store: it lives on this replica only and is written once
+/// Redis answers again, so nothing takes its missing record for an end.
 pub(crate) struct SharedSessions {
     space: SharedSpace,
     grant: String,
+    /// The sessions whose record this replica wrote or read: only these
+    /// can have been ended elsewhere when their record is gone.
+    shared: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The sessions made here whose record could not be written yet.
+    unsaved: std::sync::Mutex<HashMap<String, SessionState>>,
 }
 
 impl SharedSessions {
@@ -461,6 +471,8 @@ impl SharedSessions {
         Self {
             space,
             grant: grant.to_owned(),
+            shared: std::sync::Mutex::default(),
+            unsaved: std::sync::Mutex::default(),
         }
     }
 
@@ -469,20 +481,36 @@ impl SharedSessions {
             .key("session", &format!("{}/{session}", self.grant))
     }
 
+    /// Writes a session's record; remembers whether it is in the store.
+    async fn save(&self, session: &str, state: &SessionState) -> Result<(), serde_json::Error> {
+        let json = serde_json::to_vec(state)?;
+        let now = std::time::SystemTime::now();
+        let stored = self
+            .space
+            .put(&self.key(session), &json, now, SESSION_TTL, SESSION_CAP)
+            .await;
+        if stored {
+            lock(&self.unsaved).remove(session);
+            lock(&self.shared).insert(session.to_owned());
+        } else {
+            lock(&self.unsaved).insert(session.to_owned(), state.clone());
+        }
+        Ok(())
+    }
+
     /// Closes the sessions this replica holds once their record is gone
     /// from the shared store: the client's DELETE reached another replica
     /// (which forgot the record), or the record expired. Without this, a
     /// session's GET stream here would stay open after the client ended
-    /// the session there. A session is only closed once it was held here
-    /// at the look before (one just made is stored a moment after it is
-    /// made), and only on the store's own answer: a Redis that does not
-    /// answer ends nothing.
+    /// the session there. Only a session whose record was in the store is
+    /// closed, and only on the store's own answer: a Redis that does not
+    /// answer ends nothing. Sessions made while it did not answer are
+    /// written here once it does.
     async fn close_ended_elsewhere(
         self: Arc<Self>,
         manager: std::sync::Weak<LocalSessionManager>,
         stop: CancellationToken,
     ) {
-        let mut held_before = std::collections::HashSet::new();
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
@@ -493,21 +521,45 @@ impl SharedSessions {
             };
             let held: std::collections::HashSet<_> =
                 manager.sessions.read().await.keys().cloned().collect();
-            for id in held.intersection(&held_before) {
-                match self.space.exists(&self.key(id)).await {
+            // Forget what this replica no longer holds.
+            lock(&self.shared).retain(|id| held.contains(id.as_str()));
+            lock(&self.unsaved).retain(|id, _| held.contains(id.as_str()));
+            if !self.space.is_up() {
+                continue;
+            }
+            let unsaved: Vec<_> = lock(&self.unsaved)
+                .iter()
+                .map(|(id, state)| (id.clone(), state.clone()))
+                .collect();
+            for (id, state) in unsaved {
+                if let Err(e) = self.save(&id, &state).await {
+                    tracing::warn!(error = %e, "a session's record could not be written");
+                }
+            }
+            let shared: Vec<_> = held
+                .into_iter()
+                .filter(|id| lock(&self.shared).contains(&**id))
+                .collect();
+            for id in shared {
+                match self.space.exists(&self.key(&id)).await {
                     Some(true) => {}
                     Some(false) => {
                         tracing::debug!("a session ended on another replica; closing it here");
-                        if let Err(e) = manager.close_session(id).await {
+                        lock(&self.shared).remove(&*id);
+                        if let Err(e) = manager.close_session(&id).await {
                             tracing::warn!(error = %e, "a session ended elsewhere could not be closed here");
                         }
                     }
                     None => break,
                 }
             }
-            held_before = held;
         }
     }
+}
+
+/// A mutex's guard, whatever a panic elsewhere left in it (sets of ids).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[async_trait::async_trait]
@@ -516,19 +568,20 @@ impl SessionStore for SharedSessions {
         let Some(found) = self.space.get(&self.key(session)).await else {
             return Ok(None);
         };
-        Ok(serde_json::from_slice(&found.bytes).ok())
+        let state: Option<SessionState> = serde_json::from_slice(&found.bytes).ok();
+        if state.is_some() {
+            lock(&self.shared).insert(session.to_owned());
+        }
+        Ok(state)
     }
 
     async fn store(&self, session: &str, state: &SessionState) -> Result<(), SessionStoreError> {
-        let json = serde_json::to_vec(state)?;
-        let now = std::time::SystemTime::now();
-        self.space
-            .put(&self.key(session), &json, now, SESSION_TTL, SESSION_CAP)
-            .await;
-        Ok(())
+        Ok(self.save(session, state).await?)
     }
 
     async fn delete(&self, session: &str) -> Result<(), SessionStoreError> {
+        lock(&self.unsaved).remove(session);
+        lock(&self.shared).remove(session);
         self.space.forget(&self.key(session)).await;
         Ok(())
     }

@@ -1,7 +1,12 @@
-//! Closing an MCP session over streamable HTTP: a `DELETE` with the
-//! session's id answers `200 OK` (the Python SDK takes only 200 and 204 as
-//! success and logs "Session termination failed: 202" for anything else),
-//! and the session is gone afterwards (404, as the specification asks).
+//! Sessions over streamable HTTP as the SDK clients need them:
+//! - closing one: a `DELETE` with the session's id answers `200 OK` (the
+//!   Python SDK takes only 200 and 204 as success and logs "Session
+//!   termination failed: 202" for anything else), and the session is gone
+//!   afterwards (404, as the specification asks);
+//! - resuming a stream this server does not hold (its request ended, or
+//!   was on a replica that died) answers 404, on which both SDKs give up
+//!   after two tries, rather than an empty stream, on which they reconnect
+//!   until the call times out.
 
 #![cfg(feature = "demo")]
 
@@ -34,28 +39,31 @@ fn demo(cache: &std::path::Path) -> Settings {
     }
 }
 
-#[tokio::test]
-async fn deleting_a_session_answers_200_and_ends_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let running = start(&demo(dir.path()), Arc::new(Activity::new()))
-        .await
-        .expect("server");
-    let url = running.mcp_url();
-    let http = reqwest::Client::new();
-    let post = |body: serde_json::Value, session: Option<&str>| {
-        let mut r = http
-            .post(&url)
-            .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json")
-            .json(&body);
-        if let Some(s) = session {
-            r = r
-                .header("mcp-session-id", s)
-                .header("mcp-protocol-version", PROTOCOL);
-        }
-        r.send()
-    };
+/// `POST`s `body` to `url`, in `session` when given.
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    body: serde_json::Value,
+    session: Option<&str>,
+) -> reqwest::Result<reqwest::Response> {
+    let mut r = http
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .json(&body);
+    if let Some(s) = session {
+        r = r
+            .header("mcp-session-id", s)
+            .header("mcp-protocol-version", PROTOCOL);
+    }
+    r.send().await
+}
+
+/// Begins a session on `url`: its id.
+async fn begin(http: &reqwest::Client, url: &str) -> String {
     let init = post(
+        http,
+        url,
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": PROTOCOL,
             "capabilities": {},
@@ -74,12 +82,26 @@ async fn deleting_a_session_answers_200_and_ends_it() {
         .to_owned();
     let _ = init.text().await;
     let ready = post(
+        http,
+        url,
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         Some(&session),
     )
     .await
     .expect("initialized");
     assert_eq!(ready.status(), 202);
+    session
+}
+
+#[tokio::test]
+async fn deleting_a_session_answers_200_and_ends_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let running = start(&demo(dir.path()), Arc::new(Activity::new()))
+        .await
+        .expect("server");
+    let url = running.mcp_url();
+    let http = reqwest::Client::new();
+    let session = begin(&http, &url).await;
     assert_eq!(running.sessions().await, 1);
 
     let closed = http
@@ -93,6 +115,8 @@ async fn deleting_a_session_answers_200_and_ends_it() {
     assert_eq!(running.sessions().await, 0);
 
     let after = post(
+        &http,
+        &url,
         json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
         Some(&session),
     )
@@ -103,5 +127,45 @@ async fn deleting_a_session_answers_200_and_ends_it() {
     // A DELETE without a session is still refused as rmcp refuses it.
     let bare = http.delete(&url).send().await.expect("bare delete");
     assert!(bare.status().is_client_error(), "{}", bare.status());
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_stream_this_server_does_not_hold_is_refused_not_resumed_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let running = start(&demo(dir.path()), Arc::new(Activity::new()))
+        .await
+        .expect("server");
+    let url = running.mcp_url();
+    let http = reqwest::Client::new();
+    let session = begin(&http, &url).await;
+    let get = |last_event: Option<&str>| {
+        let mut r = http
+            .get(&url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &session)
+            .header("mcp-protocol-version", PROTOCOL)
+            .timeout(Duration::from_secs(30));
+        if let Some(id) = last_event {
+            r = r.header("last-event-id", id);
+        }
+        r.send()
+    };
+    // The stream of a request this server never had (the request id 99).
+    let lost = get(Some("0/99")).await.expect("resume");
+    assert_eq!(lost.status(), 404, "a stream that is not here is refused");
+    let text = lost.text().await.expect("text");
+    assert!(text.contains("no stream to resume"), "{text}");
+    // A GET without Last-Event-ID still opens the session's own stream.
+    let stream = get(None).await.expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert_eq!(
+        stream
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    drop(stream);
     running.stop().await;
 }

@@ -10,7 +10,8 @@
 //! needs that bearer token (required beyond loopback). The Host and Origin
 //! checks are rmcp's own, configured here.
 //!
-//! A session closed by `DELETE` answers `200 OK` ([`session_closed`]).
+//! A session closed by `DELETE` answers `200 OK` ([`session_closed`]); a
+//! stream that cannot be resumed answers `404` ([`resume_or_refuse`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -84,6 +85,7 @@ pub fn router_with_sessions(
         mcp_routes
             .layer(middleware::from_fn(check_jsonrpc))
             .layer(middleware::from_fn(session_closed))
+            .layer(middleware::from_fn(resume_or_refuse))
             .layer(middleware::from_fn_with_state(token, require_token)),
     );
     (router, sessions)
@@ -231,6 +233,45 @@ pub(crate) async fn session_closed(request: Request, next: Next) -> Response {
         *response.status_mut() = StatusCode::OK;
     }
     response
+}
+
+/// How long a resumed stream may stay silent before it is taken as alive.
+const RESUME_LOOK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A stream that cannot be resumed is refused with `404 Not Found`, not
+/// answered with rmcp's empty `200` stream. A client resumes (a `GET` with
+/// `Last-Event-ID`) when a response's stream broke before its answer: the
+/// server died, or a replica behind a load balancer did and the client
+/// reached another one, which never held that stream. On an empty `200`
+/// both SDK clients reconnect at once, with their attempt count reset, for
+/// as long as the request's timeout (90 s of a hung tool call); on an
+/// error status they try twice more and then fail the call, which the
+/// person's assistant can send again. A stream that is resumed answers at
+/// once (what it missed) or stays open; only one that ends before its
+/// first event is refused.
+pub(crate) async fn resume_or_refuse(request: Request, next: Next) -> Response {
+    use futures_util::StreamExt as _;
+    let resuming = request.method() == axum::http::Method::GET
+        && request.headers().contains_key("last-event-id");
+    let response = next.run(request).await;
+    if !resuming || response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let mut events = body.into_data_stream();
+    let first = match tokio::time::timeout(RESUME_LOOK, events.next()).await {
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                "Not Found: this server holds no stream to resume after that event; send the request again.\n",
+            )
+                .into_response();
+        }
+        Ok(Some(first)) => Some(first),
+        Err(_) => None,
+    };
+    let events = futures_util::stream::iter(first).chain(events);
+    Response::from_parts(parts, axum::body::Body::from_stream(events))
 }
 
 pub(crate) async fn healthz() -> impl IntoResponse {
