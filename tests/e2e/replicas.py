@@ -12,9 +12,13 @@ stopped on leaving; nothing is left running.
   Redis. `kill()` is `kill -9`; `start()` again on the same port.
 - `Nginx`: a generated config in a folder of its own (`nginx -p DIR -c
   nginx.conf`, pid, logs and temp files inside it): round robin over the
-  replicas, HTTP/1.1 keepalive to them, no buffering (server-sent
-  events), and `proxy_next_upstream error timeout http_502 http_503
-  non_idempotent`, so a request to a dead replica goes to the next one.
+  replicas for requests without a session (2026-07-28 clients, every
+  `initialize`), a session's requests to one replica (a consistent hash
+  of `Mcp-Session-Id`: it holds the session's streams, and it keeps
+  serving it while Redis is down), HTTP/1.1 keepalive to them, no
+  buffering (server-sent events), and `proxy_next_upstream error timeout
+  http_502 http_503 non_idempotent`, so a request to a dead replica goes
+  to the next one (which takes the session up from Redis).
 - `topology(...)` starts the lot and yields a `Topology`; `sign_in(...)`
   signs a person in through the simulator's OAuth (the same walk as
   test_team.py's) and gives a `Person` whose `token()` stays fresh
@@ -245,6 +249,8 @@ http {{
     scgi_temp_path {dir}/scgi;
     client_max_body_size 16m;
     upstream replicas {{
+        # A session's requests to one replica; none (an empty key): round robin.
+        hash $http_mcp_session_id consistent;
 {servers}
         keepalive 32;
     }}
@@ -263,6 +269,8 @@ http {{
             proxy_send_timeout 300s;
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_next_upstream_tries {tries};
+            # Which replica answered (the tests find a call's replica by it).
+            add_header X-Upstream $upstream_addr always;
         }}
     }}
 }}

@@ -63,7 +63,8 @@ def test_compose_replicas_profile():
     assert mounted, caddy["volumes"]
     for source in mounted:
         caddyfile = (REPO / source).read_text()
-        assert "worksection-replica 8000" in caddyfile and "lb_policy round_robin" in caddyfile
+        assert "worksection-replica 8000" in caddyfile
+        assert "lb_policy header Mcp-Session-Id" in caddyfile and "fallback round_robin" in caddyfile
     assert "redis-data" in compose["volumes"]
 
 
