@@ -10,10 +10,10 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 use worksection::auth::TokenSet;
 
-use super::StoreError;
 use super::records::{
     AuditEntry, Client, CodeGrant, Flow, Grant, Person, PersonSummary, TokenCheck,
 };
+use super::{StoreError, open_tokens, seal_tokens};
 use crate::seal::Sealer;
 
 const SCHEMA: &str = "
@@ -289,15 +289,8 @@ impl Embedded {
             .optional()?)
     }
 
-    fn seal_tokens(&self, id: &str, tokens: &TokenSet) -> Result<Vec<u8>, StoreError> {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(tokens).map_err(|e| StoreError::Backend(e.to_string()))?,
-        );
-        Ok(self.sealer.seal(id, &plain))
-    }
-
     pub fn save_person(&self, p: &Person, tokens: &TokenSet) -> Result<(), StoreError> {
-        let sealed = self.seal_tokens(&p.id, tokens)?;
+        let sealed = seal_tokens(&self.sealer, &p.id, tokens)?;
         self.conn().execute(
             "INSERT INTO people (id, email, data, tokens) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(id) DO UPDATE SET email = excluded.email, data = excluded.data, tokens = excluded.tokens",
@@ -324,17 +317,11 @@ impl Embedded {
         let Some(Some(sealed)) = sealed else {
             return Ok(None);
         };
-        let plain = self
-            .sealer
-            .open_sealed(id, &sealed)
-            .map_err(|_| StoreError::WrongKey)?;
-        serde_json::from_slice(&plain)
-            .map(Some)
-            .map_err(|e| StoreError::Backend(format!("damaged Worksection tokens: {e}")))
+        open_tokens(&self.sealer, id, &sealed).map(Some)
     }
 
     pub fn save_upstream_tokens(&self, id: &str, tokens: &TokenSet) -> Result<(), StoreError> {
-        let sealed = self.seal_tokens(id, tokens)?;
+        let sealed = seal_tokens(&self.sealer, id, tokens)?;
         self.conn().execute(
             "UPDATE people SET tokens = ?2 WHERE id = ?1",
             params![id, sealed],

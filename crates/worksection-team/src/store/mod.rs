@@ -55,6 +55,25 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// A person's Worksection tokens, sealed for their row: how both backends
+/// keep them.
+fn seal_tokens(sealer: &Sealer, id: &str, tokens: &TokenSet) -> Result<Vec<u8>, StoreError> {
+    let plain = zeroize::Zeroizing::new(
+        serde_json::to_vec(tokens).map_err(|e| StoreError::Backend(e.to_string()))?,
+    );
+    Ok(sealer.seal(id, &plain))
+}
+
+/// What [`seal_tokens`] sealed for `id`; a key that cannot open it is not
+/// the store's key.
+fn open_tokens(sealer: &Sealer, id: &str, sealed: &[u8]) -> Result<TokenSet, StoreError> {
+    let plain = sealer
+        .open_sealed(id, sealed)
+        .map_err(|_| StoreError::WrongKey)?;
+    serde_json::from_slice(&plain)
+        .map_err(|e| StoreError::Backend(format!("damaged Worksection tokens: {e}")))
+}
+
 /// The team server's state, whatever holds it.
 #[derive(Clone)]
 pub struct Store {

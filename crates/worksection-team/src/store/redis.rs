@@ -43,10 +43,10 @@ use std::sync::Mutex;
 use redis::Script;
 use worksection::auth::TokenSet;
 
-use super::StoreError;
 use super::records::{
     AuditEntry, Client, CodeGrant, Flow, Grant, Person, PersonSummary, TokenCheck,
 };
+use super::{StoreError, open_tokens, seal_tokens};
 use crate::seal::Sealer;
 use crate::shared::{Shared, SharedError, prefixed};
 
@@ -576,15 +576,8 @@ impl Redis {
 
     // ---------------------------------------------------------------- people
 
-    fn seal_tokens(&self, id: &str, tokens: &TokenSet) -> Result<Vec<u8>, StoreError> {
-        let plain = zeroize::Zeroizing::new(
-            serde_json::to_vec(tokens).map_err(|e| StoreError::Backend(e.to_string()))?,
-        );
-        Ok(self.sealer.seal(id, &plain))
-    }
-
     pub async fn save_person(&self, p: &Person, tokens: &TokenSet) -> Result<(), StoreError> {
-        let sealed = self.seal_tokens(&p.id, tokens)?;
+        let sealed = seal_tokens(&self.sealer, &p.id, tokens)?;
         let mut pipe = redis::pipe();
         pipe.atomic()
             .cmd("HSET")
@@ -649,13 +642,7 @@ impl Redis {
         let Some(sealed) = self.hget(&person_key(id), "tokens").await? else {
             return Ok(None);
         };
-        let plain = self
-            .sealer
-            .open_sealed(id, &sealed)
-            .map_err(|_| StoreError::WrongKey)?;
-        serde_json::from_slice(&plain)
-            .map(Some)
-            .map_err(|e| StoreError::Backend(format!("damaged Worksection tokens: {e}")))
+        open_tokens(&self.sealer, id, &sealed).map(Some)
     }
 
     /// Saves renewed tokens; while Redis is down they wait on this replica
@@ -684,7 +671,7 @@ impl Redis {
     }
 
     async fn write_upstream_tokens(&self, id: &str, tokens: &TokenSet) -> Result<(), StoreError> {
-        let sealed = self.seal_tokens(id, tokens)?;
+        let sealed = seal_tokens(&self.sealer, id, tokens)?;
         self.set_if_exists(&person_key(id), "tokens", &sealed).await
     }
 
