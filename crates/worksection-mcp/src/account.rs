@@ -151,7 +151,7 @@ impl Account {
         let c = &self.client;
         Ok(self
             .cache
-            .get_or_fetch_kept(
+            .get_or_fetch(
                 key,
                 || c.send_keeping_body(&action),
                 |body| c.read_kept(&action, body),

@@ -4,7 +4,7 @@
 //!
 //! Worksection allows about one request per second per account, so the
 //! cheapest request is the one not sent. Every upstream read goes through
-//! [`ResponseCache::get_or_fetch_kept`] under a key made of the action and
+//! [`ResponseCache::get_or_fetch`] under a key made of the action and
 //! its parameters. A `moka` cache does the work locally: while a fetch is
 //! in flight, identical calls wait for it instead of sending their own (ten
 //! concurrent `get_tasks` for one project make one request:
@@ -121,33 +121,11 @@ impl ResponseCache {
     }
 
     /// The cached answer under `key`, or the answer of `fetch` (run at most
-    /// once for all concurrent callers). Local only: for values that are
-    /// not an upstream answer's body.
-    pub async fn get_or_fetch<T, F, Fut>(
-        &self,
-        key: String,
-        fetch: F,
-    ) -> Result<Arc<T>, Arc<worksection::Error>>
-    where
-        T: Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, worksection::Error>> + Send,
-    {
-        let ttl = self.ttl;
-        self.lookup(key, async move {
-            Ok(Kept {
-                value: Arc::new(fetch().await?),
-                ttl,
-            })
-        })
-        .await
-    }
-
-    /// [`Self::get_or_fetch`] for an upstream answer: `fetch` gives the
-    /// answer and the body it was read from, `read` reads an answer from
-    /// such a body. With a shared store, the body is what replicas share
-    /// (see the module's doc); without one, this is `get_or_fetch`.
-    pub async fn get_or_fetch_kept<T, F, Fut, R>(
+    /// once for all concurrent callers). `fetch` gives the upstream answer
+    /// and the body it was read from; `read` reads an answer from such a
+    /// body. With a shared store, the body is what replicas share (see the
+    /// module's doc); without one, the answer is kept here only.
+    pub async fn get_or_fetch<T, F, Fut, R>(
         &self,
         key: String,
         fetch: F,
@@ -405,6 +383,37 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
+    impl ResponseCache {
+        /// [`ResponseCache::get_or_fetch`] of a value with no body: these
+        /// tests have no shared store, which alone reads bodies back.
+        async fn plain<T, F, Fut>(
+            &self,
+            key: String,
+            fetch: F,
+        ) -> Result<Arc<T>, Arc<worksection::Error>>
+        where
+            T: Send + Sync + 'static,
+            F: FnOnce() -> Fut,
+            Fut: Future<Output = Result<T, worksection::Error>> + Send,
+        {
+            let no_body = |_: &Bytes| {
+                Err(worksection::Error::Upstream {
+                    detail: "no body to read in these tests".into(),
+                    status: None,
+                })
+            };
+            self.get_or_fetch(
+                key,
+                || {
+                    let answer = fetch();
+                    async move { Ok((answer.await?, Bytes::new())) }
+                },
+                no_body,
+            )
+            .await
+        }
+    }
+
     #[tokio::test]
     async fn concurrent_identical_calls_fetch_once() {
         let cache = Arc::new(ResponseCache::new(Duration::from_secs(60)));
@@ -414,7 +423,7 @@ mod tests {
             let (cache, fetches) = (cache.clone(), fetches.clone());
             joins.push(tokio::spawn(async move {
                 cache
-                    .get_or_fetch("k".into(), || async move {
+                    .plain("k".into(), || async move {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
                         Ok::<_, worksection::Error>(7u32)
@@ -445,12 +454,12 @@ mod tests {
         };
         let gave_up = tokio::time::timeout(
             Duration::from_millis(20),
-            cache.get_or_fetch("k".into(), fetch(fetches.clone(), true)),
+            cache.plain("k".into(), fetch(fetches.clone(), true)),
         )
         .await;
         assert!(gave_up.is_err());
         let value = cache
-            .get_or_fetch("k".into(), fetch(fetches.clone(), false))
+            .plain("k".into(), fetch(fetches.clone(), false))
             .await
             .expect("value");
         assert_eq!(*value, 7);
@@ -471,12 +480,12 @@ mod tests {
         };
         let patient = {
             let cache = cache.clone();
-            tokio::spawn(async move { cache.get_or_fetch("k".into(), slow).await })
+            tokio::spawn(async move { cache.plain("k".into(), slow).await })
         };
         tokio::time::sleep(Duration::from_millis(5)).await;
         let impatient = tokio::time::timeout(
             Duration::from_millis(5),
-            cache.get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(0u32) }),
+            cache.plain("k".into(), || async { Ok::<_, worksection::Error>(0u32) }),
         )
         .await;
         assert!(impatient.is_err());
@@ -488,7 +497,7 @@ mod tests {
     async fn failures_are_not_kept() {
         let cache = ResponseCache::new(Duration::from_secs(60));
         let first = cache
-            .get_or_fetch::<u32, _, _>("k".into(), || async {
+            .plain::<u32, _, _>("k".into(), || async {
                 Err(worksection::Error::Upstream {
                     detail: "down".into(),
                     status: None,
@@ -497,7 +506,7 @@ mod tests {
             .await;
         assert!(first.is_err());
         let second = cache
-            .get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(1u32) })
+            .plain("k".into(), || async { Ok::<_, worksection::Error>(1u32) })
             .await;
         assert_eq!(*second.expect("value"), 1);
     }
@@ -507,7 +516,7 @@ mod tests {
         let cache = ResponseCache::new(Duration::from_millis(50));
         assert!(cache.peek::<u32>("k").await.is_none());
         cache
-            .get_or_fetch("k".into(), || async { Ok::<_, worksection::Error>(7u32) })
+            .plain("k".into(), || async { Ok::<_, worksection::Error>(7u32) })
             .await
             .expect("value");
         assert_eq!(cache.peek::<u32>("k").await.as_deref(), Some(&7));
@@ -521,7 +530,7 @@ mod tests {
         let cache = ResponseCache::new(Duration::ZERO);
         for expected in [1u32, 2] {
             let got = cache
-                .get_or_fetch("k".into(), || async move {
+                .plain("k".into(), || async move {
                     Ok::<_, worksection::Error>(expected)
                 })
                 .await;
