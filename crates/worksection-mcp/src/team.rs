@@ -214,8 +214,9 @@ struct TeamMcp {
     shutdown: CancellationToken,
     /// One account per person.
     accounts: Mutex<HashMap<String, Arc<Account>>>,
-    /// One MCP server per grant (a person's connection of one assistant).
-    servers: Mutex<HashMap<String, McpService>>,
+    /// One MCP server per grant (a person's connection of one assistant),
+    /// made once even when the grant's first requests race.
+    servers: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<McpService>>>>,
 }
 
 type McpService = StreamableHttpService<WorksectionServer, LocalSessionManager>;
@@ -342,9 +343,21 @@ async fn mcp(State(state): State<Arc<TeamMcp>>, request: Request) -> Response {
 impl TeamMcp {
     /// The MCP service of a viewer's grant, made on first use.
     async fn service(&self, viewer: &Viewer) -> Result<McpService, ConfigError> {
-        if let Some(s) = self.servers.lock().await.get(&viewer.grant) {
-            return Ok(s.clone());
-        }
+        let once = self
+            .servers
+            .lock()
+            .await
+            .entry(viewer.grant.clone())
+            .or_default()
+            .clone();
+        once.get_or_try_init(|| self.open_service(viewer))
+            .await
+            .cloned()
+    }
+
+    /// Opens the MCP service of a viewer's grant: the person's account, the
+    /// grant's audit log, and its sessions shared between replicas.
+    async fn open_service(&self, viewer: &Viewer) -> Result<McpService, ConfigError> {
         let account = self.account(viewer).await?;
         let activity = Arc::new(Activity::new());
         let mut server = WorksectionServer::with_budget(
@@ -370,19 +383,14 @@ impl TeamMcp {
                     .close_ended_elsewhere(Arc::downgrade(&manager), self.shutdown.child_token()),
             );
         }
-        let service = http::mcp_service(
+        Ok(http::mcp_service(
             server,
             &self.settings,
             self.local,
             self.shutdown.clone(),
             manager,
             sessions.map(|s| s as Arc<dyn SessionStore>),
-        );
-        let mut servers = self.servers.lock().await;
-        Ok(servers
-            .entry(viewer.grant.clone())
-            .or_insert(service)
-            .clone())
+        ))
     }
 
     /// A person's account: their own client, caches and files.
