@@ -490,8 +490,13 @@ pub fn decode<T: DeserializeOwned>(body: &Bytes) -> Result<Envelope<T>, Error> {
     // The records are read strictly first (one pass, no value per record);
     // only an answer with a record that does not fit is read again
     // leniently, record by record.
-    let typed = strict_pass(|| serde_json::from_slice::<Typed<T>>(body))
-        .or_else(|_| serde_json::from_slice::<Typed<T>>(body));
+    // A body that is UTF-8 (as Worksection's always is) is checked so once,
+    // as a whole, rather than string by string as the records are read.
+    let read = || match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str::<Typed<T>>(text),
+        Err(_) => serde_json::from_slice::<Typed<T>>(body),
+    };
+    let typed = strict_pass(read).or_else(|_| read());
     if let Ok(typed) = typed
         && typed.status.as_deref() == Some("ok")
     {
