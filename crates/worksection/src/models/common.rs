@@ -446,7 +446,7 @@ macro_rules! record {
                                 error,
                             })
                     },
-                    |t: &mut $t, u| t.undecoded = Some(u),
+                    |t: &mut $t, u| t.undecoded = Some(u.into()),
                     stringify!($t),
                 )
                 .map_err(<D::Error as ::serde::de::Error>::custom)
@@ -461,7 +461,7 @@ macro_rules! record {
 
         impl $crate::models::common::Record for $t {
             fn undecoded(&self) -> Option<&$crate::models::common::Undecoded> {
-                self.undecoded.as_ref()
+                self.undecoded.as_ref().map(::std::borrow::Borrow::borrow)
             }
         }
     )*};

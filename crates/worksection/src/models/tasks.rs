@@ -67,18 +67,20 @@ pub struct Task {
     /// `extra=comments`: the five latest.
     #[serde_as(deserialize_as = "Keyed")]
     pub comments: Option<Vec<Comment>>,
-    /// `extra=relations`.
+    /// `extra=relations` (boxed: most lists carry none, and a task is held
+    /// by the thousand).
     #[serde_as(deserialize_as = "Block")]
-    pub relations: Option<Relations>,
+    pub relations: Option<Box<Relations>>,
     /// `extra=subtasks`, recursively.
     #[serde_as(deserialize_as = "Keyed")]
     pub child: Option<Vec<Task>>,
     /// `extra=subscribers`.
     #[serde_as(deserialize_as = "Keyed")]
     pub subscribers: Option<Vec<UserRef>>,
-    /// What did not decode, kept as it came (see `Record`).
+    /// What did not decode, kept as it came (see `Record`); boxed, as
+    /// `relations`.
     #[serde(skip_deserializing)]
-    pub undecoded: Option<Undecoded>,
+    pub undecoded: Option<Box<Undecoded>>,
     #[serde(flatten)]
     pub extra: Extra,
 }
