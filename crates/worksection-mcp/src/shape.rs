@@ -16,7 +16,8 @@
 //! tests of `compact` hold the two side by side over every tool's answers.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 use serde::ser::{self, SerializeMap as _};
@@ -153,8 +154,10 @@ pub(crate) fn table(records: Vec<Record>) -> Table {
                 .all(|o| o.get(k).is_some_and(|w| same(v, w)))
         })
         .collect();
-    // Each column's place in a row, in the order the records name them.
-    let mut columns: HashMap<String, usize> = every
+    // Each column's place in a row, in the order the records name them
+    // (a few dozen short keys, looked up once a field: hashed with Fx,
+    // not SipHash).
+    let mut columns: FxHashMap<String, usize> = every
         .iter()
         .map(|(k, _)| (k.to_string(), usize::MAX))
         .collect();
@@ -950,7 +953,11 @@ impl ser::SerializeMap for Object<'_> {
     type Error = Error;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
-        self.key = Some(Key::Owned(map_key(key)?));
+        let key = match key.serialize(Name) {
+            Ok(key) => key,
+            Err(_) => Key::Owned(map_key(key)?),
+        };
+        self.key = Some(key);
         Ok(())
     }
 
@@ -1073,6 +1080,191 @@ impl ser::SerializeStructVariant for Variant<Object<'_>> {
 /// A map's key as `serde_json` writes it: a string as it is, anything
 /// else as `serde_json::to_value` turns it into an object's key (or the
 /// error it gives).
+/// A model's field name as a key that borrows it: the models write their
+/// fields through a map (their flattened unmodelled fields), so without it
+/// every field of every record would copy its name (and a record held
+/// until its row is written would keep the copies).
+fn field_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "id" => "id",
+        "name" => "name",
+        "page" => "page",
+        "status" => "status",
+        "priority" => "priority",
+        "user_from" => "user_from",
+        "user_to" => "user_to",
+        "project" => "project",
+        "text" => "text",
+        "date_added" => "date_added",
+        "date_start" => "date_start",
+        "date_end" => "date_end",
+        "time_start" => "time_start",
+        "time_end" => "time_end",
+        "date_closed" => "date_closed",
+        "max_time" => "max_time",
+        "max_money" => "max_money",
+        "tags" => "tags",
+        "has_comments" => "has_comments",
+        "files" => "files",
+        "comments" => "comments",
+        "relations" => "relations",
+        "child" => "child",
+        "subscribers" => "subscribers",
+        "undecoded" => "undecoded",
+        "email" => "email",
+        "title" => "title",
+        "type" => "type",
+        "from" => "from",
+        "to" => "to",
+        "task" => "task",
+        "size" => "size",
+        _ => return None,
+    })
+}
+
+/// A map key that is a string, borrowed when it is a model's field name
+/// (see [`field_name`]); anything else is refused, and [`map_key`] takes
+/// it.
+struct Name;
+
+impl ser::Serializer for Name {
+    type Ok = Key;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<Key, Error>;
+    type SerializeTuple = ser::Impossible<Key, Error>;
+    type SerializeTupleStruct = ser::Impossible<Key, Error>;
+    type SerializeTupleVariant = ser::Impossible<Key, Error>;
+    type SerializeMap = ser::Impossible<Key, Error>;
+    type SerializeStruct = ser::Impossible<Key, Error>;
+    type SerializeStructVariant = ser::Impossible<Key, Error>;
+
+    fn serialize_str(self, v: &str) -> Result<Key, Error> {
+        Ok(field_name(v).map_or_else(|| Key::Owned(v.to_owned()), Key::Borrowed))
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<Key, Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_bool(self, _v: bool) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_i8(self, _v: i8) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_i16(self, _v: i16) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_i32(self, _v: i32) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_i64(self, _v: i64) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_u8(self, _v: u8) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_u16(self, _v: u16) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_u32(self, _v: u32) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_u64(self, _v: u64) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_f32(self, _v: f32) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_f64(self, _v: f64) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_char(self, _v: char) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_none(self) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_unit(self) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+    ) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<Key, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(not_a_name())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(not_a_name())
+    }
+}
+
+fn not_a_name() -> Error {
+    ser::Error::custom("not a string key")
+}
+
 fn map_key<T: ?Sized + Serialize>(key: &T) -> Result<String, Error> {
     if let Ok(Value::String(s)) = key.serialize(serde_json::value::Serializer) {
         return Ok(s);
@@ -1092,5 +1284,22 @@ fn map_key<T: ?Sized + Serialize>(key: &T) -> Result<String, Error> {
             .map(|(k, _)| k)
             .ok_or_else(|| ser::Error::custom("key must be a string")),
         _ => Err(ser::Error::custom("key must be a string")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_models_field_name_is_borrowed_and_any_other_key_copied() {
+        assert!(matches!(
+            "user_from".serialize(Name),
+            Ok(Key::Borrowed("user_from"))
+        ));
+        assert!(matches!("custom_field".serialize(Name), Ok(Key::Owned(k)) if k == "custom_field"));
+        // Not a string: left to `map_key`, which writes it as JSON does.
+        assert!(7u32.serialize(Name).is_err());
+        assert_eq!(map_key(&7u32).expect("a number key"), "7");
     }
 }
