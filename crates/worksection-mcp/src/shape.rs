@@ -1077,9 +1077,6 @@ impl ser::SerializeStructVariant for Variant<Object<'_>> {
     }
 }
 
-/// A map's key as `serde_json` writes it: a string as it is, anything
-/// else as `serde_json::to_value` turns it into an object's key (or the
-/// error it gives).
 /// A model's field name as a key that borrows it: the models write their
 /// fields through a map (their flattened unmodelled fields), so without it
 /// every field of every record would copy its name (and a record held
@@ -1265,6 +1262,9 @@ fn not_a_name() -> Error {
     ser::Error::custom("not a string key")
 }
 
+/// A map's key as `serde_json` writes it: a string as it is, anything
+/// else as `serde_json::to_value` turns it into an object's key (or the
+/// error it gives).
 fn map_key<T: ?Sized + Serialize>(key: &T) -> Result<String, Error> {
     if let Ok(Value::String(s)) = key.serialize(serde_json::value::Serializer) {
         return Ok(s);
