@@ -248,6 +248,33 @@ impl Redis {
         self.local.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A lookup's answer `found`, remembered under `key` in the replica's
+    /// memory (`kept`: forgotten there when Redis no longer has it); while
+    /// Redis is down, the answer remembered (`recall`) instead of the error.
+    fn remembered<V: Clone>(
+        &self,
+        found: Result<Option<V>, StoreError>,
+        key: &str,
+        kept: impl FnOnce(&mut Local) -> &mut HashMap<String, V>,
+        recall: impl FnOnce(&Local) -> Option<&V>,
+    ) -> Result<Option<V>, StoreError> {
+        match found {
+            Ok(value) => {
+                let mut local = self.local();
+                let map = kept(&mut local);
+                match &value {
+                    Some(v) => keep(map, key, v.clone()),
+                    None => {
+                        map.remove(key);
+                    }
+                }
+                Ok(value)
+            }
+            Err(e) if !self.shared.is_up() => recall(&self.local()).cloned().map(Some).ok_or(e),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Writes what waited on this replica while Redis was down.
     async fn flush(&self) {
         if !self.shared.is_up() {
@@ -545,22 +572,8 @@ impl Redis {
     }
 
     pub async fn access(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
-        match self.token(hash, "access", false).await {
-            Ok(check) => {
-                let mut local = self.local();
-                match &check {
-                    Some(c) => keep(&mut local.access, hash, c.clone()),
-                    None => {
-                        local.access.remove(hash);
-                    }
-                }
-                Ok(check)
-            }
-            Err(e) if !self.shared.is_up() => {
-                self.local().access.get(hash).cloned().map(Some).ok_or(e)
-            }
-            Err(e) => Err(e),
-        }
+        let found = self.token(hash, "access", false).await;
+        self.remembered(found, hash, |l| &mut l.access, |l| l.access.get(hash))
     }
 
     pub async fn spend_refresh(&self, hash: &str) -> Result<Option<TokenCheck>, StoreError> {
@@ -613,29 +626,14 @@ impl Redis {
 
     pub async fn upstream_tokens(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
         self.flush().await;
-        match self.read_upstream_tokens(id).await {
-            Ok(tokens) => {
-                let mut local = self.local();
-                match &tokens {
-                    Some(t) => keep(&mut local.upstream, id, t.clone()),
-                    None => {
-                        local.upstream.remove(id);
-                    }
-                }
-                Ok(tokens)
-            }
-            Err(e) if !self.shared.is_up() => {
-                let local = self.local();
-                local
-                    .pending_upstream
-                    .get(id)
-                    .or_else(|| local.upstream.get(id))
-                    .cloned()
-                    .map(Some)
-                    .ok_or(e)
-            }
-            Err(e) => Err(e),
-        }
+        let found = self.read_upstream_tokens(id).await;
+        // A renewal still waiting for Redis is the newest.
+        self.remembered(
+            found,
+            id,
+            |l| &mut l.upstream,
+            |l| l.pending_upstream.get(id).or_else(|| l.upstream.get(id)),
+        )
     }
 
     async fn read_upstream_tokens(&self, id: &str) -> Result<Option<TokenSet>, StoreError> {
