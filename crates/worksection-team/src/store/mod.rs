@@ -445,19 +445,7 @@ mod redis_tests {
             a.save_access("acc1", "g1", "https://mcp.example.com/mcp", far)
                 .await
                 .expect("access");
-            a.audit(&AuditEntry {
-                at: 1,
-                person: "acme/1".to_owned(),
-                client_id: "client".to_owned(),
-                tool: "list_tasks".to_owned(),
-                ids: String::new(),
-                outcome: "ok".to_owned(),
-                bytes: 10,
-                duration_ms: 5,
-                upstream_requests: 1,
-            })
-            .await
-            .expect("audit");
+            a.audit(&entry("list_tasks")).await.expect("audit");
         }
         // Every replica gone; a new one finds everything.
         let b = replica(&redis.url(), dir.path()).await;
