@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use worksection_mcp::host::start;
+use worksection_mcp::host::{Running, start};
 use worksection_mcp::{Activity, Settings, Source, Transport};
 
 const PROTOCOL: &str = "2025-11-25";
@@ -93,15 +93,22 @@ async fn begin(http: &reqwest::Client, url: &str) -> String {
     session
 }
 
-#[tokio::test]
-async fn deleting_a_session_answers_200_and_ends_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let running = start(&demo(dir.path()), Arc::new(Activity::new()))
+/// A demo server on a free port, its MCP address, a client, and a
+/// session begun on it.
+async fn serve_and_begin(cache: &std::path::Path) -> (Running, String, reqwest::Client, String) {
+    let running = start(&demo(cache), Arc::new(Activity::new()))
         .await
         .expect("server");
     let url = running.mcp_url();
     let http = reqwest::Client::new();
     let session = begin(&http, &url).await;
+    (running, url, http, session)
+}
+
+#[tokio::test]
+async fn deleting_a_session_answers_200_and_ends_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (running, url, http, session) = serve_and_begin(dir.path()).await;
     assert_eq!(running.sessions().await, 1);
 
     let closed = http
@@ -133,12 +140,7 @@ async fn deleting_a_session_answers_200_and_ends_it() {
 #[tokio::test]
 async fn a_stream_this_server_does_not_hold_is_refused_not_resumed_empty() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let running = start(&demo(dir.path()), Arc::new(Activity::new()))
-        .await
-        .expect("server");
-    let url = running.mcp_url();
-    let http = reqwest::Client::new();
-    let session = begin(&http, &url).await;
+    let (running, url, http, session) = serve_and_begin(dir.path()).await;
     let get = |last_event: Option<&str>| {
         let mut r = http
             .get(&url)
